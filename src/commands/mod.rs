@@ -1,0 +1,123 @@
+//! One thin module per subcommand: parse, call shared code, render.
+
+pub mod completions;
+pub mod declare;
+pub mod doctor;
+pub mod list;
+pub mod man;
+pub mod note;
+pub mod outbox;
+pub mod resolve;
+pub mod role;
+pub mod sev;
+pub mod show;
+pub mod status;
+
+use serde_json::{Value, json};
+
+use crate::ctx::Ctx;
+use crate::deliver::{DeliveryResult, Report};
+use crate::error::{CliError, CliResult};
+use crate::model::Incident;
+
+/// Posts `messages` about an incident to every configured chat provider. The chat adapters are
+/// not built yet, so the messages are shown to the user (the local console is the chat room).
+pub(crate) async fn announce(
+    _ctx: &Ctx,
+    _inc: &Incident,
+    _messages: &[String],
+) -> CliResult<Vec<DeliveryResult>> {
+    Ok(Vec::new())
+}
+
+/// Ends a command that changed an incident: prints the human lines and the messages (or the
+/// one JSON document with `messages` and `deliveries`), reports failures, and returns the exit
+/// code the deliveries add up to.
+pub(crate) fn finish(
+    ctx: &Ctx,
+    human: &[String],
+    mut doc: Value,
+    messages: &[String],
+    results: Vec<DeliveryResult>,
+) -> CliResult {
+    let report = Report { results };
+    if ctx.io.json {
+        doc["messages"] = json!(messages);
+        doc["deliveries"] = report.json();
+        if ctx.dry_run() {
+            doc["dry_run"] = json!(true);
+            doc["requests"] = json!(
+                report
+                    .results
+                    .iter()
+                    .map(|r| &r.delivery)
+                    .collect::<Vec<_>>()
+            );
+        }
+        ctx.io.json_doc(&doc);
+    } else if !ctx.io.quiet {
+        for line in human.iter().chain(messages) {
+            ctx.io.out(line);
+        }
+        for r in report.results.iter().filter(|r| r.ok && !r.dry_run) {
+            let link = r
+                .url
+                .as_deref()
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default();
+            ctx.io.status(&format!(
+                "{} {} {} → {}{link}",
+                ctx.io.tick(true),
+                r.provider,
+                r.action,
+                r.target
+            ));
+        }
+    }
+    ctx.report_failures(&report.results);
+    report.exit()
+}
+
+/// The text of a note or TODO: the argument, or stdin for `-`; 1..=10,000 characters.
+pub(crate) fn text_arg(ctx: &Ctx, text: &str, what: &str) -> CliResult<String> {
+    let text = if text == "-" {
+        ctx.io.read_stdin()?
+    } else {
+        text.to_string()
+    };
+    let text = text.trim().to_string();
+    let n = text.chars().count();
+    if n == 0 {
+        return Err(CliError::usage(format!("{what} is empty")));
+    }
+    if n > 10_000 {
+        return Err(CliError::usage(format!(
+            "{what} is {n} characters; the limit is 10,000"
+        )));
+    }
+    Ok(text)
+}
+
+/// A person as given (`me` is whoever runs inc).
+pub(crate) fn person(ctx: &Ctx, given: &str, flag: &str) -> CliResult<String> {
+    let given = given.trim();
+    if given.is_empty() {
+        return Err(CliError::usage(format!("{flag} is empty")));
+    }
+    if given.eq_ignore_ascii_case("me") {
+        return ctx.me().ok_or_else(|| {
+            CliError::usage(format!(
+                "{flag} me: cannot tell who you are ($USER is not set); give a name or email"
+            ))
+        });
+    }
+    Ok(given.to_string())
+}
+
+/// Refuses to change an incident under `--dry-run` without saying so first.
+pub(crate) fn dry_run_note(ctx: &Ctx, what: &str) {
+    if ctx.dry_run() {
+        ctx.io
+            .status(&format!("dry run: would {what}; nothing written"));
+    }
+}

@@ -1,0 +1,303 @@
+//! `inc status`: the incident at a glance, once or `--watch`ing for changes.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::config::{Cadence, Source, format_duration, parse_duration};
+use crate::ctx::Ctx;
+use crate::error::{CliError, CliResult, ErrorKind};
+use crate::messages;
+use crate::model::{Incident, Role};
+
+/// The incident at a glance: severity, roles, elapsed time, TODOs and what is due
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  inc status\n  inc status --watch --interval 15s\n  inc status --watch --json | jq ."
+)]
+pub struct Args {
+    /// Re-check every interval and print only what changed (Ctrl-C stops)
+    #[arg(long)]
+    pub watch: bool,
+    /// Time between checks, e.g. 30s, 2m [default: [cadence] status_interval, 30s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
+}
+
+/// A reminder from `[cadence]`, keyed so `--watch` says it once.
+struct Reminder {
+    key: String,
+    text: String,
+}
+
+struct Snapshot {
+    /// Fields compared between checks (elapsed time is left out: it always changes).
+    fields: Vec<(&'static str, String)>,
+    reminders: Vec<Reminder>,
+    doc: Value,
+}
+
+fn snapshot(inc: &Incident, now: Timestamp, cadence: &Cadence) -> Snapshot {
+    let secs = |d: Duration| d.as_secs() as i64;
+    let end = inc.resolved_at.unwrap_or(now);
+    let elapsed = end.as_second() - inc.declared_at.as_second();
+    let who = |r: Role| {
+        inc.roles
+            .get(&r)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.join(", "))
+            .unwrap_or_else(|| "—".into())
+    };
+    let mut fields = vec![
+        ("incident", inc.id.clone()),
+        ("title", inc.title.clone()),
+        ("severity", inc.severity.to_string()),
+        ("state", inc.state().to_string()),
+        ("ic", who(Role::Ic)),
+        ("deputy", who(Role::Deputy)),
+        ("scribe", who(Role::Scribe)),
+    ];
+    for r in [Role::Cl, Role::Il, Role::Sme] {
+        if inc.roles.get(&r).is_some_and(|v| !v.is_empty()) {
+            fields.push((role_key(r), who(r)));
+        }
+    }
+    fields.push(("todos", inc.todos.len().to_string()));
+    fields.push(("notes", inc.notes.to_string()));
+    let mut reminders = Vec::new();
+    let mut exec_due = None;
+    if inc.is_open() {
+        let callout = secs(cadence.elapsed_callout.0).max(1);
+        let n = elapsed / callout;
+        if n >= 1 {
+            reminders.push(Reminder {
+                key: format!("callout:{n}"),
+                text: format!(
+                    "{} elapsed since the incident was declared (time callout)",
+                    messages::elapsed(n * callout)
+                ),
+            });
+        }
+        if inc.severity.number() == 1 {
+            let since = inc.last_exec_update.unwrap_or(inc.declared_at);
+            let due = Timestamp::from_second(since.as_second() + secs(cadence.exec_update.0))
+                .unwrap_or(since);
+            exec_due = Some(due);
+            if now >= due {
+                reminders.push(Reminder {
+                    key: format!("exec:{}", due.as_second()),
+                    text: format!(
+                        "executive update due since {} (SEV-1: every {})",
+                        messages::time(due),
+                        format_duration(cadence.exec_update.0)
+                    ),
+                });
+            }
+        }
+        if let (Some(ic), Some(since)) = (inc.holder(Role::Ic), inc.ic_since) {
+            let on = now.as_second() - since.as_second();
+            if on >= secs(cadence.handover.0) {
+                reminders.push(Reminder {
+                    key: format!("handover:{}", since.as_second()),
+                    text: format!(
+                        "{ic} has been IC for {}: plan a handover (`inc handover USER`)",
+                        messages::elapsed(on)
+                    ),
+                });
+            }
+        }
+    }
+    let doc = json!({
+        "incident": inc,
+        "elapsed_seconds": elapsed,
+        "open_todos": inc.todos,
+        "last_exec_update": inc.last_exec_update,
+        "next_exec_update_due": exec_due,
+        "reminders": reminders.iter().map(|r| &r.text).collect::<Vec<_>>(),
+    });
+    let _ = exec_due.map(|d| fields.push(("next exec update", messages::time(d))));
+    Snapshot {
+        fields,
+        reminders,
+        doc,
+    }
+}
+
+fn role_key(r: Role) -> &'static str {
+    match r {
+        Role::Cl => "customer liaison",
+        Role::Il => "internal liaison",
+        Role::Sme => "sme",
+        Role::Ic => "ic",
+        Role::Deputy => "deputy",
+        Role::Scribe => "scribe",
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
+    let config = ctx.config()?;
+    let (interval, source) = match args.interval {
+        Some(d) => (d, Source::Flag("--interval".into())),
+        None => (
+            config.values.cadence.status_interval.0,
+            config.source_of("cadence.status_interval"),
+        ),
+    };
+    if interval.is_zero() {
+        return Err(CliError::usage("--interval must be more than 0"));
+    }
+    let inc = ctx.current_incident()?;
+    let snap = snapshot(&inc, ctx.now(), &config.values.cadence);
+    if !args.watch {
+        return print_once(ctx, &inc, snap, interval, &source);
+    }
+    watch(ctx, inc.id.clone(), snap, interval).await
+}
+
+fn print_once(
+    ctx: &Ctx,
+    inc: &Incident,
+    snap: Snapshot,
+    interval: Duration,
+    source: &Source,
+) -> CliResult {
+    if ctx.io.json {
+        let mut doc = snap.doc;
+        doc["interval"] = json!(format_duration(interval));
+        doc["interval_source"] = json!(source);
+        ctx.io.json_doc(&doc);
+        return Ok(());
+    }
+    let elapsed = snap.doc["elapsed_seconds"].as_i64().unwrap_or(0);
+    let mut rows: Vec<(&str, String)> = snap.fields.iter().map(|(k, v)| (*k, v.clone())).collect();
+    rows.insert(4, ("declared", messages::time(inc.declared_at)));
+    let lasted = if inc.is_open() { "elapsed" } else { "lasted" };
+    rows.insert(5, (lasted, messages::elapsed(elapsed)));
+    if let Some(r) = inc.resolved_at {
+        rows.insert(5, ("resolved", messages::time(r)));
+    }
+    ctx.io.out(&ctx.io.fields(&rows));
+    for t in &inc.todos {
+        ctx.io.out(&format!("  TODO {}: {}", t.number, t.text));
+    }
+    for r in &snap.reminders {
+        ctx.io.out(&format!(
+            "{} {}",
+            ctx.io.paint("reminder:", crate::io::Style::Warn),
+            r.text
+        ));
+    }
+    Ok(())
+}
+
+async fn watch(ctx: &Ctx, id: String, first: Snapshot, interval: Duration) -> CliResult {
+    let config = ctx.config()?;
+    let mut said: std::collections::HashSet<String> =
+        first.reminders.iter().map(|r| r.key.clone()).collect();
+    if ctx.io.json {
+        ctx.io
+            .json_line(&json!({ "at": ctx.now(), "status": first.doc }));
+    } else {
+        ctx.io.out(&format!(
+            "watching {id} every {} (Ctrl-C stops)",
+            format_duration(interval)
+        ));
+        ctx.io.out(&ctx.io.fields(&first.fields));
+        for r in &first.reminders {
+            ctx.io.out(&format!("reminder: {}", r.text));
+        }
+    }
+    let mut previous = first.fields;
+    let mut alarm: Option<String> = None;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::signal::ctrl_c() => {
+                if !ctx.io.json { ctx.io.status(""); }
+                return Err(CliError::silent(ErrorKind::Cancelled));
+            }
+        }
+        let now = ctx.now();
+        let inc = match ctx
+            .journal()
+            .and_then(|j| j.load(&id).map_err(CliError::from))
+        {
+            Ok((inc, _)) => inc,
+            Err(e) => {
+                if alarm.as_deref() != Some(e.message.as_str()) {
+                    let text = format!("cannot read the incident journal: {}", e.message);
+                    if ctx.io.json {
+                        ctx.io.json_line(&json!({ "at": now, "alarm": text }));
+                    } else {
+                        ctx.io.out(&format!(
+                            "{} {}",
+                            ctx.io.paint("ALARM", crate::io::Style::Fail),
+                            text
+                        ));
+                    }
+                    alarm = Some(e.message);
+                }
+                continue;
+            }
+        };
+        let snap = snapshot(&inc, now, &config.values.cadence);
+        let changes: Vec<(&str, &str, &str)> = snap
+            .fields
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    previous
+                        .iter()
+                        .find(|(pk, _)| pk == k)
+                        .map(|(_, pv)| pv.as_str())
+                        .unwrap_or("—"),
+                    v.as_str(),
+                )
+            })
+            .filter(|(_, from, to)| from != to)
+            .collect();
+        let fresh: Vec<&Reminder> = snap
+            .reminders
+            .iter()
+            .filter(|r| !said.contains(&r.key))
+            .collect();
+        let recovered = alarm.take().is_some();
+        if ctx.io.json {
+            if !changes.is_empty() || !fresh.is_empty() || recovered {
+                let ch: serde_json::Map<String, Value> = changes
+                    .iter()
+                    .map(|(k, f, t)| (k.to_string(), json!({ "from": f, "to": t })))
+                    .collect();
+                ctx.io.json_line(&json!({
+                    "at": now,
+                    "changes": ch,
+                    "reminders": fresh.iter().map(|r| &r.text).collect::<Vec<_>>(),
+                    "recovered": recovered,
+                }));
+            }
+        } else {
+            if recovered {
+                ctx.io.out(&format!(
+                    "{} the incident journal is readable again",
+                    messages::clock(now)
+                ));
+            }
+            for (k, f, t) in &changes {
+                ctx.io
+                    .out(&format!("{} {k}: {f} → {t}", messages::clock(now)));
+            }
+            for r in &fresh {
+                ctx.io
+                    .out(&format!("{} reminder: {}", messages::clock(now), r.text));
+            }
+        }
+        said.extend(fresh.iter().map(|r| r.key.clone()));
+        previous = snap.fields;
+        if !inc.is_open() {
+            ctx.io.status("the incident is resolved; watch ends");
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,716 @@
+//! The TOML config of SPEC "Config": location order, every key optional, precedence
+//! built-in defaults < file < environment (`INC_<SECTION>_<KEY>`) < flags, and secrets that
+//! come only from environment variables or a `token_cmd`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a setting's value came from (shown by `inc doctor`, used in error messages).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "name")]
+pub enum Source {
+    Default,
+    File(String),
+    Env(String),
+    Flag(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(p) => write!(f, "file {p}"),
+            Source::Env(v) => write!(f, "${v}"),
+            Source::Flag(n) => write!(f, "flag {n}"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    Missing(String),
+    #[error("cannot read config file {path}: {err}")]
+    Read { path: String, err: std::io::Error },
+    #[error("malformed config file {path}: {message}")]
+    Malformed { path: String, message: String },
+    #[error("{var}: {message}")]
+    Env { var: String, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+    #[error("{0}")]
+    Secret(String),
+}
+
+/// A secret value. It never prints: `Debug` and `Display` show `***`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How a provider finds its secret: `token_cmd` wins, else `token_env`, else the default variable.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSpec {
+    pub token_env: Option<String>,
+    pub token_cmd: Option<String>,
+}
+
+impl SecretSpec {
+    /// A human description of where the secret comes from, without its value.
+    pub fn describe(&self, default_env: &str) -> String {
+        match &self.token_cmd {
+            Some(cmd) => format!(
+                "token_cmd `{}`",
+                cmd.split_whitespace().next().unwrap_or("")
+            ),
+            None => format!("${}", self.env_name(default_env)),
+        }
+    }
+    pub fn env_name<'a>(&'a self, default_env: &'a str) -> &'a str {
+        self.token_env.as_deref().unwrap_or(default_env)
+    }
+    /// Reads the secret now (env lookup or runs the command).
+    pub fn resolve(&self, default_env: &str, env: &Env) -> Result<Secret, ConfigError> {
+        if let Some(cmd) = &self.token_cmd {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .map_err(|e| ConfigError::Secret(format!("token_cmd could not run: {e}")))?;
+            if !out.status.success() {
+                return Err(ConfigError::Secret(format!(
+                    "token_cmd exited with {}",
+                    out.status
+                )));
+            }
+            let value = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if value.is_empty() {
+                return Err(ConfigError::Secret("token_cmd printed nothing".into()));
+            }
+            return Ok(Secret(value));
+        }
+        let var = self.env_name(default_env);
+        match env.get(var) {
+            Some(v) if !v.trim().is_empty() => Ok(Secret(v.trim().to_string())),
+            _ => Err(ConfigError::Secret(format!("${var} is not set"))),
+        }
+    }
+}
+
+/// A snapshot of the process environment, read once at start-up (tests inject their own).
+#[derive(Clone, Debug, Default)]
+pub struct Env(HashMap<String, String>);
+
+impl Env {
+    pub fn from_process() -> Self {
+        Env(std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect())
+    }
+    pub fn from_pairs<I: IntoIterator<Item = (S, S)>, S: Into<String>>(pairs: I) -> Self {
+        Env(pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect())
+    }
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallConfig {
+    pub chat: Option<String>,
+    pub bridge_url: Option<String>,
+    pub phone: Option<String>,
+    pub pin: Option<String>,
+}
+
+impl CallConfig {
+    pub fn is_empty(&self) -> bool {
+        self.chat.is_none()
+            && self.bridge_url.is_none()
+            && self.phone.is_none()
+            && self.pin.is_none()
+    }
+}
+
+/// Durations in config use jiff's friendly format: `30s`, `10m`, `1h`, `250ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Dur(pub Duration);
+
+impl TryFrom<String> for Dur {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        parse_duration(&s).map(Dur)
+    }
+}
+
+impl From<Dur> for String {
+    fn from(d: Dur) -> String {
+        format_duration(d.0)
+    }
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d: jiff::SignedDuration = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid duration '{s}': use e.g. 30s, 10m, 1h, 250ms"))?;
+    Duration::try_from(d).map_err(|_| format!("invalid duration '{s}': must not be negative"))
+}
+
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 != 0 {
+        format!("{ms}ms")
+    } else if ms % 3_600_000 == 0 && ms > 0 {
+        format!("{}h", ms / 3_600_000)
+    } else if ms % 60_000 == 0 && ms > 0 {
+        format!("{}m", ms / 60_000)
+    } else {
+        format!("{}s", ms / 1000)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cadence {
+    pub status_interval: Dur,
+    pub elapsed_callout: Dur,
+    pub exec_update: Dur,
+    pub public_update: Dur,
+    pub handover: Dur,
+}
+
+impl Default for Cadence {
+    fn default() -> Self {
+        let m = |n: u64| Dur(Duration::from_secs(n * 60));
+        Cadence {
+            status_interval: Dur(Duration::from_secs(30)),
+            elapsed_callout: m(10),
+            exec_update: m(30),
+            public_update: m(20),
+            handover: m(60),
+        }
+    }
+}
+
+/// The delivery engine's limits (not in SPEC: defaults suit a 3 a.m. page).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// Time allowed for one attempt.
+    pub timeout: Dur,
+    /// Total time allowed for one delivery, retries and waits included.
+    pub retry_for: Dur,
+    /// First backoff step; it doubles, with full jitter.
+    pub backoff: Dur,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            timeout: Dur(Duration::from_secs(10)),
+            retry_for: Dur(Duration::from_secs(30)),
+            backoff: Dur(Duration::from_millis(250)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagerDutyConfig {
+    pub api_url: Option<String>,
+    pub events_url: Option<String>,
+    pub from: Option<String>,
+    #[serde(default)]
+    pub ic_schedules: Vec<String>,
+    pub ic_service: Option<String>,
+    pub incident_service: Option<String>,
+    #[serde(default)]
+    pub stakeholders: BTreeMap<String, Vec<String>>,
+    pub routing_key_env: Option<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsgenieConfig {
+    pub api_url: Option<String>,
+    #[serde(default)]
+    pub ic_schedules: Vec<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    pub api_url: Option<String>,
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub per_incident_channel: bool,
+    pub channel_prefix: Option<String>,
+    pub exec_channel: Option<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub url_env: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    pub teams: Option<WebhookConfig>,
+    pub mattermost: Option<WebhookConfig>,
+    pub discord: Option<WebhookConfig>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixConfig {
+    pub homeserver: Option<String>,
+    pub room: Option<String>,
+    #[serde(default)]
+    pub per_incident_room: bool,
+    pub exec_room: Option<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatuspageConfig {
+    pub api_url: Option<String>,
+    pub page_id: Option<String>,
+    #[serde(default)]
+    pub components: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    pub smtp_url: Option<String>,
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Vec<String>,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub password_cmd: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostmortemConfig {
+    pub dir: Option<String>,
+    pub publish: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub ca_file: Option<String>,
+}
+
+/// The config file's shape. Every key is optional; a provider is active when its table is present.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub call: CallConfig,
+    #[serde(default)]
+    pub cadence: Cadence,
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+    pub pagerduty: Option<PagerDutyConfig>,
+    pub opsgenie: Option<OpsgenieConfig>,
+    pub slack: Option<SlackConfig>,
+    pub webhooks: Option<WebhooksConfig>,
+    pub matrix: Option<MatrixConfig>,
+    pub statuspage: Option<StatuspageConfig>,
+    pub email: Option<EmailConfig>,
+    #[serde(default)]
+    pub postmortem: PostmortemConfig,
+    #[serde(default)]
+    pub tls: TlsConfig,
+}
+
+const SECTIONS: &[&str] = &[
+    "call",
+    "cadence",
+    "delivery",
+    "pagerduty",
+    "opsgenie",
+    "slack",
+    "webhooks",
+    "matrix",
+    "statuspage",
+    "email",
+    "postmortem",
+    "tls",
+];
+
+/// The loaded configuration with the origin of each overridden setting.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file that was read, if any.
+    pub file: Option<PathBuf>,
+    /// Where the file was looked for (shown by doctor when it is missing).
+    pub looked_at: PathBuf,
+    pub values: FileConfig,
+    /// `section.key` → where it came from; keys not listed are built-in defaults.
+    pub sources: BTreeMap<String, Source>,
+    pub state_dir: PathBuf,
+    pub state_dir_source: Source,
+}
+
+impl Config {
+    /// Loads the config: `--config FILE`, else `$INC_CONFIG`, else `$XDG_CONFIG_HOME/inc/config.toml`.
+    pub fn load(flag: Option<&Path>, env: &Env) -> Result<Config, ConfigError> {
+        let home = env
+            .get("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let (path, explicit) = match (flag, env.get("INC_CONFIG")) {
+            (Some(p), _) => (p.to_path_buf(), true),
+            (None, Some(p)) => (PathBuf::from(p), true),
+            (None, None) => {
+                let base = env
+                    .get("XDG_CONFIG_HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| home.join(".config"));
+                (base.join("inc").join("config.toml"), false)
+            }
+        };
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if explicit {
+                    return Err(ConfigError::Missing(shown));
+                }
+                None
+            }
+            Err(err) => return Err(ConfigError::Read { path: shown, err }),
+        };
+        let mut sources = BTreeMap::new();
+        let mut table = match &text {
+            Some(t) => {
+                // Deserialize the text itself first: toml's errors then carry the line and the key.
+                toml::from_str::<FileConfig>(t).map_err(|e| ConfigError::Malformed {
+                    path: shown.clone(),
+                    message: toml_error(&e, t),
+                })?;
+                let table: toml::Table = toml::from_str(t).map_err(|e| ConfigError::Malformed {
+                    path: shown.clone(),
+                    message: toml_error(&e, t),
+                })?;
+                for (section, v) in &table {
+                    if let Some(keys) = v.as_table() {
+                        for k in keys.keys() {
+                            sources.insert(format!("{section}.{k}"), Source::File(shown.clone()));
+                        }
+                    }
+                }
+                table
+            }
+            None => toml::Table::new(),
+        };
+        let mut env_keys: Vec<(&String, &String)> = env
+            .0
+            .iter()
+            .filter(|(k, _)| k.starts_with("INC_"))
+            .collect();
+        env_keys.sort();
+        for (var, raw) in env_keys {
+            let Some((section, key)) = env_key(var) else {
+                continue;
+            };
+            let value = parse_env_value(raw);
+            let entry = table
+                .entry(section.to_string())
+                .or_insert_with(|| toml::Value::Table(Default::default()));
+            let Some(t) = entry.as_table_mut() else {
+                continue;
+            };
+            t.insert(key.clone(), value);
+            sources.insert(format!("{section}.{key}"), Source::Env(var.clone()));
+        }
+        let values: FileConfig = FileConfig::deserialize(table).map_err(|e| {
+            // Only an environment override can fail here: the file alone parsed above.
+            let var = sources
+                .values()
+                .find_map(|s| match s {
+                    Source::Env(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "environment".into());
+            ConfigError::Env {
+                var,
+                message: e.message().to_string(),
+            }
+        })?;
+        check_urls(&values, &sources)?;
+        let (state_dir, state_dir_source) = match env.get("INC_STATE_DIR") {
+            Some(d) => (PathBuf::from(d), Source::Env("INC_STATE_DIR".into())),
+            None => match env.get("XDG_STATE_HOME") {
+                Some(d) => (
+                    PathBuf::from(d).join("inc"),
+                    Source::Env("XDG_STATE_HOME".into()),
+                ),
+                None => (
+                    home.join(".local").join("state").join("inc"),
+                    Source::Default,
+                ),
+            },
+        };
+        Ok(Config {
+            file: text.is_some().then(|| path.clone()),
+            looked_at: path,
+            values,
+            sources,
+            state_dir,
+            state_dir_source,
+        })
+    }
+
+    pub fn source_of(&self, key: &str) -> Source {
+        self.sources.get(key).cloned().unwrap_or(Source::Default)
+    }
+}
+
+/// `INC_PAGERDUTY_API_URL` → `("pagerduty", "api_url")`, only for known sections.
+fn env_key(var: &str) -> Option<(&'static str, String)> {
+    let rest = var.strip_prefix("INC_")?;
+    let (section, key) = rest.split_once('_')?;
+    let section = SECTIONS.iter().find(|s| s.eq_ignore_ascii_case(section))?;
+    (!key.is_empty()).then(|| (*section, key.to_ascii_lowercase()))
+}
+
+/// An environment value is read as a TOML value when it is one (`true`, `["a","b"]`), else as a string.
+fn parse_env_value(raw: &str) -> toml::Value {
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.into())),
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let snippet = text.lines().nth(line - 1).unwrap_or("").trim();
+            format!("line {line}: {msg} (at `{snippet}`)")
+        }
+        None => msg,
+    }
+}
+
+fn check_urls(v: &FileConfig, sources: &BTreeMap<String, Source>) -> Result<(), ConfigError> {
+    let mut urls: Vec<(&str, &Option<String>)> = Vec::new();
+    if let Some(p) = &v.pagerduty {
+        urls.push(("pagerduty.api_url", &p.api_url));
+        urls.push(("pagerduty.events_url", &p.events_url));
+    }
+    if let Some(p) = &v.opsgenie {
+        urls.push(("opsgenie.api_url", &p.api_url));
+    }
+    if let Some(p) = &v.slack {
+        urls.push(("slack.api_url", &p.api_url));
+    }
+    if let Some(p) = &v.matrix {
+        urls.push(("matrix.homeserver", &p.homeserver));
+    }
+    if let Some(p) = &v.statuspage {
+        urls.push(("statuspage.api_url", &p.api_url));
+    }
+    for (key, value) in urls {
+        if let Some(u) = value {
+            check_http_url(u).map_err(|message| ConfigError::Invalid {
+                key: match sources.get(key) {
+                    Some(Source::Env(var)) => format!("{key} (from ${var})"),
+                    Some(Source::File(f)) => format!("{key} in {f}"),
+                    _ => key.to_string(),
+                },
+                message,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// `https://` anywhere; plain `http://` only to a loopback host (SPEC).
+pub fn check_http_url(u: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(u).map_err(|e| format!("'{u}' is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "'{u}' uses plain http:// to a non-loopback host; use https://"
+        )),
+        other => Err(format!("'{u}': unsupported scheme {other}://")),
+    }
+}
+
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn precedence_default_file_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "[cadence]\nstatus_interval = \"45s\"\nexec_update = \"20m\"\n",
+        );
+        // (file?, env?) → expected status_interval and source kind
+        let cases: &[(bool, Option<&str>, &str, &str)] = &[
+            (false, None, "30s", "default"),
+            (true, None, "45s", "file"),
+            (false, Some("5s"), "5s", "env"),
+            (true, Some("5s"), "5s", "env"),
+        ];
+        for (with_file, env_value, want, source) in cases {
+            let mut pairs = vec![("HOME".to_string(), dir.path().display().to_string())];
+            if let Some(v) = env_value {
+                pairs.push(("INC_CADENCE_STATUS_INTERVAL".into(), v.to_string()));
+            }
+            let env = Env::from_pairs(pairs);
+            let cfg = Config::load(with_file.then_some(p.as_path()), &env).unwrap();
+            assert_eq!(format_duration(cfg.values.cadence.status_interval.0), *want);
+            let got = match cfg.source_of("cadence.status_interval") {
+                Source::Default => "default",
+                Source::File(_) => "file",
+                Source::Env(_) => "env",
+                Source::Flag(_) => "flag",
+            };
+            assert_eq!(got, *source, "file={with_file} env={env_value:?}");
+            // A key the environment does not touch keeps the file's value.
+            if *with_file {
+                assert_eq!(format_duration(cfg.values.cadence.exec_update.0), "20m");
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_file_names_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "[call]\nchat = \"#x\"\n\n[pagerduty]\nic_schedule = [\"P1\"]\n",
+        );
+        let env = Env::from_pairs([("HOME", "/nonexistent")]);
+        let err = Config::load(Some(&p), &env).unwrap_err().to_string();
+        assert!(err.contains("config.toml"), "{err}");
+        assert!(err.contains("line 5"), "{err}");
+        assert!(err.contains("ic_schedule"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_http_url("http://127.0.0.1:9/x").is_ok());
+        assert!(check_http_url("http://localhost/x").is_ok());
+        assert!(check_http_url("http://[::1]:8/").is_ok());
+        assert!(check_http_url("https://api.pagerduty.com").is_ok());
+        assert!(check_http_url("http://api.pagerduty.com").is_err());
+        assert!(check_http_url("http://10.0.0.1").is_err());
+        assert!(check_http_url("ftp://127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn env_values_parse_as_toml_or_string() {
+        assert_eq!(
+            parse_env_value("[\"a\", \"b\"]").as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(parse_env_value("true").as_bool(), Some(true));
+        assert_eq!(parse_env_value("https://x/y").as_str(), Some("https://x/y"));
+        assert_eq!(
+            env_key("INC_PAGERDUTY_API_URL"),
+            Some(("pagerduty", "api_url".to_string()))
+        );
+        assert_eq!(env_key("INC_STATE_DIR"), None);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret("xoxb-very-secret".into());
+        assert_eq!(format!("{s} {s:?}"), "*** ***");
+        let spec = SecretSpec {
+            token_env: Some("MY_TOKEN".into()),
+            token_cmd: None,
+        };
+        let env = Env::from_pairs([("MY_TOKEN", "abc")]);
+        assert_eq!(
+            spec.resolve("PAGERDUTY_TOKEN", &env).unwrap().expose(),
+            "abc"
+        );
+        let err = spec
+            .resolve("PAGERDUTY_TOKEN", &Env::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("$MY_TOKEN"), "{err}");
+        let cmd = SecretSpec {
+            token_env: None,
+            token_cmd: Some("echo from-cmd".into()),
+        };
+        assert_eq!(
+            cmd.resolve("X", &Env::default()).unwrap().expose(),
+            "from-cmd"
+        );
+    }
+}

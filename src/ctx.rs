@@ -1,0 +1,286 @@
+//! `Ctx`: what every command gets. Everything in it is lazy, so `inc --version`, `inc man` and
+//! the local commands never read more than they need, and only commands that send build clients.
+
+use std::cell::OnceCell;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use crate::config::{Config, Env};
+use crate::deliver::{DeliveryResult, Engine};
+use crate::error::{CliError, CliResult};
+use crate::io::Io;
+use crate::journal::{Journal, JournalError};
+use crate::model::{Event, EventKind, Incident};
+use crate::outbox::Outbox;
+use crate::prompt::Prompter;
+use crate::providers::{Delivery, Providers};
+
+/// The global flags every command takes.
+#[derive(clap::Args, Clone, Debug)]
+pub struct GlobalArgs {
+    /// Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Incident to act on [default: the current incident]
+    #[arg(long, global = true, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Print exactly one JSON document on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print every message that would be sent; send nothing, write nothing
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Skip confirmations
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+    /// Never prompt (a missing value is an error naming its flag)
+    #[arg(long, global = true)]
+    pub no_input: bool,
+    /// Print only ids and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log to stderr (repeat for more); secrets are never logged
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colour (NO_COLOR is honoured in `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = crate::io::ColorChoice::Auto, value_name = "WHEN")]
+    pub color: crate::io::ColorChoice,
+}
+
+pub struct Ctx {
+    pub io: Io,
+    pub global: GlobalArgs,
+    pub env: Env,
+    config: OnceCell<Config>,
+    providers: OnceCell<Providers>,
+}
+
+impl From<JournalError> for CliError {
+    fn from(e: JournalError) -> Self {
+        match e {
+            JournalError::NotFound(id) => {
+                CliError::no_incident(format!("no incident '{id}' in the journal"))
+                    .hint("`inc list` shows the incidents")
+            }
+            other => CliError::failed(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::config::ConfigError> for CliError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        CliError::config(e.to_string())
+    }
+}
+
+impl Ctx {
+    pub fn new(global: GlobalArgs, env: Env) -> Ctx {
+        let io = Io::new(
+            &env,
+            global.color,
+            global.json,
+            global.quiet,
+            global.verbose,
+            global.no_input,
+        );
+        Ctx {
+            io,
+            global,
+            env,
+            config: OnceCell::new(),
+            providers: OnceCell::new(),
+        }
+    }
+
+    pub fn config(&self) -> CliResult<&Config> {
+        if let Some(c) = self.config.get() {
+            return Ok(c);
+        }
+        let c = Config::load(self.global.config.as_deref(), &self.env)?;
+        if let Some(f) = &c.file {
+            self.io.log(1, &format!("config: {}", f.display()));
+        }
+        Ok(self.config.get_or_init(|| c))
+    }
+
+    pub fn journal(&self) -> CliResult<Journal> {
+        Ok(Journal::new(&self.config()?.state_dir))
+    }
+
+    pub fn outbox(&self) -> CliResult<Outbox> {
+        Ok(Outbox::new(&self.config()?.state_dir))
+    }
+
+    /// Now, in UTC. `INC_NOW` fixes the clock (tests, replaying a timeline).
+    pub fn now(&self) -> Timestamp {
+        self.env
+            .get("INC_NOW")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(Timestamp::now)
+    }
+
+    /// The person running inc, for `--ic me` and the journal's `by`.
+    pub fn me(&self) -> Option<String> {
+        self.env
+            .get("INC_USER")
+            .or_else(|| self.env.get("USER"))
+            .map(str::to_string)
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.global.dry_run
+    }
+
+    /// A prompter when a human can answer, else `None` (scripts never block).
+    pub fn prompter(&self) -> Option<Prompter> {
+        self.io.can_prompt().then(Prompter::new)
+    }
+
+    /// The incident to act on: `--incident`, else the current one; exit 4 when there is none.
+    pub fn incident_id(&self) -> CliResult<String> {
+        let journal = self.journal()?;
+        match &self.global.incident {
+            Some(id) if journal.exists(id) => Ok(id.clone()),
+            Some(id) => Err(CliError::no_incident(format!(
+                "--incident {id}: no such incident in the journal"
+            ))
+            .hint("`inc list` shows the incidents")),
+            None => journal.current().ok_or_else(|| {
+                CliError::no_incident("no current incident")
+                    .hint("declare one with `inc declare TITLE`, or pass --incident ID")
+            }),
+        }
+    }
+
+    /// Loads an incident, warning about torn journal lines.
+    pub fn load(&self, id: &str) -> CliResult<Incident> {
+        let (inc, report) = self.journal()?.load(id)?;
+        for (line, err) in report.skipped {
+            self.io.warn(&format!(
+                "journal of {id}: skipped unreadable line {line} ({err})"
+            ));
+        }
+        Ok(inc)
+    }
+
+    pub fn current_incident(&self) -> CliResult<Incident> {
+        let id = self.incident_id()?;
+        self.load(&id)
+    }
+
+    pub fn event(&self, kind: EventKind) -> Event {
+        Event {
+            at: self.now(),
+            by: self.me(),
+            kind,
+        }
+    }
+
+    /// Appends to an incident's journal; nothing under `--dry-run`.
+    pub fn record(&self, id: &str, kind: EventKind) -> CliResult<()> {
+        if self.dry_run() {
+            return Ok(());
+        }
+        self.journal()?.append(id, &self.event(kind))?;
+        Ok(())
+    }
+
+    fn providers(&self) -> CliResult<&Providers> {
+        if let Some(p) = self.providers.get() {
+            return Ok(p);
+        }
+        let p = Providers::new(self.config()?, &self.env, self.io.verbose);
+        Ok(self.providers.get_or_init(|| p))
+    }
+
+    /// Sends deliveries concurrently through the engine (or prints them under `--dry-run`),
+    /// journals each outcome on its incident, and returns the results in order.
+    pub async fn deliver(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
+        if deliveries.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.dry_run() && !self.io.json {
+            for d in &deliveries {
+                self.io.out(&dry_run_text(d));
+            }
+        }
+        let outbox = self.outbox()?;
+        let engine = Engine {
+            transport: self.providers()?,
+            cfg: &self.config()?.values.delivery,
+            dry_run: self.dry_run(),
+            outbox: Some(&outbox),
+            now: self.now(),
+        };
+        let results = engine.send_all(deliveries).await;
+        self.journal_results(&results);
+        Ok(results)
+    }
+
+    /// Sends without parking failures (for `outbox retry`, which owns its entries).
+    pub async fn redeliver(&self, d: Delivery) -> CliResult<DeliveryResult> {
+        let engine = Engine {
+            transport: self.providers()?,
+            cfg: &self.config()?.values.delivery,
+            dry_run: self.dry_run(),
+            outbox: None,
+            now: self.now(),
+        };
+        let r = engine.send(d).await;
+        self.journal_results(std::slice::from_ref(&r));
+        Ok(r)
+    }
+
+    fn journal_results(&self, results: &[DeliveryResult]) {
+        for r in results {
+            let Some(id) = &r.delivery.incident else {
+                continue;
+            };
+            let kind = EventKind::Delivery {
+                provider: r.provider.clone(),
+                action: r.action.clone(),
+                target: r.target.clone(),
+                ok: r.ok,
+                dedup_key: Some(r.delivery.dedup_key.clone()),
+                id: r.id.clone(),
+                url: r.url.clone(),
+            };
+            if let Err(e) = self.record(id, kind) {
+                self.io
+                    .warn(&format!("could not journal the delivery: {}", e.message));
+            }
+        }
+    }
+
+    /// Prints each failed delivery on stderr with where it is kept.
+    pub fn report_failures(&self, results: &[DeliveryResult]) {
+        for r in results.iter().filter(|r| !r.ok) {
+            let kept = match &r.outbox {
+                Some(id) => format!(" (kept in the outbox as {id}; `inc outbox retry`)"),
+                None => String::new(),
+            };
+            self.io.warn(&format!(
+                "{} {} → {}: {}{kept}",
+                r.provider,
+                r.action,
+                r.target,
+                r.error.as_deref().unwrap_or("failed")
+            ));
+        }
+    }
+}
+
+/// What `--dry-run` prints for one delivery.
+pub fn dry_run_text(d: &Delivery) -> String {
+    let crate::providers::Request::Http(h) = &d.request;
+    let mut s = format!(
+        "would send: {} {} → {}\n  {} {}:{}",
+        d.provider, d.action, d.target, h.method, h.base, h.path
+    );
+    if let Some(body) = &h.body {
+        s.push_str("\n  ");
+        s.push_str(&serde_json::to_string(body).expect("json"));
+    }
+    s
+}

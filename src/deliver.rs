@@ -1,0 +1,405 @@
+//! The delivery engine: the one place that applies SPEC "Delivery rules". Independent
+//! deliveries go out concurrently; transient failures are retried with exponential backoff and
+//! jitter (or after the provider's `Retry-After`) within a bounded total time; other 4xx are not
+//! retried; what stays undelivered is parked in the outbox; `--dry-run` sends nothing. The
+//! `deliveries` JSON array and the exit code (0 / 1 / 3) come from [`Report`].
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::config::DeliveryConfig;
+use crate::error::{CliError, CliResult, ErrorKind};
+use crate::outbox::Outbox;
+use crate::providers::{Delivery, Receipt, SendError, Transport};
+
+/// The outcome of one delivery: the shape of SPEC's `deliveries` array.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeliveryResult {
+    pub provider: String,
+    pub action: String,
+    pub target: String,
+    pub ok: bool,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The outbox entry that holds it, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+    #[serde(skip)]
+    pub delivery: Delivery,
+    #[serde(skip)]
+    pub receipt: Option<Receipt>,
+    #[serde(skip)]
+    pub failure: Option<SendError>,
+}
+
+pub struct Engine<'a, T> {
+    pub transport: &'a T,
+    pub cfg: &'a DeliveryConfig,
+    pub dry_run: bool,
+    /// Where failures are parked; `None` when the caller keeps them itself (`outbox retry`).
+    pub outbox: Option<&'a Outbox>,
+    pub now: jiff::Timestamp,
+}
+
+impl<T: Transport> Engine<'_, T> {
+    /// Sends all deliveries concurrently; results come back in the same order.
+    pub async fn send_all(&self, deliveries: Vec<Delivery>) -> Vec<DeliveryResult> {
+        futures_util::future::join_all(deliveries.into_iter().map(|d| self.send(d))).await
+    }
+
+    /// Sends one delivery with retries.
+    pub async fn send(&self, d: Delivery) -> DeliveryResult {
+        let mut result = DeliveryResult {
+            provider: d.provider.clone(),
+            action: d.action.clone(),
+            target: d.target.clone(),
+            ok: false,
+            attempts: 0,
+            id: None,
+            url: None,
+            error: None,
+            note: None,
+            outbox: None,
+            dry_run: self.dry_run,
+            delivery: d,
+            receipt: None,
+            failure: None,
+        };
+        if self.dry_run {
+            result.ok = true;
+            return result;
+        }
+        let start = Instant::now();
+        let deadline = start + self.cfg.retry_for.0;
+        let outcome = loop {
+            result.attempts += 1;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let per_try = self.cfg.timeout.0.min(left).max(Duration::from_millis(1));
+            let sent = tokio::time::timeout(
+                per_try,
+                self.transport.send(&result.delivery, result.attempts),
+            )
+            .await;
+            let err = match sent {
+                Ok(Ok(receipt)) => break Ok(receipt),
+                Ok(Err(e @ SendError::Transient { .. })) => e,
+                Ok(Err(e)) => break Err(e),
+                Err(_) => SendError::Transient {
+                    message: format!(
+                        "timed out after {}",
+                        crate::config::format_duration(per_try)
+                    ),
+                    retry_after: None,
+                },
+            };
+            let SendError::Transient { retry_after, .. } = &err else {
+                unreachable!()
+            };
+            let wait = retry_after.unwrap_or_else(|| backoff(self.cfg.backoff.0, result.attempts));
+            if Instant::now() + wait >= deadline {
+                let message = match retry_after {
+                    Some(ra) if Instant::now() + *ra >= deadline => {
+                        format!("{err} (provider asked to wait {}s; gave up)", ra.as_secs())
+                    }
+                    _ => format!("{err} (gave up after {} attempts)", result.attempts),
+                };
+                break Err(SendError::Transient {
+                    message,
+                    retry_after: *retry_after,
+                });
+            }
+            tokio::time::sleep(wait).await;
+        };
+        match outcome {
+            Ok(receipt) => {
+                result.ok = true;
+                result.id = receipt.id.clone();
+                result.url = receipt.url.clone();
+                result.note = receipt.note.clone();
+                result.receipt = Some(receipt);
+            }
+            Err(e) => {
+                result.error = Some(e.to_string());
+                // Only what can still succeed later is worth keeping: a rejected request stays rejected.
+                let keep = matches!(
+                    e,
+                    SendError::Transient { .. }
+                        | SendError::Auth { .. }
+                        | SendError::NotConfigured(_)
+                );
+                if keep && let Some(outbox) = self.outbox {
+                    match outbox.put(&result.delivery, &e.to_string(), result.attempts, self.now) {
+                        Ok(id) => result.outbox = Some(id),
+                        Err(io) => {
+                            result.error =
+                                Some(format!("{e}; and it could not be kept in the outbox: {io}"))
+                        }
+                    }
+                }
+                result.failure = Some(e);
+            }
+        }
+        result
+    }
+}
+
+/// Exponential backoff with "equal jitter": half of the step is fixed, half random.
+fn backoff(base: Duration, attempt: u32) -> Duration {
+    let step = base
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(10))
+        .min(Duration::from_secs(30));
+    let half = step / 2;
+    half + Duration::from_millis(fastrand::u64(0..=half.as_millis() as u64))
+}
+
+/// Every delivery of one command, and the exit code they add up to.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub results: Vec<DeliveryResult>,
+}
+
+impl Report {
+    pub fn extend(&mut self, results: impl IntoIterator<Item = DeliveryResult>) {
+        self.results.extend(results);
+    }
+
+    /// SPEC: 0 when everything was delivered (or nothing had to be), 1 when nothing was, 3 when some was.
+    pub fn exit(&self) -> CliResult {
+        let failed = self.results.iter().filter(|r| !r.ok).count();
+        if failed == 0 {
+            Ok(())
+        } else if failed == self.results.len() {
+            Err(CliError::silent(ErrorKind::Failed))
+        } else {
+            Err(CliError::silent(ErrorKind::Partial))
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.results).expect("results serialize")
+    }
+
+    pub fn failures(&self) -> impl Iterator<Item = &DeliveryResult> {
+        self.results.iter().filter(|r| !r.ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Dur;
+    use crate::providers::{HttpRequest, Request};
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    /// Answers each send from a script and records when it was called.
+    struct Scripted {
+        answers: RefCell<VecDeque<(Duration, Result<Receipt, SendError>)>>,
+        calls: RefCell<Vec<Instant>>,
+    }
+
+    impl Scripted {
+        fn new(answers: Vec<(Duration, Result<Receipt, SendError>)>) -> Self {
+            Scripted {
+                answers: RefCell::new(answers.into()),
+                calls: RefCell::new(Vec::new()),
+            }
+        }
+    }
+
+    impl Transport for Scripted {
+        async fn send(&self, _d: &Delivery, _attempt: u32) -> Result<Receipt, SendError> {
+            self.calls.borrow_mut().push(Instant::now());
+            let (delay, answer) = self
+                .answers
+                .borrow_mut()
+                .pop_front()
+                .expect("no more scripted answers");
+            tokio::time::sleep(delay).await;
+            answer
+        }
+    }
+
+    fn delivery(key: &str) -> Delivery {
+        Delivery {
+            provider: "fake".into(),
+            action: "post".into(),
+            target: "t".into(),
+            dedup_key: key.into(),
+            incident: None,
+            request: Request::Http(HttpRequest::post("/x", serde_json::json!({}))),
+        }
+    }
+
+    fn cfg(retry_for_ms: u64) -> DeliveryConfig {
+        DeliveryConfig {
+            timeout: Dur(Duration::from_millis(200)),
+            retry_for: Dur(Duration::from_millis(retry_for_ms)),
+            backoff: Dur(Duration::from_millis(10)),
+        }
+    }
+
+    fn transient(retry_after: Option<u64>) -> Result<Receipt, SendError> {
+        Err(SendError::Transient {
+            message: "503".into(),
+            retry_after: retry_after.map(Duration::from_millis),
+        })
+    }
+
+    fn ok() -> Result<Receipt, SendError> {
+        Ok(Receipt {
+            id: Some("R1".into()),
+            ..Default::default()
+        })
+    }
+
+    fn engine<'a>(
+        t: &'a Scripted,
+        c: &'a DeliveryConfig,
+        outbox: Option<&'a Outbox>,
+    ) -> Engine<'a, Scripted> {
+        Engine {
+            transport: t,
+            cfg: c,
+            dry_run: false,
+            outbox,
+            now: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_transient_then_succeeds_and_honours_retry_after() {
+        let t = Scripted::new(vec![
+            (Duration::ZERO, transient(None)),
+            (Duration::ZERO, transient(Some(700))),
+            (Duration::ZERO, ok()),
+        ]);
+        let c = cfg(5_000);
+        let r = engine(&t, &c, None).send(delivery("k")).await;
+        assert!(r.ok);
+        assert_eq!(r.attempts, 3);
+        assert_eq!(r.id.as_deref(), Some("R1"));
+        let calls = t.calls.borrow();
+        assert!(
+            calls[2] - calls[1] >= Duration::from_millis(700),
+            "Retry-After honoured"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rejected_is_not_retried_and_not_parked() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::new(dir.path());
+        let t = Scripted::new(vec![(
+            Duration::ZERO,
+            Err(SendError::Rejected {
+                status: Some(400),
+                message: "bad".into(),
+            }),
+        )]);
+        let c = cfg(5_000);
+        let r = engine(&t, &c, Some(&outbox)).send(delivery("k")).await;
+        assert!(!r.ok);
+        assert_eq!(r.attempts, 1);
+        assert!(outbox.list().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_within_budget_and_parks_in_outbox_once_per_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::new(dir.path());
+        let answers = (0..50)
+            .map(|_| (Duration::from_millis(300), transient(None)))
+            .collect();
+        let t = Scripted::new(answers);
+        let c = cfg(1_000);
+        let start = Instant::now();
+        let r = engine(&t, &c, Some(&outbox))
+            .send(delivery("same-key"))
+            .await;
+        assert!(!r.ok);
+        assert!(
+            Instant::now() - start <= Duration::from_millis(1_000),
+            "bounded total time"
+        );
+        assert!(r.attempts >= 2);
+        let again = engine(&t, &c, Some(&outbox))
+            .send(delivery("same-key"))
+            .await;
+        assert_eq!(r.outbox, again.outbox);
+        assert_eq!(outbox.list().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn independent_deliveries_run_concurrently() {
+        let t = Scripted::new((0..3).map(|_| (Duration::from_millis(300), ok())).collect());
+        let c = cfg(5_000);
+        let start = Instant::now();
+        let results = engine(&t, &c, None)
+            .send_all(vec![delivery("a"), delivery("b"), delivery("c")])
+            .await;
+        assert!(results.iter().all(|r| r.ok));
+        assert!(
+            Instant::now() - start < Duration::from_millis(600),
+            "took the slowest, not the sum"
+        );
+    }
+
+    #[test]
+    fn exit_codes_come_from_the_report() {
+        let mk = |ok| DeliveryResult {
+            provider: "p".into(),
+            action: "a".into(),
+            target: "t".into(),
+            ok,
+            attempts: 1,
+            id: None,
+            url: None,
+            error: None,
+            note: None,
+            outbox: None,
+            dry_run: false,
+            delivery: delivery("k"),
+            receipt: None,
+            failure: None,
+        };
+        assert!(Report::default().exit().is_ok());
+        assert!(
+            Report {
+                results: vec![mk(true)]
+            }
+            .exit()
+            .is_ok()
+        );
+        assert_eq!(
+            Report {
+                results: vec![mk(false)]
+            }
+            .exit()
+            .unwrap_err()
+            .kind
+            .code(),
+            1
+        );
+        assert_eq!(
+            Report {
+                results: vec![mk(true), mk(false)]
+            }
+            .exit()
+            .unwrap_err()
+            .kind
+            .code(),
+            3
+        );
+    }
+}

@@ -1,0 +1,46 @@
+//! `inc`: the major-incident process from the shell. The binary is `src/main.rs`; the command
+//! tree and its dispatch are in [`cli`].
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod ctx;
+pub mod deliver;
+pub mod error;
+pub mod generate;
+pub mod io;
+pub mod journal;
+pub mod messages;
+pub mod model;
+pub mod outbox;
+pub mod prompt;
+pub mod providers;
+
+use clap::CommandFactory;
+
+/// The clap command, for the generators and tests.
+pub fn command() -> clap::Command {
+    cli::Cli::command()
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub async fn run(cli: cli::Cli) -> u8 {
+    let ctx = ctx::Ctx::new(cli.global, config::Env::from_process());
+    match cli::dispatch(&ctx, cli.command).await {
+        Ok(()) => 0,
+        Err(e) => {
+            if !e.message.is_empty() {
+                if ctx.io.json {
+                    ctx.io.json_doc(&serde_json::json!({
+                        "error": { "message": e.message, "exit_code": e.kind.code(), "hints": e.hints }
+                    }));
+                }
+                eprintln!("{} {}", ctx.io.paint("error:", io::Style::Fail), e.message);
+                for h in &e.hints {
+                    eprintln!("{} {h}", ctx.io.paint("hint:", io::Style::Dim));
+                }
+            }
+            e.kind.code()
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! The incident data model: severities, roles, journal events, and the incident derived from them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// SEV-1 (most severe) .. SEV-5. Ordered so that `SEV-1 < SEV-2`: "raising" means a smaller number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Severity(u8);
+
+impl Severity {
+    pub const DEFAULT_UNSURE: Severity = Severity(2);
+    pub fn new(n: u8) -> Option<Self> {
+        (1..=5).contains(&n).then_some(Severity(n))
+    }
+    pub fn number(self) -> u8 {
+        self.0
+    }
+    /// A major incident in PagerDuty's process (SEV-1 and SEV-2 page the IC and brief executives).
+    pub fn is_major(self) -> bool {
+        self.0 <= 2
+    }
+    pub fn all() -> impl Iterator<Item = Severity> {
+        (1..=5).map(Severity)
+    }
+    /// One line from PagerDuty's severity table, shown when choosing.
+    pub fn describe(self) -> &'static str {
+        match self.0 {
+            1 => {
+                "critical: customer-facing service down for most customers, data loss or security exposure"
+            }
+            2 => {
+                "major: customer-facing service down for a subset, or a critical function degraded"
+            }
+            3 => "minor: stability or minor customer impact; fix soon, no call needed",
+            4 => "low: no customer impact, fix during business hours",
+            _ => "cosmetic or informational",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SEV-{}", self.0)
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        let digits = t
+            .strip_prefix("sev")
+            .map(|r| r.trim_start_matches(['-', '_', ' ']))
+            .unwrap_or(&t);
+        digits
+            .parse::<u8>()
+            .ok()
+            .and_then(Severity::new)
+            .ok_or_else(|| format!("invalid severity '{s}': use 1..5 or SEV-1..SEV-5"))
+    }
+}
+
+impl TryFrom<String> for Severity {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Severity> for String {
+    fn from(s: Severity) -> String {
+        s.to_string()
+    }
+}
+
+/// The roles of PagerDuty's process.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Incident Commander: the single decision maker.
+    Ic,
+    /// Deputy: backs up the IC, keeps time, handles side tasks.
+    Deputy,
+    /// Scribe: keeps the timeline.
+    Scribe,
+    /// Customer Liaison: public status updates.
+    Cl,
+    /// Internal Liaison: executive and internal updates.
+    Il,
+    /// Subject Matter Expert (several may be assigned).
+    Sme,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Ic => "IC",
+            Role::Deputy => "Deputy",
+            Role::Scribe => "Scribe",
+            Role::Cl => "Customer Liaison",
+            Role::Il => "Internal Liaison",
+            Role::Sme => "SME",
+        }
+    }
+    /// Every role but SME has one holder at a time.
+    pub fn single_holder(self) -> bool {
+        self != Role::Sme
+    }
+    pub fn all() -> [Role; 6] {
+        [
+            Role::Ic,
+            Role::Deputy,
+            Role::Scribe,
+            Role::Cl,
+            Role::Il,
+            Role::Sme,
+        ]
+    }
+}
+
+/// The kind of a scribe's note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteType {
+    Action,
+    Decision,
+    Status,
+    Callout,
+}
+
+impl NoteType {
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteType::Action => "ACTION",
+            NoteType::Decision => "DECISION",
+            NoteType::Status => "STATUS",
+            NoteType::Callout => "CALLOUT",
+        }
+    }
+}
+
+/// One line of an incident's journal.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    pub at: Timestamp,
+    /// Who ran the command (`$USER`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The typed events from which an incident is derived.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    Declared {
+        id: String,
+        title: String,
+        severity: Severity,
+        #[serde(default)]
+        security: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        codename: Option<String>,
+    },
+    Role {
+        role: Role,
+        person: String,
+    },
+    Severity {
+        severity: Severity,
+        #[serde(default, rename = "final")]
+        is_final: bool,
+    },
+    Note {
+        text: String,
+        #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+        note_type: Option<NoteType>,
+    },
+    Todo {
+        text: String,
+    },
+    /// An exec update was sent (or shown, with no chat provider configured).
+    ExecUpdate {
+        summary: String,
+    },
+    /// A provider write and its outcome; keeps the provider's reference (incident id, channel, ts).
+    Delivery {
+        provider: String,
+        action: String,
+        target: String,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dedup_key: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    Resolved {
+        severity: Severity,
+    },
+}
+
+/// A TODO from the timeline.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Todo {
+    pub number: usize,
+    pub at: Timestamp,
+    pub text: String,
+}
+
+/// The state of an incident, folded from its journal.
+#[derive(Clone, Debug, Serialize)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub security: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codename: Option<String>,
+    pub severity: Severity,
+    /// The worst severity reached.
+    pub worst_severity: Severity,
+    pub declared_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<Timestamp>,
+    pub roles: BTreeMap<Role, Vec<String>>,
+    /// When the current IC took over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ic_since: Option<Timestamp>,
+    pub severity_history: Vec<(Timestamp, Severity)>,
+    pub todos: Vec<Todo>,
+    pub notes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_exec_update: Option<Timestamp>,
+    /// Provider references, newest last: `(provider, action) -> (id, url)`.
+    pub refs: Vec<ProviderRef>,
+    #[serde(skip)]
+    pub events: Vec<Event>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProviderRef {
+    pub provider: String,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Incident {
+    /// Folds a journal. The first event must be `declared`.
+    pub fn from_events(events: Vec<Event>) -> Option<Incident> {
+        let first = events.first()?;
+        let EventKind::Declared {
+            id,
+            title,
+            severity,
+            security,
+            codename,
+        } = &first.kind
+        else {
+            return None;
+        };
+        let mut inc = Incident {
+            id: id.clone(),
+            title: title.clone(),
+            security: *security,
+            codename: codename.clone(),
+            severity: *severity,
+            worst_severity: *severity,
+            declared_at: first.at,
+            resolved_at: None,
+            roles: BTreeMap::new(),
+            ic_since: None,
+            severity_history: vec![(first.at, *severity)],
+            todos: Vec::new(),
+            notes: 0,
+            last_exec_update: None,
+            refs: Vec::new(),
+            events: Vec::new(),
+        };
+        for e in &events[1..] {
+            inc.apply(e);
+        }
+        inc.events = events;
+        Some(inc)
+    }
+
+    fn apply(&mut self, e: &Event) {
+        match &e.kind {
+            EventKind::Declared { .. } => {}
+            EventKind::Role { role, person } => {
+                if *role == Role::Ic {
+                    // The IC holds no other role.
+                    for holders in self.roles.values_mut() {
+                        holders.retain(|p| p != person);
+                    }
+                    self.ic_since = Some(e.at);
+                }
+                let holders = self.roles.entry(*role).or_default();
+                if role.single_holder() {
+                    holders.clear();
+                }
+                if !holders.contains(person) {
+                    holders.push(person.clone());
+                }
+            }
+            EventKind::Severity { severity, .. } => {
+                self.severity = *severity;
+                self.worst_severity = self.worst_severity.min(*severity);
+                self.severity_history.push((e.at, *severity));
+            }
+            EventKind::Note { .. } => self.notes += 1,
+            EventKind::Todo { text } => self.todos.push(Todo {
+                number: self.todos.len() + 1,
+                at: e.at,
+                text: text.clone(),
+            }),
+            EventKind::ExecUpdate { .. } => self.last_exec_update = Some(e.at),
+            EventKind::Delivery {
+                provider,
+                action,
+                ok: true,
+                id,
+                url,
+                ..
+            } => self.refs.push(ProviderRef {
+                provider: provider.clone(),
+                action: action.clone(),
+                id: id.clone(),
+                url: url.clone(),
+            }),
+            EventKind::Delivery { .. } => {}
+            EventKind::Resolved { severity } => {
+                self.resolved_at = Some(e.at);
+                if *severity != self.severity {
+                    self.severity_history.push((e.at, *severity));
+                }
+                self.severity = *severity;
+                self.worst_severity = self.worst_severity.min(*severity);
+            }
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.resolved_at.is_none()
+    }
+
+    pub fn state(&self) -> &'static str {
+        if self.is_open() { "open" } else { "resolved" }
+    }
+
+    pub fn holder(&self, role: Role) -> Option<&str> {
+        self.roles
+            .get(&role)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
+
+    /// The roles a person holds.
+    pub fn roles_of(&self, person: &str) -> Vec<Role> {
+        self.roles
+            .iter()
+            .filter(|(_, who)| who.iter().any(|p| p == person))
+            .map(|(r, _)| *r)
+            .collect()
+    }
+
+    /// The name to use where the incident is visible to many (chat): the codename of a security incident.
+    pub fn public_name(&self) -> &str {
+        self.codename.as_deref().unwrap_or(&self.title)
+    }
+
+    /// The newest successful delivery reference of a provider action.
+    pub fn find_ref(&self, provider: &str, action: &str) -> Option<&ProviderRef> {
+        self.refs
+            .iter()
+            .rev()
+            .find(|r| r.provider == provider && r.action == action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_parses_both_spellings() {
+        for s in ["1", "SEV-1", "sev1", "Sev-1", " SEV 1 "] {
+            assert_eq!(s.parse::<Severity>().unwrap(), Severity(1), "{s}");
+        }
+        for s in ["0", "6", "SEV-", "high", ""] {
+            assert!(s.parse::<Severity>().is_err(), "{s}");
+        }
+        assert!(Severity(1) < Severity(2));
+    }
+
+    #[test]
+    fn ic_holds_no_other_role() {
+        let t = Timestamp::UNIX_EPOCH;
+        let ev = |kind| Event {
+            at: t,
+            by: None,
+            kind,
+        };
+        let events = vec![
+            ev(EventKind::Declared {
+                id: "x".into(),
+                title: "t".into(),
+                severity: Severity(2),
+                security: false,
+                codename: None,
+            }),
+            ev(EventKind::Role {
+                role: Role::Scribe,
+                person: "ann".into(),
+            }),
+            ev(EventKind::Role {
+                role: Role::Ic,
+                person: "bob".into(),
+            }),
+            ev(EventKind::Role {
+                role: Role::Ic,
+                person: "ann".into(),
+            }),
+            ev(EventKind::Severity {
+                severity: Severity(1),
+                is_final: false,
+            }),
+            ev(EventKind::Resolved {
+                severity: Severity(2),
+            }),
+        ];
+        let inc = Incident::from_events(events).unwrap();
+        assert_eq!(inc.holder(Role::Ic), Some("ann"));
+        assert_eq!(inc.holder(Role::Scribe), None);
+        assert_eq!(inc.worst_severity, Severity(1));
+        assert_eq!(inc.severity, Severity(2));
+        assert_eq!(inc.severity_history.len(), 3);
+    }
+}
