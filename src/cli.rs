@@ -36,6 +36,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    PageIc(commands::page_ic::Args),
+    Page(commands::page::Args),
+    Oncall(commands::oncall::Args),
     Declare(commands::declare::Args),
     Role(commands::role::Args),
     Handover(commands::role::HandoverArgs),
@@ -56,6 +59,9 @@ pub enum Command {
 
 pub async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
     match command {
+        Command::PageIc(a) => commands::page_ic::run(ctx, a).await,
+        Command::Page(a) => commands::page::run(ctx, a).await,
+        Command::Oncall(a) => commands::oncall::run(ctx, a).await,
         Command::Declare(a) => commands::declare::run(ctx, a).await,
         Command::Role(a) => commands::role::run(ctx, a).await,
         Command::Handover(a) => commands::role::handover(ctx, a).await,

@@ -51,6 +51,9 @@ pub enum ConfigError {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -537,7 +540,32 @@ fn toml_error(e: &toml::de::Error, text: &str) -> String {
     let msg = e.message().trim().to_string();
     match e.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let mut line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            // A table with a flattened part (`token_env`/`token_cmd`) reports an unknown key at
+            // its header: point at the key's own line in that table instead.
+            if let Some(key) = msg
+                .strip_prefix("unknown field `")
+                .and_then(|r| r.split('`').next())
+            {
+                let is_key = |l: &str| {
+                    let l = l.trim_start().trim_start_matches(['"', '\'']);
+                    l.strip_prefix(key).is_some_and(|r| {
+                        r.trim_start_matches(['"', '\''])
+                            .trim_start()
+                            .starts_with('=')
+                    })
+                };
+                if let Some(n) = text
+                    .lines()
+                    .enumerate()
+                    .skip(line - 1)
+                    .take_while(|(n, l)| *n + 1 == line || !l.trim_start().starts_with('['))
+                    .find(|(_, l)| is_key(l))
+                    .map(|(n, _)| n + 1)
+                {
+                    line = n;
+                }
+            }
             let snippet = text.lines().nth(line - 1).unwrap_or("").trim();
             format!("line {line}: {msg} (at `{snippet}`)")
         }

@@ -194,6 +194,22 @@ impl Ctx {
         Ok(self.providers.get_or_init(|| p))
     }
 
+    /// The PagerDuty client for reads (on-call, incident state); 78 when it is not configured.
+    pub fn pagerduty(&self) -> CliResult<&crate::providers::pagerduty::Client> {
+        self.providers()?.pagerduty().map_err(|e| match e {
+            crate::providers::SendError::NotConfigured(_) => CliError::config(
+                "PagerDuty is not configured: add a [pagerduty] table to the config",
+            )
+            .hint("`inc doctor` shows what is configured"),
+            other => CliError::config(other.to_string()),
+        })
+    }
+
+    /// Is a `[pagerduty]` table present?
+    pub fn has_pagerduty(&self) -> bool {
+        self.config().is_ok_and(|c| c.values.pagerduty.is_some())
+    }
+
     /// Sends deliveries concurrently through the engine (or prints them under `--dry-run`),
     /// journals each outcome on its incident, and returns the results in order.
     pub async fn deliver(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {

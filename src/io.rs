@@ -101,6 +101,11 @@ impl Io {
         }
     }
 
+    /// A line on stderr that `-q` does not silence (what a human must act on).
+    pub fn say(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
     pub fn warn(&self, text: &str) {
         eprintln!("{} {text}", self.paint("warning:", Style::Warn));
     }

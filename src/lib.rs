@@ -12,6 +12,7 @@ pub mod io;
 pub mod journal;
 pub mod messages;
 pub mod model;
+pub mod oncall;
 pub mod outbox;
 pub mod prompt;
 pub mod providers;

@@ -7,6 +7,7 @@ use crate::error::{CliError, CliResult};
 use crate::journal::new_id;
 use crate::messages;
 use crate::model::{EventKind, Incident, Role, Severity};
+use crate::providers::pagerduty::{self, NewIncident};
 
 /// Declare a major incident: journal, severity, roles and the contact summary
 #[derive(clap::Args, Debug)]
@@ -116,7 +117,30 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         messages::roster(&inc),
         messages::contact_summary(&config.values.call),
     ];
-    let results = super::announce(ctx, &inc, &msgs).await?;
+    let mut deliveries = super::mirrors(ctx, &inc, &msgs, false);
+    if let Some(pd) = &config.values.pagerduty
+        && let Some(service) = &pd.incident_service
+    {
+        let call = &config.values.call;
+        let number = call.phone.as_ref().map(|p| match &call.pin {
+            Some(pin) => format!("{p},,,,{pin}#"),
+            None => p.clone(),
+        });
+        let bridge = (number.is_some() || call.bridge_url.is_some())
+            .then(|| (number, call.bridge_url.clone()));
+        deliveries.push(pagerduty::create_incident(NewIncident {
+            action: "create_incident",
+            title: format!("[{}] {}", inc.severity, inc.public_name()),
+            service,
+            urgency: pagerduty::urgency(inc.severity),
+            incident_key: format!("inc-{}", inc.id),
+            assignees: &[],
+            escalation_policy: None,
+            bridge,
+            inc_id: Some(&inc.id),
+        }));
+    }
+    let results = ctx.deliver(deliveries).await?;
     if ctx.io.quiet && !ctx.io.json {
         ctx.io.out(&inc.id);
     }

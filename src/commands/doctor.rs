@@ -62,9 +62,49 @@ pub async fn run(ctx: &Ctx, _args: Args) -> CliResult {
     if let Some(pd) = &v.pagerduty {
         let source = pd.secret.describe("PAGERDUTY_TOKEN");
         checks.push(match pd.secret.resolve("PAGERDUTY_TOKEN", &ctx.env) {
-            Ok(_) => check("pagerduty", Some(true), format!("token from {source}")),
             Err(e) => check("pagerduty", Some(false), format!("{e}")),
+            Ok(_) => {
+                let live = match ctx.pagerduty() {
+                    Ok(client) => {
+                        tokio::time::timeout(config.values.delivery.timeout.0, client.check())
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(crate::providers::SendError::Transient {
+                                    message: "timed out".into(),
+                                    retry_after: None,
+                                })
+                            })
+                    }
+                    Err(e) => Err(crate::providers::SendError::Rejected {
+                        status: None,
+                        message: e.message,
+                    }),
+                };
+                match live {
+                    Ok(detail) => check(
+                        "pagerduty",
+                        Some(true),
+                        format!("token from {source}: {detail}"),
+                    ),
+                    Err(e) => check(
+                        "pagerduty",
+                        Some(false),
+                        format!("token from {source}: {e}"),
+                    ),
+                }
+            }
         });
+        if let Some(var) = &pd.routing_key_env {
+            let set = ctx.env.get(var).is_some();
+            checks.push(check(
+                "pagerduty events",
+                Some(set),
+                format!(
+                    "routing key from ${var}{}",
+                    if set { "" } else { ": not set" }
+                ),
+            ));
+        }
     }
     for (name, present) in [
         ("opsgenie", v.opsgenie.is_some()),

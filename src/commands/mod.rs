@@ -6,7 +6,10 @@ pub mod doctor;
 pub mod list;
 pub mod man;
 pub mod note;
+pub mod oncall;
 pub mod outbox;
+pub mod page;
+pub mod page_ic;
 pub mod resolve;
 pub mod role;
 pub mod sev;
@@ -19,15 +22,41 @@ use crate::ctx::Ctx;
 use crate::deliver::{DeliveryResult, Report};
 use crate::error::{CliError, CliResult};
 use crate::model::Incident;
+use crate::providers::{Delivery, pagerduty};
 
-/// Posts `messages` about an incident to every configured chat provider. The chat adapters are
-/// not built yet, so the messages are shown to the user (the local console is the chat room).
-pub(crate) async fn announce(
-    _ctx: &Ctx,
-    _inc: &Incident,
-    _messages: &[String],
-) -> CliResult<Vec<DeliveryResult>> {
-    Ok(Vec::new())
+/// The deliveries that mirror `messages` about an incident: each as a note on its PagerDuty
+/// incident (when `notes` and there is one). Chat adapters are not built yet; until then the
+/// messages are shown to the user, as when no provider is configured.
+pub(crate) fn mirrors(
+    ctx: &Ctx,
+    inc: &Incident,
+    messages: &[String],
+    notes: bool,
+) -> Vec<Delivery> {
+    let mut out = Vec::new();
+    if notes
+        && ctx.has_pagerduty()
+        && let Some(pd_id) = pd_incident(inc)
+    {
+        // The event's position in the journal keeps the key stable for this logical action.
+        let n = inc.events.len();
+        for (i, m) in messages.iter().enumerate() {
+            out.push(pagerduty::add_note(
+                pd_id,
+                m,
+                format!("inc-{}-{n}-note-{i}", inc.id),
+                Some(&inc.id),
+            ));
+        }
+    }
+    out
+}
+
+/// The PagerDuty incident of an inc incident: the declared major incident, else the IC page.
+pub(crate) fn pd_incident(inc: &Incident) -> Option<&str> {
+    inc.find_ref(pagerduty::PROVIDER, "create_incident")
+        .or_else(|| inc.find_ref(pagerduty::PROVIDER, "page_ic"))
+        .and_then(|r| r.id.as_deref())
 }
 
 /// Ends a command that changed an incident: prints the human lines and the messages (or the

@@ -6,6 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::CliResult;
 use crate::messages;
 use crate::model::{EventKind, Severity};
+use crate::providers::pagerduty;
 
 /// End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist
 #[derive(clap::Args, Debug)]
@@ -52,7 +53,24 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         ctx.load(&inc.id)?
     };
     let msgs = vec![messages::resolved(&inc)];
-    let results = super::announce(ctx, &inc, &msgs).await?;
+    let mut deliveries = super::mirrors(ctx, &inc, &msgs, false);
+    if ctx.has_pagerduty() {
+        let resolution = format!("Resolved with inc: final {severity}. {}", msgs[0]);
+        for action in ["create_incident", "page_ic"] {
+            if let Some(pd_id) = inc
+                .find_ref(pagerduty::PROVIDER, action)
+                .and_then(|r| r.id.as_deref())
+            {
+                deliveries.push(pagerduty::resolve(
+                    pd_id,
+                    &resolution,
+                    format!("inc-{}-resolve-{action}", inc.id),
+                    Some(&inc.id),
+                ));
+            }
+        }
+    }
+    let results = ctx.deliver(deliveries).await?;
     let lasted = inc.resolved_at.unwrap_or(ctx.now()).as_second() - inc.declared_at.as_second();
     let mut human = vec![format!(
         "{} Resolved {} · final {} · lasted {}",

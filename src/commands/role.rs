@@ -56,7 +56,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     )?;
     let inc = ctx.load(&inc.id).unwrap_or(inc);
     let msgs = vec![messages::role(args.role, &person)];
-    let results = super::announce(ctx, &inc, &msgs).await?;
+    let results = ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?;
     super::finish(ctx, &[], json!({ "incident": inc }), &msgs, results)
 }
 
@@ -82,7 +82,7 @@ pub async fn handover(ctx: &Ctx, args: HandoverArgs) -> CliResult {
         msg.push_str(&format!(" ({person} is no longer {})", dropped.join(", ")));
     }
     let msgs = vec![msg];
-    let results = super::announce(ctx, &inc, &msgs).await?;
+    let results = ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?;
     super::finish(
         ctx,
         &[],

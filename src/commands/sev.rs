@@ -48,7 +48,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         ctx.load(&inc.id)?
     };
     let msgs = vec![messages::severity(from, args.severity, args.is_final)];
-    let results = super::announce(ctx, &inc, &msgs).await?;
+    let results = ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?;
     super::finish(
         ctx,
         &[],

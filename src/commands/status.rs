@@ -38,7 +38,86 @@ struct Snapshot {
     doc: Value,
 }
 
-fn snapshot(inc: &Incident, now: Timestamp, cadence: &Cadence) -> Snapshot {
+/// The PagerDuty incident's state, when there is one: `Err` when it cannot be read.
+async fn pager_state(ctx: &Ctx, inc: &Incident) -> Option<Result<Value, String>> {
+    let pd_id = super::pd_incident(inc)?;
+    if !ctx.has_pagerduty() {
+        return None;
+    }
+    let client = match ctx.pagerduty() {
+        Ok(c) => c,
+        Err(e) => return Some(Err(e.message)),
+    };
+    let timeout = ctx.config().ok()?.values.delivery.timeout.0;
+    Some(
+        match tokio::time::timeout(timeout, client.incident(pd_id)).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("timed out".into()),
+        },
+    )
+}
+
+fn pager_fields(
+    pager: &Option<Result<Value, String>>,
+    fields: &mut Vec<(&'static str, String)>,
+) -> Value {
+    match pager {
+        None => Value::Null,
+        Some(Err(e)) => {
+            fields.push(("pagerduty", format!("unreadable: {e}")));
+            json!({ "error": e })
+        }
+        Some(Ok(pd)) => {
+            let name = |v: &Value| {
+                v["summary"]
+                    .as_str()
+                    .or(v["name"].as_str())
+                    .unwrap_or("?")
+                    .to_string()
+            };
+            let acked: Vec<String> = pd["acknowledgements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| name(&a["acknowledger"]))
+                .collect();
+            let responders: Vec<String> = pd["incidents_responders"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    format!(
+                        "{} ({})",
+                        name(&r["user"]),
+                        r["state"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            let status = pd["status"].as_str().unwrap_or("unknown").to_string();
+            fields.push(("pagerduty", status.clone()));
+            fields.push((
+                "acknowledged by",
+                if acked.is_empty() {
+                    "—".into()
+                } else {
+                    acked.join(", ")
+                },
+            ));
+            if !responders.is_empty() {
+                fields.push(("responders", responders.join(", ")));
+            }
+            json!({ "id": pd["id"], "url": pd["html_url"], "status": status, "acknowledged_by": acked, "responders": responders })
+        }
+    }
+}
+
+fn snapshot(
+    inc: &Incident,
+    now: Timestamp,
+    cadence: &Cadence,
+    pager: &Option<Result<Value, String>>,
+) -> Snapshot {
     let secs = |d: Duration| d.as_secs() as i64;
     let end = inc.resolved_at.unwrap_or(now);
     let elapsed = end.as_second() - inc.declared_at.as_second();
@@ -63,6 +142,7 @@ fn snapshot(inc: &Incident, now: Timestamp, cadence: &Cadence) -> Snapshot {
             fields.push((role_key(r), who(r)));
         }
     }
+    let pager_doc = pager_fields(pager, &mut fields);
     fields.push(("todos", inc.todos.len().to_string()));
     fields.push(("notes", inc.notes.to_string()));
     let mut reminders = Vec::new();
@@ -115,6 +195,7 @@ fn snapshot(inc: &Incident, now: Timestamp, cadence: &Cadence) -> Snapshot {
         "last_exec_update": inc.last_exec_update,
         "next_exec_update_due": exec_due,
         "reminders": reminders.iter().map(|r| &r.text).collect::<Vec<_>>(),
+        "pagerduty": pager_doc,
     });
     let _ = exec_due.map(|d| fields.push(("next exec update", messages::time(d))));
     Snapshot {
@@ -148,7 +229,8 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         return Err(CliError::usage("--interval must be more than 0"));
     }
     let inc = ctx.current_incident()?;
-    let snap = snapshot(&inc, ctx.now(), &config.values.cadence);
+    let pager = pager_state(ctx, &inc).await;
+    let snap = snapshot(&inc, ctx.now(), &config.values.cadence, &pager);
     if !args.watch {
         return print_once(ctx, &inc, snap, interval, &source);
     }
@@ -241,7 +323,20 @@ async fn watch(ctx: &Ctx, id: String, first: Snapshot, interval: Duration) -> Cl
                 continue;
             }
         };
-        let snap = snapshot(&inc, now, &config.values.cadence);
+        let pager = pager_state(ctx, &inc).await;
+        if let Some(Err(e)) = &pager {
+            let text = format!("cannot read the PagerDuty incident: {e}");
+            if ctx.io.json {
+                ctx.io.json_line(&json!({ "at": now, "alarm": text }));
+            } else {
+                ctx.io.out(&format!(
+                    "{} {} {text}",
+                    messages::clock(now),
+                    ctx.io.paint("ALARM", crate::io::Style::Fail)
+                ));
+            }
+        }
+        let snap = snapshot(&inc, now, &config.values.cadence, &pager);
         let changes: Vec<(&str, &str, &str)> = snap
             .fields
             .iter()

@@ -2,9 +2,13 @@
 //! can be sent, printed by `--dry-run`, journaled, or parked in the outbox. Secrets are never
 //! part of a delivery: each adapter adds its credentials when it sends.
 
+use std::cell::OnceCell;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+pub mod http;
+pub mod pagerduty;
 
 /// One outgoing write.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -121,10 +125,10 @@ pub trait Transport {
 /// The real transport: one lazily built client per configured provider.
 pub struct Providers {
     config: crate::config::Config,
-    #[allow(dead_code)]
     env: crate::config::Env,
-    #[allow(dead_code)]
     verbose: u8,
+    http: OnceCell<Result<reqwest::Client, String>>,
+    pagerduty: OnceCell<Result<pagerduty::Client, String>>,
 }
 
 impl Providers {
@@ -133,12 +137,33 @@ impl Providers {
             config: config.clone(),
             env: env.clone(),
             verbose,
+            http: OnceCell::new(),
+            pagerduty: OnceCell::new(),
         }
     }
 
-    /// The providers whose table is present in the config, in a stable order.
-    pub fn configured(&self) -> Vec<&'static str> {
-        configured(&self.config)
+    fn http(&self) -> Result<&reqwest::Client, String> {
+        self.http
+            .get_or_init(|| http::client(&self.config, &self.env).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The PagerDuty client, or why there is none.
+    pub fn pagerduty(&self) -> Result<&pagerduty::Client, SendError> {
+        let Some(cfg) = &self.config.values.pagerduty else {
+            return Err(SendError::NotConfigured("pagerduty".into()));
+        };
+        self.pagerduty
+            .get_or_init(|| {
+                let http = self.http()?.clone();
+                pagerduty::Client::new(http, cfg, &self.env).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| SendError::Rejected {
+                status: None,
+                message: e.clone(),
+            })
     }
 }
 
@@ -163,7 +188,17 @@ pub fn configured(c: &crate::config::Config) -> Vec<&'static str> {
 }
 
 impl Transport for Providers {
-    async fn send(&self, d: &Delivery, _attempt: u32) -> Result<Receipt, SendError> {
-        Err(SendError::NotConfigured(d.provider.clone()))
+    async fn send(&self, d: &Delivery, attempt: u32) -> Result<Receipt, SendError> {
+        if self.verbose > 0 {
+            let Request::Http(h) = &d.request;
+            eprintln!(
+                "debug: {} {} attempt {attempt}: {} {}:{}",
+                d.provider, d.action, h.method, h.base, h.path
+            );
+        }
+        match d.provider.as_str() {
+            pagerduty::PROVIDER => self.pagerduty()?.send(d).await,
+            other => Err(SendError::NotConfigured(other.to_string())),
+        }
     }
 }

@@ -1,0 +1,112 @@
+//! Who is on call, live from the pager or from the cache in the state dir when the pager
+//! cannot be reached (marked stale, with its age). Shared by `inc oncall` and `inc page-ic`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::providers::SendError;
+use crate::providers::pagerduty::{Client, OnCall};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Cached {
+    pub fetched_at: Timestamp,
+    pub people: Vec<OnCall>,
+}
+
+/// The result of a lookup: who, and whether it came from the cache (and why).
+pub struct Lookup {
+    pub people: Vec<OnCall>,
+    /// Set when the people come from the cache: when it was fetched, and the live error.
+    pub stale: Option<(Timestamp, String)>,
+}
+
+fn path(state_dir: &Path, key: &str) -> PathBuf {
+    state_dir
+        .join("cache")
+        .join(format!("oncall-{}.json", crate::outbox::entry_id(key)))
+}
+
+pub fn load(state_dir: &Path, key: &str) -> Option<Cached> {
+    serde_json::from_slice(&std::fs::read(path(state_dir, key)).ok()?).ok()
+}
+
+pub fn store(state_dir: &Path, key: &str, c: &Cached) -> std::io::Result<()> {
+    let p = path(state_dir, key);
+    std::fs::create_dir_all(p.parent().expect("cache dir"))?;
+    let tmp = p.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&tmp, serde_json::to_vec_pretty(c).expect("json"))?;
+    std::fs::rename(tmp, p)
+}
+
+/// Asks PagerDuty (bounded by `timeout`); on failure answers from the cache.
+pub async fn lookup(
+    pd: &Client,
+    schedules: &[String],
+    state_dir: &Path,
+    timeout: Duration,
+) -> Result<Lookup, SendError> {
+    let key = schedules.join(",");
+    let live = match tokio::time::timeout(timeout, pd.oncalls(schedules)).await {
+        Ok(r) => r,
+        Err(_) => Err(SendError::Transient {
+            message: "timed out".into(),
+            retry_after: None,
+        }),
+    };
+    match live {
+        Ok(mut people) => {
+            // Keep cached contacts until fresh ones arrive: the phone numbers matter most when paging fails.
+            if let Some(c) = load(state_dir, &key) {
+                for p in &mut people {
+                    if let Some(old) = c.people.iter().find(|o| o.user_id == p.user_id) {
+                        p.contacts = old.contacts.clone();
+                    }
+                }
+            }
+            Ok(Lookup {
+                people,
+                stale: None,
+            })
+        }
+        Err(e @ SendError::Auth { .. }) => Err(e),
+        Err(e) => match load(state_dir, &key) {
+            Some(c) => Ok(Lookup {
+                people: c.people,
+                stale: Some((c.fetched_at, e.to_string())),
+            }),
+            None => Err(e),
+        },
+    }
+}
+
+/// Fills in each person's contact methods (concurrently) and writes the cache.
+pub async fn refresh_contacts(pd: &Client, people: &mut [OnCall], timeout: Duration) {
+    let fetches = people
+        .iter()
+        .map(|p| tokio::time::timeout(timeout, pd.contact_methods(&p.user_id)));
+    let results = futures_util::future::join_all(fetches).await;
+    for (p, r) in people.iter_mut().zip(results) {
+        if let Ok(Ok(contacts)) = r {
+            p.contacts = contacts;
+        }
+    }
+}
+
+pub fn save(
+    state_dir: &Path,
+    schedules: &[String],
+    people: &[OnCall],
+    now: Timestamp,
+) -> std::io::Result<()> {
+    store(
+        state_dir,
+        &schedules.join(","),
+        &Cached {
+            fetched_at: now,
+            people: people.to_vec(),
+        },
+    )
+}

@@ -1,0 +1,169 @@
+//! The shared HTTP client and the mapping of HTTP outcomes to [`SendError`]: transport errors,
+//! 408, 429 and 5xx are transient (with `Retry-After` or the provider's reset header); 401/403
+//! are credential errors; other 4xx are rejections in the provider's own words.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use super::SendError;
+use crate::config::{Config, ConfigError, Env};
+
+/// Builds the one `reqwest::Client` of a run (rustls with ring; system roots plus `[tls] ca_file`
+/// or `$SSL_CERT_FILE`; `HTTPS_PROXY`/`NO_PROXY` honoured by reqwest).
+pub fn client(config: &Config, env: &Env) -> Result<reqwest::Client, ConfigError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut b = reqwest::Client::builder()
+        .user_agent(concat!("inc/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(5));
+    let ca = config
+        .values
+        .tls
+        .ca_file
+        .clone()
+        .or_else(|| env.get("SSL_CERT_FILE").map(str::to_string));
+    if let Some(path) = ca {
+        let key = "tls.ca_file";
+        let pem = std::fs::read(&path).map_err(|e| ConfigError::Invalid {
+            key: key.into(),
+            message: format!("{path}: {e}"),
+        })?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ConfigError::Invalid {
+                key: key.into(),
+                message: format!("{path}: {e}"),
+            })?;
+        b = b.tls_certs_merge(certs);
+    }
+    b.build().map_err(|e| ConfigError::Invalid {
+        key: "tls".into(),
+        message: e.to_string(),
+    })
+}
+
+/// A response that came back with a 2xx status.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// Sends one request and classifies the outcome. `message` pulls the provider's own error text
+/// out of an error body.
+pub async fn execute(
+    req: reqwest::RequestBuilder,
+    message: fn(&Value) -> Option<String>,
+    auth_hint: &str,
+) -> Result<Response, SendError> {
+    let resp = req.send().await.map_err(|e| SendError::Transient {
+        message: transport_error(&e),
+        retry_after: None,
+    })?;
+    let status = resp.status().as_u16();
+    let retry_after = retry_after(resp.headers());
+    let text = resp.text().await.map_err(|e| SendError::Transient {
+        message: transport_error(&e),
+        retry_after: None,
+    })?;
+    let body: Value = if text.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    let said = || message(&body).unwrap_or_else(|| short(&body));
+    match status {
+        200..=299 => Ok(Response { status, body }),
+        401 | 403 => Err(SendError::Auth {
+            message: format!("HTTP {status}: {}; {auth_hint}", said()),
+        }),
+        408 | 429 | 500..=599 => Err(SendError::Transient {
+            message: format!("HTTP {status}: {}", said()),
+            retry_after,
+        }),
+        _ => Err(SendError::Rejected {
+            status: Some(status),
+            message: format!("HTTP {status}: {}", said()),
+        }),
+    }
+}
+
+fn short(body: &Value) -> String {
+    match body {
+        Value::Null => "no body".into(),
+        Value::String(s) => s.chars().take(200).collect(),
+        other => other.to_string().chars().take(200).collect(),
+    }
+}
+
+/// Says what went wrong without the URL (a webhook URL is a secret).
+fn transport_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        format!("could not connect: {}", root_cause(e))
+    } else {
+        root_cause(e)
+    }
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// `Retry-After` in seconds, else PagerDuty's `ratelimit-reset` (seconds until the window resets).
+fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    ["retry-after", "ratelimit-reset", "x-ratelimit-reset-after"]
+        .iter()
+        .find_map(|name| h.get(*name)?.to_str().ok()?.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_millis((s * 1000.0) as u64))
+}
+
+/// Joins a base URL and a path (`{api_url}/incidents`), keeping any path the base has.
+pub fn join(base: &url::Url, path: &str, query: &[(String, String)]) -> url::Url {
+    let mut u = base.clone();
+    let p = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    u.set_path(&p);
+    if !query.is_empty() {
+        u.query_pairs_mut()
+            .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+    u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_keep_the_base_path() {
+        let base = url::Url::parse("http://127.0.0.1:8080/pd/").unwrap();
+        assert_eq!(
+            join(&base, "/incidents", &[]).as_str(),
+            "http://127.0.0.1:8080/pd/incidents"
+        );
+        let q = vec![("schedule_ids[]".to_string(), "P1".to_string())];
+        assert_eq!(
+            join(&base, "oncalls", &q).as_str(),
+            "http://127.0.0.1:8080/pd/oncalls?schedule_ids%5B%5D=P1"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_either_header() {
+        let mut h = HeaderMap::new();
+        h.insert("ratelimit-reset", "2".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("retry-after", "0.5".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(500)));
+    }
+}

@@ -1,0 +1,646 @@
+//! PagerDuty: REST API v2 (incidents, notes, status updates, responders, on-call) and Events
+//! API v2 (trigger with a stable `dedup_key`). Request bodies follow
+//! `shared/specs/pagerduty/REST/openapiv3.json` and `shared/specs/pagerduty/events-v2/openapiv3.json`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::http::{self, Response};
+use super::{Delivery, HttpRequest, Receipt, Request, SendError};
+use crate::config::{ConfigError, Env, PagerDutyConfig, Secret};
+
+pub const PROVIDER: &str = "pagerduty";
+pub const TOKEN_ENV: &str = "PAGERDUTY_TOKEN";
+const ACCEPT: &str = "application/vnd.pagerduty+json;version=2";
+const DEFAULT_API: &str = "https://api.pagerduty.com";
+const DEFAULT_EVENTS: &str = "https://events.pagerduty.com";
+
+/// One person on call for an IC schedule, with how to reach them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OnCall {
+    /// `primary`, `backup` or `shadow` (by the order of `ic_schedules`), else the schedule's level.
+    pub role: String,
+    pub schedule_id: Option<String>,
+    pub schedule: Option<String>,
+    pub escalation_policy: Option<String>,
+    pub level: Option<i64>,
+    pub user_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub contacts: Vec<Contact>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Contact {
+    /// `phone`, `sms`, `email` or `push`.
+    pub kind: String,
+    pub address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl OnCall {
+    pub fn phone(&self) -> Option<&str> {
+        self.contacts
+            .iter()
+            .find(|c| c.kind == "phone")
+            .or_else(|| self.contacts.iter().find(|c| c.kind == "sms"))
+            .map(|c| c.address.as_str())
+    }
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    api: url::Url,
+    events: url::Url,
+    token: Result<Secret, String>,
+    routing_key: Option<Result<Secret, String>>,
+    from: Option<String>,
+    token_env: String,
+}
+
+impl Client {
+    pub fn new(
+        http: reqwest::Client,
+        cfg: &PagerDutyConfig,
+        env: &Env,
+    ) -> Result<Client, ConfigError> {
+        let parse = |v: &Option<String>, default: &str| {
+            crate::config::check_http_url(v.as_deref().unwrap_or(default)).map_err(|message| {
+                ConfigError::Invalid {
+                    key: "pagerduty".into(),
+                    message,
+                }
+            })
+        };
+        let routing_key = cfg.routing_key_env.as_ref().map(|var| match env.get(var) {
+            Some(v) => Ok(Secret::from(v.trim().to_string())),
+            None => Err(format!("${var} (pagerduty.routing_key_env) is not set")),
+        });
+        Ok(Client {
+            http,
+            api: parse(&cfg.api_url, DEFAULT_API)?,
+            events: parse(&cfg.events_url, DEFAULT_EVENTS)?,
+            token: cfg
+                .secret
+                .resolve(TOKEN_ENV, env)
+                .map_err(|e| e.to_string()),
+            routing_key,
+            from: cfg.from.clone(),
+            token_env: cfg.secret.describe(TOKEN_ENV),
+        })
+    }
+
+    fn auth_hint(&self) -> String {
+        format!("check the token in {} and run `inc doctor`", self.token_env)
+    }
+
+    fn token(&self) -> Result<&Secret, SendError> {
+        self.token.as_ref().map_err(|e| SendError::Auth {
+            message: format!("no PagerDuty token: {e}; run `inc doctor`"),
+        })
+    }
+
+    /// A REST call with the exact headers PagerDuty requires (`From` on every write).
+    async fn rest(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Response, SendError> {
+        let url = http::join(&self.api, path, query);
+        let method =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| SendError::Rejected {
+                status: None,
+                message: e.to_string(),
+            })?;
+        let write = method != reqwest::Method::GET;
+        let mut req = self
+            .http
+            .request(method, url)
+            .header(
+                "Authorization",
+                format!("Token token={}", self.token()?.expose()),
+            )
+            .header("Accept", ACCEPT)
+            .header("Content-Type", "application/json");
+        if write {
+            match &self.from {
+                Some(from) => req = req.header("From", from),
+                None => {
+                    return Err(SendError::Rejected {
+                        status: None,
+                        message: "pagerduty.from (a PagerDuty user's email) is required for writes"
+                            .into(),
+                    });
+                }
+            }
+        }
+        if let Some(b) = body {
+            req = req.body(serde_json::to_vec(b).expect("json"));
+        }
+        http::execute(req, rest_error, &self.auth_hint()).await
+    }
+
+    /// Sends one delivery. A retried or repeated `create_incident` whose `incident_key` is
+    /// already open answers with the existing incident instead of failing.
+    pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
+        let Request::Http(req) = &d.request;
+        if req.base == "events" {
+            return self.enqueue(req).await;
+        }
+        let sent = self
+            .rest(&req.method, &req.path, &req.query, req.body.as_ref())
+            .await;
+        match sent {
+            Ok(resp) => Ok(receipt(&resp.body)),
+            Err(SendError::Rejected {
+                status: Some(400),
+                message,
+            }) if matches!(d.action.as_str(), "create_incident" | "page_ic" | "page") => {
+                match self.find_open_by_key(&d.dedup_key).await {
+                    Ok(Some(existing)) => {
+                        let mut r = receipt(&json!({ "incident": existing }));
+                        let at = existing["created_at"].as_str().unwrap_or("earlier");
+                        r.note = Some(format!("already open since {at}"));
+                        Ok(r)
+                    }
+                    _ => Err(SendError::Rejected {
+                        status: Some(400),
+                        message,
+                    }),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn enqueue(&self, req: &HttpRequest) -> Result<Receipt, SendError> {
+        let key = match &self.routing_key {
+            Some(Ok(k)) => k,
+            Some(Err(e)) => return Err(SendError::Auth { message: e.clone() }),
+            None => return Err(SendError::NotConfigured("pagerduty.routing_key_env".into())),
+        };
+        let mut body = req.body.clone().unwrap_or(json!({}));
+        body["routing_key"] = json!(key.expose());
+        let url = http::join(&self.events, &req.path, &[]);
+        let r = self
+            .http
+            .post(url)
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_vec(&body).expect("json"));
+        let resp = http::execute(
+            r,
+            events_error,
+            "check the routing key's env var and run `inc doctor`",
+        )
+        .await?;
+        Ok(Receipt {
+            id: resp.body["dedup_key"].as_str().map(str::to_string),
+            body: resp.body,
+            ..Default::default()
+        })
+    }
+
+    /// `GET` with classic pagination (`limit`/`offset`/`more`), collecting `key` from every page.
+    async fn get_all(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        key: &str,
+    ) -> Result<Vec<Value>, SendError> {
+        let mut items = Vec::new();
+        let mut offset = 0;
+        loop {
+            let mut q = query.to_vec();
+            q.push(("limit".into(), "100".into()));
+            q.push(("offset".into(), offset.to_string()));
+            let page = self.rest("GET", path, &q, None).await?.body;
+            let got = page[key].as_array().cloned().unwrap_or_default();
+            offset += got.len();
+            items.extend(got);
+            if !page["more"].as_bool().unwrap_or(false) || offset >= 10_000 || items.is_empty() {
+                return Ok(items);
+            }
+        }
+    }
+
+    pub async fn find_open_by_key(&self, key: &str) -> Result<Option<Value>, SendError> {
+        let q = vec![
+            ("incident_key".to_string(), key.to_string()),
+            ("statuses[]".to_string(), "triggered".to_string()),
+            ("statuses[]".to_string(), "acknowledged".to_string()),
+        ];
+        Ok(
+            self.rest("GET", "/incidents", &q, None).await?.body["incidents"]
+                .as_array()
+                .and_then(|a| a.first().cloned()),
+        )
+    }
+
+    pub async fn incident(&self, id: &str) -> Result<Value, SendError> {
+        Ok(self
+            .rest("GET", &format!("/incidents/{id}"), &[], None)
+            .await?
+            .body["incident"]
+            .clone())
+    }
+
+    /// Who is on call now: for the given schedules (in that order: primary, backup, shadows),
+    /// or, with none given, for every schedule and escalation policy.
+    pub async fn oncalls(&self, schedules: &[String]) -> Result<Vec<OnCall>, SendError> {
+        let mut q: Vec<(String, String)> = schedules
+            .iter()
+            .map(|s| ("schedule_ids[]".to_string(), s.clone()))
+            .collect();
+        q.push(("include[]".into(), "users".into()));
+        let entries = self.get_all("/oncalls", &q, "oncalls").await?;
+        let mut out: Vec<OnCall> = Vec::new();
+        for e in entries {
+            let user = &e["user"];
+            let Some(user_id) = user["id"].as_str() else {
+                continue;
+            };
+            let schedule_id = e["schedule"]["id"].as_str().map(str::to_string);
+            if out
+                .iter()
+                .any(|o| o.user_id == user_id && o.schedule_id == schedule_id)
+            {
+                continue;
+            }
+            let order = schedule_id
+                .as_ref()
+                .and_then(|s| schedules.iter().position(|x| x == s));
+            let role = match (schedules.is_empty(), order) {
+                (false, Some(0)) => "primary".to_string(),
+                (false, Some(1)) => "backup".to_string(),
+                (false, Some(_)) => "shadow".to_string(),
+                _ => format!("level {}", e["escalation_level"].as_i64().unwrap_or(0)),
+            };
+            out.push(OnCall {
+                role,
+                schedule_id,
+                schedule: e["schedule"]["summary"].as_str().map(str::to_string),
+                escalation_policy: e["escalation_policy"]["summary"]
+                    .as_str()
+                    .map(str::to_string),
+                level: e["escalation_level"].as_i64(),
+                user_id: user_id.to_string(),
+                name: user["name"]
+                    .as_str()
+                    .or(user["summary"].as_str())
+                    .unwrap_or(user_id)
+                    .to_string(),
+                email: user["email"].as_str().map(str::to_string),
+                contacts: Vec::new(),
+            });
+        }
+        if !schedules.is_empty() {
+            out.sort_by_key(|o| {
+                o.schedule_id
+                    .as_ref()
+                    .and_then(|s| schedules.iter().position(|x| x == s))
+                    .unwrap_or(usize::MAX)
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn contact_methods(&self, user_id: &str) -> Result<Vec<Contact>, SendError> {
+        let body = self
+            .rest(
+                "GET",
+                &format!("/users/{user_id}/contact_methods"),
+                &[],
+                None,
+            )
+            .await?
+            .body;
+        Ok(body["contact_methods"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                let kind = match c["type"].as_str()? {
+                    t if t.starts_with("phone") => "phone",
+                    t if t.starts_with("sms") => "sms",
+                    t if t.starts_with("email") => "email",
+                    t if t.starts_with("push") => "push",
+                    _ => return None,
+                };
+                let address = c["address"].as_str()?;
+                let address = match (kind, c["country_code"].as_i64()) {
+                    ("phone" | "sms", Some(cc)) => format!("+{cc} {address}"),
+                    _ => address.to_string(),
+                };
+                Some(Contact {
+                    kind: kind.into(),
+                    address,
+                    label: c["label"].as_str().map(str::to_string),
+                })
+            })
+            .collect())
+    }
+
+    /// The user id behind an email (for responder requests and assignments).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<(String, String)>, SendError> {
+        let q = vec![("query".to_string(), email.to_string())];
+        let users = self.rest("GET", "/users", &q, None).await?.body;
+        Ok(users["users"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|u| {
+                u["email"]
+                    .as_str()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .map(|u| {
+                (
+                    u["id"].as_str().unwrap_or_default().to_string(),
+                    u["name"].as_str().unwrap_or(email).to_string(),
+                )
+            }))
+    }
+
+    /// `inc doctor`: a read-only call that proves the token works.
+    pub async fn check(&self) -> Result<String, SendError> {
+        let body = self.rest("GET", "/abilities", &[], None).await?.body;
+        let n = body["abilities"].as_array().map_or(0, Vec::len);
+        Ok(format!("token accepted ({n} abilities)"))
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret::new(s)
+    }
+}
+
+fn receipt(body: &Value) -> Receipt {
+    let obj = ["incident", "note", "status_update", "responder_request"]
+        .iter()
+        .find_map(|k| body.get(*k))
+        .unwrap_or(body);
+    Receipt {
+        id: obj["id"].as_str().map(str::to_string),
+        url: obj["html_url"].as_str().map(str::to_string),
+        note: None,
+        body: body.clone(),
+    }
+}
+
+/// `{"error":{"code","message","errors":[...]}}` in plain words.
+fn rest_error(body: &Value) -> Option<String> {
+    let e = body.get("error")?;
+    let mut msg = e["message"].as_str()?.to_string();
+    let details: Vec<&str> = e["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if !details.is_empty() {
+        msg.push_str(&format!(" ({})", details.join("; ")));
+    }
+    if let Some(code) = e["code"].as_i64() {
+        msg.push_str(&format!(" [code {code}]"));
+    }
+    Some(msg)
+}
+
+fn events_error(body: &Value) -> Option<String> {
+    let mut msg = body["message"].as_str()?.to_string();
+    let details: Vec<&str> = body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if !details.is_empty() {
+        msg.push_str(&format!(" ({})", details.join("; ")));
+    }
+    Some(msg)
+}
+
+// ---- Pure builders: each returns the delivery; nothing here touches the network. ----
+
+fn delivery(
+    action: &str,
+    target: String,
+    dedup_key: String,
+    incident: Option<&str>,
+    req: HttpRequest,
+) -> Delivery {
+    Delivery {
+        provider: PROVIDER.into(),
+        action: action.into(),
+        target,
+        dedup_key,
+        incident: incident.map(str::to_string),
+        request: Request::Http(req),
+    }
+}
+
+/// What to open a PagerDuty incident with.
+pub struct NewIncident<'a> {
+    pub action: &'a str,
+    pub title: String,
+    pub service: &'a str,
+    pub urgency: &'a str,
+    pub incident_key: String,
+    pub assignees: &'a [String],
+    pub escalation_policy: Option<&'a str>,
+    pub bridge: Option<(Option<String>, Option<String>)>,
+    pub inc_id: Option<&'a str>,
+}
+
+pub fn create_incident(n: NewIncident<'_>) -> Delivery {
+    let mut incident = json!({
+        "type": "incident",
+        "title": n.title.chars().take(1024).collect::<String>(),
+        "service": { "id": n.service, "type": "service_reference" },
+        "urgency": n.urgency,
+        "incident_key": n.incident_key,
+    });
+    if !n.assignees.is_empty() {
+        incident["assignments"] = n
+            .assignees
+            .iter()
+            .map(|u| json!({ "assignee": { "id": u, "type": "user_reference" } }))
+            .collect();
+    } else if let Some(ep) = n.escalation_policy {
+        incident["escalation_policy"] = json!({ "id": ep, "type": "escalation_policy_reference" });
+    }
+    if let Some((number, url)) = n.bridge {
+        let mut b = json!({});
+        if let Some(num) = number {
+            b["conference_number"] = json!(num);
+        }
+        if let Some(u) = url {
+            b["conference_url"] = json!(u);
+        }
+        incident["conference_bridge"] = b;
+    }
+    delivery(
+        n.action,
+        format!("service {}", n.service),
+        n.incident_key,
+        n.inc_id,
+        HttpRequest::post("/incidents", json!({ "incident": incident })),
+    )
+}
+
+/// An Events API v2 trigger; the routing key is added when it is sent, never stored.
+pub fn trigger(summary: &str, dedup_key: String, details: Value, inc_id: Option<&str>) -> Delivery {
+    let body = json!({
+        "event_action": "trigger",
+        "dedup_key": dedup_key,
+        "client": "inc",
+        "payload": {
+            "summary": summary.chars().take(1024).collect::<String>(),
+            "source": "inc",
+            "severity": "critical",
+            "custom_details": details,
+        },
+    });
+    delivery(
+        "page_ic_event",
+        "events v2 routing key".into(),
+        dedup_key,
+        inc_id,
+        HttpRequest::post("/v2/enqueue", body).on("events"),
+    )
+}
+
+pub fn add_note(pd_id: &str, content: &str, dedup_key: String, inc_id: Option<&str>) -> Delivery {
+    let body = json!({ "note": { "content": content } });
+    delivery(
+        "add_note",
+        format!("incident {pd_id}"),
+        dedup_key,
+        inc_id,
+        HttpRequest::post(format!("/incidents/{pd_id}/notes"), body),
+    )
+}
+
+pub fn resolve(pd_id: &str, resolution: &str, dedup_key: String, inc_id: Option<&str>) -> Delivery {
+    let body = json!({ "incident": { "type": "incident_reference", "status": "resolved", "resolution": resolution } });
+    delivery(
+        "resolve_incident",
+        format!("incident {pd_id}"),
+        dedup_key,
+        inc_id,
+        HttpRequest::put(format!("/incidents/{pd_id}"), body),
+    )
+}
+
+pub fn status_update(
+    pd_id: &str,
+    message: &str,
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let body = json!({ "message": message });
+    delivery(
+        "status_update",
+        format!("incident {pd_id}"),
+        dedup_key,
+        inc_id,
+        HttpRequest::post(format!("/incidents/{pd_id}/status_updates"), body),
+    )
+}
+
+/// Responder targets are sent in the wrapped form the API accepts (see shared/notes/apis.md §12.2).
+pub fn responder_request(
+    pd_id: &str,
+    requester: &str,
+    message: &str,
+    targets: &[(String, &str)],
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let body = json!({
+        "requester_id": requester,
+        "message": message,
+        "responder_request_targets": targets.iter().map(|(id, kind)| json!({ "responder_request_target": { "id": id, "type": kind } })).collect::<Vec<_>>(),
+    });
+    let who = targets
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    delivery(
+        "request_responders",
+        who,
+        dedup_key,
+        inc_id,
+        HttpRequest::post(format!("/incidents/{pd_id}/responder_requests"), body),
+    )
+}
+
+/// Subscribes stakeholder teams to an incident's status updates.
+pub fn add_subscribers(
+    pd_id: &str,
+    teams: &[String],
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let body = json!({ "subscribers": teams.iter().map(|t| json!({ "subscriber_id": t, "subscriber_type": "team" })).collect::<Vec<_>>() });
+    delivery(
+        "add_subscribers",
+        format!("teams {}", teams.join(", ")),
+        dedup_key,
+        inc_id,
+        HttpRequest::post(
+            format!("/incidents/{pd_id}/status_updates/subscribers"),
+            body,
+        ),
+    )
+}
+
+/// PagerDuty urgency for an inc severity: SEV-1..3 page (high), SEV-4..5 do not (low).
+pub fn urgency(sev: crate::model::Severity) -> &'static str {
+    if sev.number() <= 3 { "high" } else { "low" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builders_carry_no_secret_and_a_stable_key() {
+        let d = trigger("IC needed", "inc/x/page-ic".into(), json!({}), Some("x"));
+        let text = serde_json::to_string(&d).unwrap();
+        assert!(!text.contains("routing_key"));
+        assert_eq!(d.dedup_key, "inc/x/page-ic");
+        let users = vec!["PU1".to_string(), "PU2".to_string()];
+        let d = create_incident(NewIncident {
+            action: "page_ic",
+            title: "IC page".into(),
+            service: "PSVC",
+            urgency: "high",
+            incident_key: "k".into(),
+            assignees: &users,
+            escalation_policy: None,
+            bridge: None,
+            inc_id: None,
+        });
+        let Request::Http(h) = &d.request;
+        assert_eq!(
+            h.body.as_ref().unwrap()["incident"]["assignments"][1]["assignee"]["id"],
+            "PU2"
+        );
+    }
+
+    #[test]
+    fn error_bodies_in_plain_words() {
+        let b = json!({"error": {"code": 2001, "message": "Invalid Input Provided", "errors": ["Title is blank"]}});
+        assert_eq!(
+            rest_error(&b).unwrap(),
+            "Invalid Input Provided (Title is blank) [code 2001]"
+        );
+    }
+}
