@@ -1,0 +1,124 @@
+//! Runs the real `inc` binary as a user would: a temp `HOME` and `INC_STATE_DIR`, a cleared
+//! environment (no real token can leak in), and an optional config whose URLs point at fakes.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub struct TestEnv {
+    pub home: TempDir,
+    pub state: PathBuf,
+    pub config: PathBuf,
+    /// Extra environment for every run (tokens, INC_NOW, ...).
+    pub vars: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        let home = tempfile::tempdir().expect("tempdir");
+        let state = home.path().join("state");
+        let config = home.path().join("config.toml");
+        TestEnv {
+            home,
+            state,
+            config,
+            vars: Vec::new(),
+        }
+    }
+
+    /// A test environment with this config file (passed through `INC_CONFIG`).
+    pub fn with_config(toml: &str) -> Self {
+        let env = Self::new();
+        env.write_config(toml);
+        env
+    }
+
+    pub fn write_config(&self, toml: &str) {
+        std::fs::write(&self.config, toml).expect("write config");
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> &mut Self {
+        self.vars.retain(|(k, _)| k != key);
+        self.vars.push((key.into(), value.into()));
+        self
+    }
+
+    /// `inc` with a clean environment.
+    pub fn inc(&self) -> Command {
+        let mut cmd = Command::cargo_bin("inc").expect("binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("INC_STATE_DIR", &self.state)
+            .env("USER", "tester")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100")
+            .current_dir(self.home.path());
+        if self.config.exists() {
+            cmd.env("INC_CONFIG", &self.config);
+        }
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs `inc ARGS --json`, expects exit 0, returns the parsed document.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let out = self
+            .inc()
+            .args(args)
+            .arg("--json")
+            .output()
+            .expect("run inc");
+        assert!(
+            out.status.success(),
+            "inc {args:?} failed: {:?}\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON document on stdout")
+    }
+
+    /// Declares an incident (`--sev 2` unless given) and returns its id.
+    pub fn declare(&self, title: &str, extra: &[&str]) -> String {
+        let mut args = vec!["declare", title, "-q"];
+        if !extra.iter().any(|a| *a == "--sev") {
+            args.extend(["--sev", "2"]);
+        }
+        args.extend(extra);
+        let out = self.inc().args(&args).output().expect("run inc");
+        assert!(
+            out.status.success(),
+            "declare failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf8")
+            .trim()
+            .to_string()
+    }
+
+    /// Every file under the state dir (to prove `--dry-run` wrote nothing).
+    pub fn state_files(&self) -> Vec<PathBuf> {
+        fn walk(p: &std::path::Path, out: &mut Vec<PathBuf>) {
+            if let Ok(rd) = std::fs::read_dir(p) {
+                for e in rd.flatten() {
+                    let path = e.path();
+                    if path.is_dir() {
+                        walk(&path, out);
+                    } else {
+                        out.push(path);
+                    }
+                }
+            }
+        }
+        let mut v = Vec::new();
+        walk(&self.state, &mut v);
+        v.sort();
+        v
+    }
+}

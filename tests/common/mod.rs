@@ -1,0 +1,5 @@
+#![allow(dead_code)]
+
+pub mod cmd;
+pub mod fake;
+pub mod spec;

@@ -1,0 +1,652 @@
+//! The spec validator in tests/common works, and can fail.
+
+mod common;
+
+use common::fake::{SpecValidated, header_exact};
+use common::spec::Spec;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const PD: &str = "pagerduty/REST/openapiv3.json";
+const EV2: &str = "pagerduty/events-v2/openapiv3.json";
+const SLACK: &str = "slack/web-api/slack_web_openapi_v2.json";
+const STATUSPAGE: &str = "statuspage/swagger.json";
+const OPSGENIE: &str = "opsgenie/swagger.json";
+const DISCORD: &str = "discord/openapi.json";
+
+#[track_caller]
+fn ok(spec: &str, m: &str, p: &str, body: Value) {
+    if let Err(e) = Spec::load(spec).validate(m, p, &body) {
+        panic!("expected valid, got:\n{e}");
+    }
+}
+
+/// Asserts the body is invalid and the error mentions every `needle`.
+#[track_caller]
+fn bad(spec: &str, m: &str, p: &str, body: Value, needles: &[&str]) -> String {
+    let err = Spec::load(spec)
+        .validate(m, p, &body)
+        .expect_err("expected a validation error");
+    for needle in needles {
+        assert!(err.contains(needle), "{needle:?} not in error:\n{err}");
+    }
+    err
+}
+
+fn incident() -> Value {
+    json!({"incident": {
+        "type": "incident",
+        "title": "t",
+        "service": {"id": "PX", "type": "service_reference"},
+        "incident_key": "k"
+    }})
+}
+
+#[test]
+fn pagerduty_create_incident() {
+    ok(PD, "POST", "/incidents", incident());
+
+    let mut full = incident();
+    full["incident"]["urgency"] = json!("high");
+    full["incident"]["body"] = json!({"type": "incident_body", "details": "disk full"});
+    full["incident"]["escalation_policy"] =
+        json!({"id": "PEP", "type": "escalation_policy_reference"});
+    full["incident"]["conference_bridge"] = json!({"conference_url": "https://meet.example/x"});
+    ok(PD, "POST", "/incidents", full);
+
+    let mut no_title = incident();
+    no_title["incident"]
+        .as_object_mut()
+        .unwrap()
+        .remove("title");
+    bad(
+        PD,
+        "POST",
+        "/incidents",
+        no_title,
+        &["/incident", "\"title\""],
+    );
+
+    let mut urgent = incident();
+    urgent["incident"]["urgency"] = json!("urgent");
+    bad(
+        PD,
+        "POST",
+        "/incidents",
+        urgent,
+        &["/incident/urgency", "urgent"],
+    );
+
+    let mut wrong_ref = incident();
+    wrong_ref["incident"]["service"]["type"] = json!("user_reference");
+    bad(
+        PD,
+        "POST",
+        "/incidents",
+        wrong_ref,
+        &["/incident/service/type"],
+    );
+
+    bad(PD, "POST", "/incidents", Value::Null, &["null"]);
+}
+
+#[test]
+fn pagerduty_incident_subresources() {
+    let notes = "/incidents/PABC123/notes";
+    ok(PD, "POST", notes, json!({"note": {"content": "hello"}}));
+    bad(
+        PD,
+        "POST",
+        notes,
+        json!({"note": {}}),
+        &["/note", "\"content\""],
+    );
+    bad(
+        PD,
+        "POST",
+        notes,
+        json!({"note": {"content": 5}}),
+        &["/note/content"],
+    );
+
+    let updates = "/incidents/PABC123/status_updates";
+    ok(PD, "POST", updates, json!({"message": "still broken"}));
+    ok(
+        PD,
+        "POST",
+        updates,
+        json!({"message": "m", "subject": "s", "html_message": "<p>m</p>"}),
+    );
+    bad(
+        PD,
+        "POST",
+        updates,
+        json!({"subject": "s"}),
+        &["\"message\""],
+    );
+
+    let rr = "/incidents/PABC123/responder_requests";
+    let wrapped = json!({
+        "requester_id": "PUSER1",
+        "message": "please join",
+        "responder_request_targets": [
+            {"responder_request_target": {"id": "PUSER2", "type": "user_reference"}},
+            {"responder_request_target": {"id": "PEP1", "type": "escalation_policy_reference"}}
+        ]
+    });
+    ok(PD, "POST", rr, wrapped.clone());
+    // notes §12.2: the bare form from the schema is what real PagerDuty does not take.
+    let mut bare = wrapped.clone();
+    bare["responder_request_targets"] = json!([{"id": "PUSER2", "type": "user_reference"}]);
+    bad(
+        PD,
+        "POST",
+        rr,
+        bare,
+        &["/responder_request_targets/0", "responder_request_target"],
+    );
+    let mut no_id = wrapped.clone();
+    no_id["responder_request_targets"][0]["responder_request_target"] =
+        json!({"type": "user_reference"});
+    bad(
+        PD,
+        "POST",
+        rr,
+        no_id,
+        &[
+            "/responder_request_targets/0/responder_request_target",
+            "\"id\"",
+        ],
+    );
+    let mut no_requester = wrapped;
+    no_requester.as_object_mut().unwrap().remove("requester_id");
+    bad(PD, "POST", rr, no_requester, &["requester_id"]);
+
+    ok(
+        PD,
+        "PUT",
+        "/incidents/PABC123",
+        json!({"incident": {"type": "incident_reference", "status": "resolved", "resolution": "fixed"}}),
+    );
+    bad(
+        PD,
+        "PUT",
+        "/incidents/PABC123",
+        json!({"incident": {"type": "incident_reference", "status": "closed"}}),
+        &["/incident/status"],
+    );
+    // GETs take no body.
+    ok(
+        PD,
+        "GET",
+        "/oncalls?escalation_policy_ids[]=PEP&earliest=true",
+        Value::Null,
+    );
+    ok(PD, "GET", "/users/me", Value::Null);
+    bad(
+        PD,
+        "GET",
+        "/incidents/PABC123",
+        json!({}),
+        &["no request body"],
+    );
+}
+
+/// The spec's own request examples for the operations inc uses are valid.
+#[test]
+fn pagerduty_spec_examples_validate() {
+    let spec = Spec::load(PD);
+    for (template, concrete, m) in [
+        ("/incidents", "/incidents", "post"),
+        ("/incidents/{id}", "/incidents/P1", "put"),
+        ("/incidents/{id}/notes", "/incidents/P1/notes", "post"),
+        (
+            "/incidents/{id}/status_updates",
+            "/incidents/P1/status_updates",
+            "post",
+        ),
+        (
+            "/incidents/{id}/responder_requests",
+            "/incidents/P1/responder_requests",
+            "post",
+        ),
+    ] {
+        let media =
+            &spec.document()["paths"][template][m]["requestBody"]["content"]["application/json"];
+        let examples: Vec<&Value> = media["examples"]
+            .as_object()
+            .map(|e| e.values().map(|x| &x["value"]).collect())
+            .unwrap_or_default();
+        assert!(!examples.is_empty(), "{template} has no example");
+        for example in examples {
+            if let Err(e) = spec.validate(m, concrete, example) {
+                panic!("spec example for {m} {template} rejected:\n{e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn pagerduty_headers() {
+    let spec = Spec::load(PD);
+    let h = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let good = h(&[
+        ("accept", "application/vnd.pagerduty+json;version=2"),
+        ("content-type", "application/json"),
+        ("from", "ic@example.com"),
+        ("authorization", "Token token=abc_DEF-123"),
+    ]);
+    spec.validate_headers("POST", "/incidents", &good).unwrap();
+    spec.validate_request("POST", "/incidents", &good, &incident())
+        .unwrap();
+
+    let err = spec
+        .validate_headers("POST", "/incidents", &good[..2])
+        .unwrap_err();
+    assert!(err.contains("\"from\""), "{err}");
+    let err = spec
+        .validate_headers(
+            "POST",
+            "/incidents",
+            &h(&[
+                ("Accept", "x"),
+                ("Content-Type", "text/plain"),
+                ("From", "a@b.c"),
+            ]),
+        )
+        .unwrap_err();
+    assert!(err.contains("/content-type"), "{err}");
+    // notes §12.3: the spec wants Content-Type even on GETs.
+    let err = spec
+        .validate_headers("GET", "/oncalls", &good[..1])
+        .unwrap_err();
+    assert!(err.contains("content-type"), "{err}");
+}
+
+#[test]
+fn events_v2() {
+    let trigger = json!({
+        "routing_key": "R0123456789abcdef0123456789abcde",
+        "event_action": "trigger",
+        "dedup_key": "inc/2024-001/page",
+        "payload": {"summary": "DB down", "source": "inc", "severity": "critical",
+                    "timestamp": "2024-05-01T12:00:00Z", "custom_details": {"a": 1}},
+        "links": [{"href": "https://example.com/x", "text": "x"}],
+        "client": "inc"
+    });
+    // Our client posts to {events_url}/v2/enqueue; the spec's server URL already ends in /v2.
+    ok(EV2, "POST", "/v2/enqueue", trigger.clone());
+    ok(EV2, "POST", "/enqueue", trigger.clone());
+    ok(
+        EV2,
+        "POST",
+        "/v2/enqueue",
+        json!({"routing_key": "r", "event_action": "resolve", "dedup_key": "d"}),
+    );
+
+    let mut sev = trigger.clone();
+    sev["payload"]["severity"] = json!("sev1");
+    sev.as_object_mut().unwrap().remove("routing_key");
+    bad(
+        EV2,
+        "POST",
+        "/v2/enqueue",
+        sev,
+        &["/payload/severity", "\"routing_key\""],
+    );
+
+    let mut no_payload = trigger.clone();
+    no_payload.as_object_mut().unwrap().remove("payload");
+    bad(
+        EV2,
+        "POST",
+        "/v2/enqueue",
+        no_payload,
+        &["/payload", "trigger"],
+    );
+    bad(
+        EV2,
+        "POST",
+        "/v2/enqueue",
+        json!({"routing_key": "r", "event_action": "acknowledge"}),
+        &["/dedup_key"],
+    );
+
+    let mut long = trigger;
+    long["payload"]["summary"] = json!("x".repeat(1025));
+    long["dedup_key"] = json!("d".repeat(256));
+    bad(
+        EV2,
+        "POST",
+        "/v2/enqueue",
+        long,
+        &["/payload/summary", "/dedup_key"],
+    );
+
+    ok(
+        EV2,
+        "POST",
+        "/v2/change/enqueue",
+        json!({"routing_key": "r", "payload": {"summary": "deploy"}}),
+    );
+}
+
+#[test]
+fn slack_methods() {
+    let post = json!({"channel": "C123", "text": "hi", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}],
+                      "unfurl_links": false, "thread_ts": "1700000000.000100"});
+    ok(SLACK, "POST", "/chat.postMessage", post.clone());
+    ok(SLACK, "POST", "/api/chat.postMessage", post);
+    // form-encoded spellings
+    ok(
+        SLACK,
+        "POST",
+        "/chat.postMessage",
+        json!({"channel": "C1", "text": "t", "unfurl_links": "false", "blocks": "[]", "token": "xoxb-1"}),
+    );
+
+    bad(
+        SLACK,
+        "POST",
+        "/chat.postMessage",
+        json!({"text": "hi"}),
+        &["\"channel\""],
+    );
+    bad(
+        SLACK,
+        "POST",
+        "/chat.postMessage",
+        json!({"channel": "C1", "chanel": "x"}),
+        &["chanel"],
+    );
+    bad(
+        SLACK,
+        "POST",
+        "/chat.postMessage",
+        json!({"channel": 5}),
+        &["/channel"],
+    );
+
+    ok(
+        SLACK,
+        "POST",
+        "/conversations.create",
+        json!({"name": "inc-2024-001", "is_private": false}),
+    );
+    ok(
+        SLACK,
+        "POST",
+        "/conversations.invite",
+        json!({"channel": "C1", "users": "U1,U2"}),
+    );
+    ok(
+        SLACK,
+        "POST",
+        "/conversations.setTopic",
+        json!({"channel": "C1", "topic": "sev1"}),
+    );
+    ok(
+        SLACK,
+        "POST",
+        "/pins.add",
+        json!({"channel": "C1", "timestamp": "1.2"}),
+    );
+    ok(SLACK, "POST", "/auth.test", Value::Null);
+    ok(SLACK, "GET", "/users.lookupByEmail", Value::Null);
+    // POST of a GET-only method: its query params are the fields.
+    ok(
+        SLACK,
+        "POST",
+        "/users.lookupByEmail",
+        json!({"email": "a@example.com"}),
+    );
+    bad(
+        SLACK,
+        "POST",
+        "/users.lookupByEmail",
+        json!({}),
+        &["\"email\""],
+    );
+    // Stale spec (2020): no bookmarks.add.
+    bad(SLACK, "POST", "/bookmarks.add", json!({}), &["no path"]);
+}
+
+#[test]
+fn statuspage_opsgenie_discord() {
+    let sp = "/pages/PG1/incidents";
+    ok(
+        STATUSPAGE,
+        "POST",
+        sp,
+        json!({"incident": {"name": "DB down", "status": "investigating", "impact_override": "major",
+                            "body": "We are looking", "component_ids": ["c1"],
+                            "components": {"c1": "major_outage"}, "deliver_notifications": true,
+                            "metadata": {"inc": {"id": "2024-001"}}}}),
+    );
+    ok(
+        STATUSPAGE,
+        "POST",
+        "/v1/pages/PG1/incidents",
+        json!({"incident": {"name": "n"}}),
+    );
+    bad(
+        STATUSPAGE,
+        "POST",
+        sp,
+        json!({"incident": {"status": "investigating"}}),
+        &["\"name\""],
+    );
+    // notes §12.6: the components map is keyed by component id, valued by status.
+    bad(
+        STATUSPAGE,
+        "POST",
+        sp,
+        json!({"incident": {"name": "n", "components": {"c1": "on_fire"}}}),
+        &["/incident/components/c1"],
+    );
+    ok(
+        STATUSPAGE,
+        "PATCH",
+        "/pages/PG1/incidents/IN1",
+        json!({"incident": {"status": "resolved", "body": "fixed"}}),
+    );
+    ok(
+        STATUSPAGE,
+        "PATCH",
+        "/pages/PG1/components/CMP1",
+        json!({"component": {"status": "partial_outage"}}),
+    );
+    bad(
+        STATUSPAGE,
+        "PATCH",
+        "/pages/PG1/components/CMP1",
+        json!({"component": {"status": "broken"}}),
+        &["/component/status"],
+    );
+
+    let alert = json!({"message": "DB down", "alias": "inc/2024-001", "priority": "P1",
+                       "responders": [{"type": "team", "name": "ops"}], "tags": ["inc"],
+                       "details": {"k": "v"}});
+    ok(OPSGENIE, "POST", "/v2/alerts", alert);
+    bad(
+        OPSGENIE,
+        "POST",
+        "/v2/alerts",
+        json!({"alias": "a", "priority": "P9"}),
+        &["\"message\"", "/priority"],
+    );
+    ok(
+        OPSGENIE,
+        "POST",
+        "/v2/alerts/inc-1/close?identifierType=alias",
+        json!({"note": "done"}),
+    );
+    ok(OPSGENIE, "POST", "/v2/alerts/inc-1/close", Value::Null);
+    ok(OPSGENIE, "GET", "/v2/alerts/requests/abc", Value::Null);
+
+    ok(
+        DISCORD,
+        "POST",
+        "/api/v10/webhooks/123/tok",
+        json!({"content": "hi", "allowed_mentions": {"parse": []}}),
+    );
+    ok(
+        DISCORD,
+        "POST",
+        "/webhooks/123/tok?wait=true",
+        json!({"embeds": [{"title": "t", "description": "d"}]}),
+    );
+    bad(
+        DISCORD,
+        "POST",
+        "/webhooks/123/tok",
+        json!({"content": 5}),
+        &["/content"],
+    );
+}
+
+#[test]
+fn unknown_operations_fail() {
+    let spec = Spec::load(PD);
+    let err = spec.validate("POST", "/incident", &incident()).unwrap_err();
+    assert!(err.contains("no path"), "{err}");
+    let err = spec
+        .validate("DELETE", "/incidents/P1/notes", &Value::Null)
+        .unwrap_err();
+    assert!(err.contains("no DELETE operation"), "{err}");
+    assert_eq!(
+        spec.template_for("GET", "/incidents/types").unwrap(),
+        "/incidents/types"
+    );
+    // The spec's `/incidents/count` path item has no operations at all.
+    let err = spec
+        .validate("GET", "/incidents/count", &Value::Null)
+        .unwrap_err();
+    assert!(err.contains("no GET operation"), "{err}");
+    assert_eq!(
+        spec.template_for("GET", "/incidents/P1/").unwrap(),
+        "/incidents/{id}"
+    );
+    let err = Spec::load(EV2)
+        .validate("POST", "/v3/enqueue", &json!({}))
+        .unwrap_err();
+    assert!(err.contains("no path"), "{err}");
+}
+
+/// Every operation of every spec compiles (catches spec constructs the loader mishandles).
+#[test]
+fn all_operations_compile() {
+    for rel in [PD, EV2, SLACK, STATUSPAGE, OPSGENIE, DISCORD] {
+        let spec = Spec::load(rel);
+        assert!(!spec.operations().is_empty(), "{rel}: no operations");
+        let failures = spec.compile_all();
+        assert!(failures.is_empty(), "{rel}:\n{}", failures.join("\n"));
+    }
+}
+
+/// Minimal HTTP/1.1 client (keeps this test independent of the crate's HTTP stack).
+fn post(url: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    stream.read_to_string(&mut resp).unwrap();
+    let status = resp[9..12].parse().unwrap();
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wiremock_round_trip_records_failures() {
+    let server = MockServer::start().await;
+    let pd = SpecValidated::load(PD);
+    Mock::given(method("POST"))
+        .and(path("/incidents"))
+        .and(header_exact("authorization", "Token token=k"))
+        .respond_with(
+            pd.respond(
+                ResponseTemplate::new(201).set_body_json(json!({"incident": {"id": "PNEW"}})),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let slack = SpecValidated::load(SLACK);
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .and(slack.clone())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&server)
+        .await;
+
+    let uri = server.uri();
+    let pd_headers = [
+        ("Authorization", "Token token=k"),
+        ("Accept", "application/vnd.pagerduty+json;version=2"),
+        ("Content-Type", "application/json"),
+        ("From", "ic@example.com"),
+    ];
+    let (uri2, good, bad_body) = (
+        uri.clone(),
+        incident().to_string(),
+        json!({"incident": {"type": "incident"}}).to_string(),
+    );
+    let results = tokio::task::spawn_blocking(move || {
+        let ok = post(&uri2, "/incidents", &pd_headers, &good);
+        let invalid = post(&uri2, "/incidents", &pd_headers, &bad_body);
+        let slack_form = post(
+            &uri2,
+            "/api/chat.postMessage",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            "channel=C1&text=hello%20world&unfurl_links=false",
+        );
+        let slack_bad = post(
+            &uri2,
+            "/api/chat.postMessage",
+            &[("Content-Type", "application/json")],
+            r#"{"text":"no channel"}"#,
+        );
+        (ok, invalid, slack_form, slack_bad)
+    })
+    .await
+    .unwrap();
+    let (ok, invalid, slack_form, slack_bad) = results;
+
+    assert_eq!(ok.0, 201, "{}", ok.1);
+    assert_eq!(invalid.0, 400);
+    assert!(invalid.1.contains("\"title\""), "{}", invalid.1);
+    assert!(invalid.1.contains("\"service\""), "{}", invalid.1);
+    let failures = pd.failure_list();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].contains("POST /incidents"), "{failures:?}");
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pd.assert_clean()));
+    assert!(
+        caught.is_err(),
+        "assert_clean must fail after an invalid request"
+    );
+
+    assert_eq!(slack_form.0, 200, "{}", slack_form.1);
+    // The matcher rejects the invalid body, so nothing matches: wiremock's 404.
+    assert_eq!(slack_bad.0, 404);
+    let failures = slack.failure_list();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].contains("\"channel\""), "{failures:?}");
+}
