@@ -86,7 +86,7 @@ impl TestEnv {
     /// Declares an incident (`--sev 2` unless given) and returns its id.
     pub fn declare(&self, title: &str, extra: &[&str]) -> String {
         let mut args = vec!["declare", title, "-q"];
-        if !extra.iter().any(|a| *a == "--sev") {
+        if !extra.contains(&"--sev") {
             args.extend(["--sev", "2"]);
         }
         args.extend(extra);

@@ -2,4 +2,5 @@
 
 pub mod cmd;
 pub mod fake;
+pub mod pagerduty;
 pub mod spec;

@@ -1,0 +1,429 @@
+//! A stateful fake PagerDuty (REST v2 + Events v2) on 127.0.0.1. It checks the exact auth
+//! header, validates every request (headers and body) against the official OpenAPI files, keeps
+//! incidents by `incident_key` like PagerDuty does (a second create with an open key is a 400),
+//! and can be scripted to fail: 503s, 429 + Retry-After, or a slow answer after the write landed.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+
+use super::fake::{SpecValidated, decode_body};
+
+pub const TOKEN: &str = "fakePdToken0123456789";
+pub const ROUTING_KEY: &str = "R0UT1NGKEY0123456789abcdefABCDEF";
+pub const FROM: &str = "ic-bot@example.com";
+
+/// A scripted failure for the next write (POST/PUT) that reaches the fake.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    Status(u16),
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    /// Perform the write, but answer only after this delay (the client times out first).
+    SlowAfterWrite(Duration),
+}
+
+#[derive(Default)]
+pub struct State {
+    pub incidents: Vec<Value>,
+    pub notes: Vec<(String, String)>,
+    pub status_updates: Vec<(String, String)>,
+    pub responder_requests: Vec<(String, Value)>,
+    pub subscribers: Vec<(String, Value)>,
+    pub events: Vec<Value>,
+    /// Every request as `METHOD path`.
+    pub log: Vec<String>,
+    pub faults: VecDeque<Fault>,
+    /// Every Authorization header value seen.
+    pub auth_seen: Vec<String>,
+}
+
+pub struct FakePd {
+    pub server: MockServer,
+    pub state: Arc<Mutex<State>>,
+    pub rest: SpecValidated,
+    pub events: SpecValidated,
+}
+
+struct Responder {
+    state: Arc<Mutex<State>>,
+    rest: SpecValidated,
+    events: SpecValidated,
+    base: String,
+}
+
+fn err(status: u16, code: i64, message: &str, errors: &[&str]) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(json!({ "error": { "code": code, "message": message, "errors": errors } }))
+}
+
+/// The on-call roster the fake serves: primary, backup, shadow.
+pub fn oncalls() -> Vec<Value> {
+    let e = |sched: &str, sname: &str, uid: &str, name: &str, email: &str, level: i64| {
+        json!({
+            "escalation_policy": { "id": "PEPIC01", "type": "escalation_policy_reference", "summary": "IC rotation" },
+            "escalation_level": level,
+            "schedule": { "id": sched, "type": "schedule_reference", "summary": sname },
+            "user": { "id": uid, "type": "user", "name": name, "email": email, "summary": name },
+            "start": "2026-11-26T00:00:00Z", "end": "2026-11-27T00:00:00Z",
+        })
+    };
+    vec![
+        e(
+            "PPRIMRY",
+            "IC Primary",
+            "PUANN01",
+            "Ann Primary",
+            "ann@example.com",
+            1,
+        ),
+        e(
+            "PBACKUP",
+            "IC Backup",
+            "PUBOB02",
+            "Bob Backup",
+            "bob@example.com",
+            2,
+        ),
+        e(
+            "PSHADOW",
+            "IC Shadow",
+            "PUCAT03",
+            "Cat Shadow",
+            "cat@example.com",
+            3,
+        ),
+        e(
+            "PDBSCHD",
+            "DB on-call",
+            "PUDAN04",
+            "Dan Database",
+            "dan@example.com",
+            1,
+        ),
+    ]
+}
+
+fn phone(uid: &str) -> Option<&'static str> {
+    match uid {
+        "PUANN01" => Some("555 0101"),
+        "PUBOB02" => Some("555 0202"),
+        "PUCAT03" => Some("555 0303"),
+        _ => None,
+    }
+}
+
+impl Responder {
+    fn rest(&self, req: &Request, path: &str, body: &Value) -> ResponseTemplate {
+        let method = req.method.as_str();
+        let query: Vec<(String, String)> = req
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let q = |k: &str| {
+            query
+                .iter()
+                .filter(|(qk, _)| qk == k)
+                .map(|(_, v)| v.clone())
+                .collect::<Vec<_>>()
+        };
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let mut st = self.state.lock().unwrap();
+        st.auth_seen.push(auth.clone());
+        if auth != format!("Token token={TOKEN}") {
+            return err(401, 2006, "Authentication failed", &["Invalid token"]);
+        }
+        if let Err(e) = self.rest.check_and_record(req) {
+            return ResponseTemplate::new(400).set_body_json(json!({ "error": { "code": 2001, "message": "Invalid Input Provided", "errors": [e] } }));
+        }
+        let mut delay = None;
+        if method != "GET"
+            && let Some(f) = st.faults.pop_front()
+        {
+            match f {
+                Fault::Status(s) => return err(s, 0, "Service Unavailable", &[]),
+                Fault::RateLimited { retry_after_secs } => {
+                    return err(429, 2020, "Rate Limit Exceeded", &[])
+                        .insert_header("ratelimit-reset", retry_after_secs.to_string().as_str());
+                }
+                Fault::SlowAfterWrite(d) => delay = Some(d),
+            }
+        }
+        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let resp = match (method, segs.as_slice()) {
+            ("GET", ["abilities"]) => ResponseTemplate::new(200)
+                .set_body_json(json!({ "abilities": ["teams", "coordinated_responding"] })),
+            ("GET", ["oncalls"]) => {
+                let ids = q("schedule_ids[]");
+                let list: Vec<Value> = oncalls()
+                    .into_iter()
+                    .filter(|o| {
+                        ids.is_empty() || ids.iter().any(|i| o["schedule"]["id"] == json!(i))
+                    })
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(json!({ "oncalls": list, "limit": 100, "offset": 0, "more": false, "total": null }))
+            }
+            ("GET", ["users", uid, "contact_methods"]) => {
+                let mut cms = vec![
+                    json!({ "id": "PC1", "type": "email_contact_method", "address": format!("{uid}@example.com"), "label": "Work" }),
+                ];
+                if let Some(p) = phone(uid) {
+                    cms.push(json!({ "id": "PC2", "type": "phone_contact_method", "address": p, "country_code": 1, "label": "Mobile" }));
+                }
+                ResponseTemplate::new(200).set_body_json(json!({ "contact_methods": cms }))
+            }
+            ("GET", ["users"]) => {
+                let query = q("query").first().cloned().unwrap_or_default();
+                let mut users: Vec<Value> =
+                    oncalls().into_iter().map(|o| o["user"].clone()).collect();
+                users.push(
+                    json!({ "id": "PUBOT00", "type": "user", "name": "IC Bot", "email": FROM }),
+                );
+                users.retain(|u| u["email"].as_str().is_some_and(|e| e.contains(&query)));
+                ResponseTemplate::new(200).set_body_json(
+                    json!({ "users": users, "limit": 25, "offset": 0, "more": false }),
+                )
+            }
+            ("POST", ["incidents"]) => {
+                let inc = &body["incident"];
+                let key = inc["incident_key"].as_str().unwrap_or_default().to_string();
+                let open = st
+                    .incidents
+                    .iter()
+                    .any(|i| i["incident_key"] == json!(key) && i["status"] != json!("resolved"));
+                if !key.is_empty() && open {
+                    return err(
+                        400,
+                        2001,
+                        "Invalid Input Provided",
+                        &[&format!("Open incident with key '{key}' already exists")],
+                    );
+                }
+                let n = st.incidents.len() + 1;
+                let created = json!({
+                    "id": format!("PINC{n:03}"), "type": "incident", "incident_number": n,
+                    "title": inc["title"], "status": "triggered", "incident_key": key, "urgency": inc["urgency"],
+                    "html_url": format!("{}/incidents/PINC{n:03}", self.base),
+                    "created_at": "2026-11-26T03:04:05Z",
+                    "service": inc["service"], "assignments": inc["assignments"].clone(),
+                    "conference_bridge": inc["conference_bridge"].clone(),
+                    "acknowledgements": [], "incidents_responders": [],
+                });
+                st.incidents.push(created.clone());
+                ResponseTemplate::new(201).set_body_json(json!({ "incident": created }))
+            }
+            ("GET", ["incidents"]) => {
+                let key = q("incident_key").first().cloned();
+                let statuses = q("statuses[]");
+                let list: Vec<Value> = st
+                    .incidents
+                    .iter()
+                    .filter(|i| key.as_ref().is_none_or(|k| i["incident_key"] == json!(k)))
+                    .filter(|i| {
+                        statuses.is_empty() || statuses.iter().any(|s| i["status"] == json!(s))
+                    })
+                    .cloned()
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(
+                    json!({ "incidents": list, "limit": 25, "offset": 0, "more": false }),
+                )
+            }
+            ("GET", ["incidents", id]) => {
+                match st.incidents.iter().find(|i| i["id"] == json!(id)) {
+                    Some(i) => ResponseTemplate::new(200).set_body_json(json!({ "incident": i })),
+                    None => err(404, 5001, "Not Found", &[]),
+                }
+            }
+            ("PUT", ["incidents", id]) => {
+                match st.incidents.iter_mut().find(|i| i["id"] == json!(id)) {
+                    Some(i) => {
+                        if let Some(s) = body["incident"]["status"].as_str() {
+                            i["status"] = json!(s);
+                        }
+                        i["resolution"] = body["incident"]["resolution"].clone();
+                        ResponseTemplate::new(200).set_body_json(json!({ "incident": i.clone() }))
+                    }
+                    None => err(404, 5001, "Not Found", &[]),
+                }
+            }
+            ("POST", ["incidents", id, "notes"]) => {
+                let content = body["note"]["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                st.notes.push((id.to_string(), content.clone()));
+                ResponseTemplate::new(200).set_body_json(json!({ "note": { "id": format!("PN{}", st.notes.len()), "content": content, "created_at": "2026-11-26T03:05:00Z" } }))
+            }
+            ("POST", ["incidents", id, "status_updates"]) => {
+                st.status_updates.push((
+                    id.to_string(),
+                    body["message"].as_str().unwrap_or_default().to_string(),
+                ));
+                ResponseTemplate::new(200).set_body_json(
+                    json!({ "status_update": { "id": "PSU1", "message": body["message"] } }),
+                )
+            }
+            ("POST", ["incidents", id, "status_updates", "subscribers"]) => {
+                st.subscribers.push((id.to_string(), body.clone()));
+                ResponseTemplate::new(200).set_body_json(json!({ "subscriptions": [] }))
+            }
+            ("POST", ["incidents", id, "responder_requests"]) => {
+                st.responder_requests.push((id.to_string(), body.clone()));
+                if let Some(i) = st.incidents.iter_mut().find(|i| i["id"] == json!(id)) {
+                    for t in body["responder_request_targets"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                    {
+                        let user = json!({ "id": t["responder_request_target"]["id"], "type": "user_reference", "summary": t["responder_request_target"]["id"] });
+                        i["incidents_responders"]
+                            .as_array_mut()
+                            .unwrap()
+                            .push(json!({ "state": "pending", "user": user }));
+                    }
+                }
+                ResponseTemplate::new(200).set_body_json(
+                    json!({ "responder_request": { "id": "PRR1", "message": body["message"] } }),
+                )
+            }
+            _ => err(
+                404,
+                5001,
+                &format!("fake has no route for {method} {path}"),
+                &[],
+            ),
+        };
+        match delay {
+            Some(d) => resp.set_delay(d),
+            None => resp,
+        }
+    }
+
+    fn enqueue(&self, req: &Request, body: &Value) -> ResponseTemplate {
+        let mut st = self.state.lock().unwrap();
+        if let Err(e) = self.events.check_and_record(req) {
+            return ResponseTemplate::new(400).set_body_json(json!({ "status": "invalid event", "message": "Event object is invalid", "errors": [e] }));
+        }
+        if body["routing_key"] != json!(ROUTING_KEY) {
+            return ResponseTemplate::new(400).set_body_json(json!({ "status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid routing key"] }));
+        }
+        if let Some(f) = st.faults.pop_front() {
+            match f {
+                Fault::Status(s) => {
+                    return ResponseTemplate::new(s)
+                        .set_body_json(json!({ "status": "error", "message": "unavailable" }));
+                }
+                Fault::RateLimited { retry_after_secs } => {
+                    return ResponseTemplate::new(429)
+                        .insert_header("retry-after", retry_after_secs.to_string().as_str());
+                }
+                Fault::SlowAfterWrite(_) => {}
+            }
+        }
+        let key = body["dedup_key"]
+            .as_str()
+            .unwrap_or("generated")
+            .to_string();
+        st.events.push(body.clone());
+        ResponseTemplate::new(202).set_body_json(
+            json!({ "status": "success", "message": "Event processed", "dedup_key": key }),
+        )
+    }
+}
+
+impl Respond for Responder {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let path = req.url.path().to_string();
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .push(format!("{} {path}", req.method));
+        let body = match decode_body(req) {
+            Ok(b) => b,
+            Err(e) => return ResponseTemplate::new(400).set_body_string(e),
+        };
+        if path == "/v2/enqueue" {
+            return self.enqueue(req, &body);
+        }
+        self.rest(req, &path, &body)
+    }
+}
+
+impl FakePd {
+    pub async fn start() -> FakePd {
+        let server = MockServer::start().await;
+        let state = Arc::new(Mutex::new(State::default()));
+        let rest = SpecValidated::load("pagerduty/REST/openapiv3.json");
+        let events = SpecValidated::load("pagerduty/events-v2/openapiv3.json");
+        let responder = Responder {
+            state: state.clone(),
+            rest: rest.clone(),
+            events: events.clone(),
+            base: server.uri(),
+        };
+        Mock::given(any())
+            .respond_with(responder)
+            .mount(&server)
+            .await;
+        FakePd {
+            server,
+            state,
+            rest,
+            events,
+        }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    pub fn fault(&self, f: Fault) {
+        self.state.lock().unwrap().faults.push_back(f);
+    }
+
+    pub fn incidents(&self) -> Vec<Value> {
+        self.state.lock().unwrap().incidents.clone()
+    }
+
+    pub fn count(&self, what: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|l| l.as_str() == what)
+            .count()
+    }
+
+    /// No request broke the official description.
+    pub fn assert_clean(&self) {
+        self.rest.assert_clean();
+        self.events.assert_clean();
+    }
+
+    /// A config for this fake (`extra` is appended inside `[pagerduty]`).
+    pub fn config(&self, extra: &str) -> String {
+        config_for(&self.uri(), extra)
+    }
+}
+
+pub fn config_for(uri: &str, extra: &str) -> String {
+    format!(
+        "[call]\nbridge_url = \"https://meet.example.com/incident\"\nphone = \"+1 555 244 3473\"\npin = \"123456\"\n\n\
+         [delivery]\ntimeout = \"1s\"\nretry_for = \"6s\"\nbackoff = \"50ms\"\n\n\
+         [pagerduty]\napi_url = \"{uri}\"\nevents_url = \"{uri}\"\nfrom = \"{FROM}\"\n\
+         ic_schedules = [\"PPRIMRY\", \"PBACKUP\", \"PSHADOW\"]\nic_service = \"PICSRVC\"\nincident_service = \"PMAJORS\"\n\
+         stakeholders = {{ sev1 = [\"PTEAM01\"], sev2 = [\"PTEAM02\"] }}\n{extra}"
+    )
+}
