@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Start-up and status figures beside a baseline in the same run, and the watch loop's memory and
+# idle CPU. Targets: --version and status ≤ 3 ms median; status on 10,000 entries ≤ 50 ms;
+# status --watch ≤ 12 MB RSS and no CPU between checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q
+INC="$PWD/target/release/inc"
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"; kill $WATCH 2>/dev/null || true' EXIT; WATCH=
+export INC_STATE_DIR="$TMP/small" HOME="$TMP" USER=bench
+"$INC" declare "Bench incident" --sev 2 -q >/dev/null
+"$INC" note "one note" >/dev/null
+BIG="$TMP/big"; mkdir -p "$BIG/incidents"
+python3 - "$INC_STATE_DIR" "$BIG" <<'PY'
+import json, os, sys
+src, dst = sys.argv[1], sys.argv[2]
+iid = open(os.path.join(src, "current")).read().strip()
+lines = open(os.path.join(src, "incidents", iid + ".jsonl")).read().splitlines()
+with open(os.path.join(dst, "incidents", iid + ".jsonl"), "w") as f:
+    f.write(lines[0] + "\n")
+    for i in range(10_000):
+        kind = {"event": "todo", "text": f"follow-up {i}"} if i % 50 == 0 else {"event": "note", "text": f"timeline entry {i}: checked the dashboards again", "type": "status"}
+        f.write(json.dumps({"at": "2026-11-26T03:04:05Z", "by": "scribe", **kind}) + "\n")
+open(os.path.join(dst, "current"), "w").write(iid + "\n")
+PY
+echo "start-up (${RUNS:-50} runs each)"
+python3 bench/timeit.py "true (process spawn baseline)=true" "curl --version=curl --version" "inc --version=$INC --version" "inc status (local journal)=$INC status"
+echo
+echo "status on an incident with 10,000 timeline entries"
+python3 bench/timeit.py "inc status (2 entries)=$INC status" "inc status (10,001 entries)=INC_STATE_DIR=$BIG $INC status"
+echo
+"$INC" status --watch --interval 1s >/dev/null 2>&1 & WATCH=$!
+sleep 1.5
+t0=$(awk '{print $14+$15}' /proc/$WATCH/stat)
+sleep 3
+t1=$(awk '{print $14+$15}' /proc/$WATCH/stat)
+rss=$(awk '/VmRSS/{print $2}' /proc/$WATCH/status)
+echo "status --watch: RSS $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MB; CPU over 3 s of watching (3 checks): $((t1 - t0)) clock ticks ($(getconf CLK_TCK)/s)"
