@@ -4,7 +4,9 @@
 //! retried; what stays undelivered is parked in the outbox; `--dry-run` sends nothing. The
 //! `deliveries` JSON array and the exit code (0 / 1 / 3) come from [`Report`].
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use serde::Serialize;
 
@@ -243,7 +245,7 @@ mod tests {
 
     fn cfg(retry_for_ms: u64) -> DeliveryConfig {
         DeliveryConfig {
-            timeout: Dur(Duration::from_millis(200)),
+            timeout: Dur(Duration::from_millis(1_000)),
             retry_for: Dur(Duration::from_millis(retry_for_ms)),
             backoff: Dur(Duration::from_millis(10)),
         }

@@ -1,0 +1,542 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[inc] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'inc'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'inc'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand page-ic 'Page the primary and backup Incident Commanders (and shadows) at the same time'
+            cand page 'Page a user, a schedule''s on-call or an escalation policy'
+            cand oncall 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods'
+            cand declare 'Declare a major incident: journal, severity, roles and the contact summary'
+            cand role 'Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme'
+            cand handover 'Hand command to a new Incident Commander (the IC holds no other role)'
+            cand sev 'Raise the severity (it only goes up during an incident), or set the final one with --final'
+            cand note 'Add a note to the timeline (`-` reads it from stdin)'
+            cand todo 'Add a follow-up TODO (it becomes a post-mortem action item)'
+            cand status 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
+            cand resolve 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
+            cand list 'List the incidents in the local journal, newest first'
+            cand show 'Show one incident [default: the current one]'
+            cand timeline 'Show an incident''s timeline in UTC [default: the current incident]'
+            cand outbox 'Messages that could not be delivered, kept until delivered or dropped'
+            cand doctor 'Check the config, the state dir and every configured provider''s credentials'
+            cand completions 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand man 'Print the man page, or write one page per command into a directory'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;page-ic'= {
+            cand -m 'What the ICs should know [default: the current incident''s title, else "Incident Commander needed"]'
+            cand --message 'What the ICs should know [default: the current incident''s title, else "Incident Commander needed"]'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;page'= {
+            cand -m 'What they should know'
+            cand --message 'What they should know'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;oncall'= {
+            cand --who 'Only this person (email, name or user id)'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --ic 'Only the Incident Commander schedules (`[pagerduty] ic_schedules`): primary, backup, shadows'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;declare'= {
+            cand --sev 'Severity, 1..5 or SEV-1..SEV-5 [default: asked on a terminal; SEV-2 in scripts: if unsure, pick the higher]'
+            cand --ic 'Incident Commander (`me` for yourself)'
+            cand --deputy 'Deputy'
+            cand --scribe 'Scribe'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --security 'Follow the security process: codename instead of the title, no public comms'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;role'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;handover'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;sev'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --final 'Set the final severity (may be lower), usually at or after resolve'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;note'= {
+            cand --type 'Kind of note'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;todo'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;status'= {
+            cand --interval 'Time between checks, e.g. 30s, 2m [default: [cadence] status_interval, 30s]'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --watch 'Re-check every interval and print only what changed (Ctrl-C stops)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;resolve'= {
+            cand --final-sev 'Final severity [default: asked on a terminal, else the current one]'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;list'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --open 'Only incidents that are not resolved'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;show'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;timeline'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;outbox'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List what is waiting'
+            cand retry 'Try to deliver again (all, or the given ids); delivered entries leave the outbox'
+            cand drop 'Give up on entries for good'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;outbox;list'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;outbox;retry'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;outbox;drop'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --all 'Drop every entry (asks on a terminal unless --yes)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;outbox;help'= {
+            cand list 'List what is waiting'
+            cand retry 'Try to deliver again (all, or the given ids); delivered entries leave the outbox'
+            cand drop 'Give up on entries for good'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;outbox;help;list'= {
+        }
+        &'inc;outbox;help;retry'= {
+        }
+        &'inc;outbox;help;drop'= {
+        }
+        &'inc;outbox;help;help'= {
+        }
+        &'inc;doctor'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;completions'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;man'= {
+            cand --dir 'Write every page (inc.1, inc-declare.1, ...) into this directory'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;help'= {
+            cand page-ic 'Page the primary and backup Incident Commanders (and shadows) at the same time'
+            cand page 'Page a user, a schedule''s on-call or an escalation policy'
+            cand oncall 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods'
+            cand declare 'Declare a major incident: journal, severity, roles and the contact summary'
+            cand role 'Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme'
+            cand handover 'Hand command to a new Incident Commander (the IC holds no other role)'
+            cand sev 'Raise the severity (it only goes up during an incident), or set the final one with --final'
+            cand note 'Add a note to the timeline (`-` reads it from stdin)'
+            cand todo 'Add a follow-up TODO (it becomes a post-mortem action item)'
+            cand status 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
+            cand resolve 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
+            cand list 'List the incidents in the local journal, newest first'
+            cand show 'Show one incident [default: the current one]'
+            cand timeline 'Show an incident''s timeline in UTC [default: the current incident]'
+            cand outbox 'Messages that could not be delivered, kept until delivered or dropped'
+            cand doctor 'Check the config, the state dir and every configured provider''s credentials'
+            cand completions 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand man 'Print the man page, or write one page per command into a directory'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;help;page-ic'= {
+        }
+        &'inc;help;page'= {
+        }
+        &'inc;help;oncall'= {
+        }
+        &'inc;help;declare'= {
+        }
+        &'inc;help;role'= {
+        }
+        &'inc;help;handover'= {
+        }
+        &'inc;help;sev'= {
+        }
+        &'inc;help;note'= {
+        }
+        &'inc;help;todo'= {
+        }
+        &'inc;help;status'= {
+        }
+        &'inc;help;resolve'= {
+        }
+        &'inc;help;list'= {
+        }
+        &'inc;help;show'= {
+        }
+        &'inc;help;timeline'= {
+        }
+        &'inc;help;outbox'= {
+            cand list 'List what is waiting'
+            cand retry 'Try to deliver again (all, or the given ids); delivered entries leave the outbox'
+            cand drop 'Give up on entries for good'
+        }
+        &'inc;help;outbox;list'= {
+        }
+        &'inc;help;outbox;retry'= {
+        }
+        &'inc;help;outbox;drop'= {
+        }
+        &'inc;help;doctor'= {
+        }
+        &'inc;help;completions'= {
+        }
+        &'inc;help;man'= {
+        }
+        &'inc;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,326 @@
+//! Prompts in a real terminal (tmux): `inc declare` asks for what is missing on a terminal, and
+//! never prompts with `--no-input` or when stdin is not a terminal.
+//!
+//! tmux is required: without it these tests fail, unless `INC_SKIP_TMUX=1`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::cmd::TestEnv;
+use serde_json::Value;
+
+const PANE_WAIT: Duration = Duration::from_secs(10);
+
+fn have_tmux() -> bool {
+    if Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return true;
+    }
+    if std::env::var("INC_SKIP_TMUX").as_deref() == Ok("1") {
+        eprintln!("tmux is missing: skipped (INC_SKIP_TMUX=1)");
+        return false;
+    }
+    panic!(
+        "tmux is required for the prompt tests (apt-get install -y tmux), or set INC_SKIP_TMUX=1"
+    );
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// One tmux server (own socket in a temp dir) with one 120x40 session; killed on drop, also
+/// when a test fails.
+struct Tmux {
+    socket: PathBuf,
+    session: String,
+}
+
+impl Tmux {
+    /// Runs `script` (a shell command line) in a fresh terminal with the harness environment.
+    fn start(env: &TestEnv, script: &str) -> Tmux {
+        let socket = env.home.path().join("tmux.sock");
+        let session = format!("inc-prompts-{}-{}", std::process::id(), fastrand::u32(..));
+        let bin = assert_cmd::cargo::cargo_bin("inc");
+        let bin_dir = bin.parent().unwrap().display().to_string();
+        let path = format!(
+            "{bin_dir}:{}",
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
+        );
+        let vars = [
+            ("HOME", env.home.path().display().to_string()),
+            ("INC_STATE_DIR", env.state.display().to_string()),
+            ("USER", "tester".into()),
+            ("NO_COLOR", "1".into()),
+            ("PATH", path),
+            ("TERM", "xterm-256color".into()),
+        ];
+        let env_prefix: Vec<String> = vars
+            .iter()
+            .map(|(k, v)| format!("{k}={}", sh_quote(v)))
+            .collect();
+        // The pane keeps its output after inc ends, with the exit code on a line of its own.
+        let inner = format!("{script}; echo \"EXIT:$?\"; exec sleep 600");
+        let command = format!("env -i {} sh -c {}", env_prefix.join(" "), sh_quote(&inner));
+        let t = Tmux { socket, session };
+        let out = t
+            .tmux()
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &t.session,
+                "-x",
+                "120",
+                "-y",
+                "40",
+            ])
+            .args(["-c", &env.home.path().display().to_string()])
+            .arg(command)
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Polls the screen until `pred` holds (at most `PANE_WAIT`); returns that screen.
+    #[track_caller]
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PANE_WAIT;
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("no {what} on the terminal within {PANE_WAIT:?}:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        let st = self
+            .tmux()
+            .args(["send-keys", "-t", &self.session, "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn key(&self, key: &str) {
+        let st = self
+            .tmux()
+            .args(["send-keys", "-t", &self.session, key])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// The exit code the pane's script printed, once it has.
+    #[track_caller]
+    fn exit_code(&self) -> i32 {
+        let screen = self.wait_for("EXIT:", |s| s.contains("EXIT:"));
+        let rest = &screen[screen.find("EXIT:").unwrap() + 5..];
+        rest.split_whitespace()
+            .next()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("exit line: {screen}"))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self
+            .tmux()
+            .args(["kill-server"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+fn incidents(env: &TestEnv) -> Vec<Value> {
+    env.json(&["list"])["incidents"]
+        .as_array()
+        .expect("incidents")
+        .clone()
+}
+
+#[test]
+fn declare_on_a_terminal_asks_for_title_and_severity() {
+    if !have_tmux() {
+        return;
+    }
+    let env = TestEnv::new();
+    let tmux = Tmux::start(&env, "inc declare");
+    tmux.wait_for("title prompt", |s| s.contains("Title"));
+    tmux.type_text("Checkout returns 500s");
+    tmux.key("Enter");
+    let screen = tmux.wait_for("severity menu", |s| {
+        s.contains("Severity") && s.contains("SEV-5")
+    });
+    // SEV-1 is the first choice, and the one selected.
+    let choices: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("Severity"))
+        .skip(1)
+        .filter(|l| l.contains("SEV-"))
+        .collect();
+    assert!(
+        choices.len() >= 5 && choices[0].contains("SEV-1"),
+        "{screen}"
+    );
+    for (i, c) in choices.iter().take(5).enumerate() {
+        assert!(c.contains(&format!("SEV-{}", i + 1)), "{screen}");
+    }
+    tmux.key("Enter");
+    let code = tmux.exit_code();
+    assert_eq!(code, 0, "{}", tmux.screen());
+
+    let list = incidents(&env);
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["title"], "Checkout returns 500s");
+    assert_eq!(list[0]["severity"], "SEV-1");
+    assert_eq!(list[0]["current"], true);
+}
+
+#[test]
+fn declare_on_a_terminal_severity_can_be_chosen() {
+    if !have_tmux() {
+        return;
+    }
+    let env = TestEnv::new();
+    let tmux = Tmux::start(&env, "inc declare 'Slow search'");
+    tmux.wait_for("severity menu", |s| {
+        s.contains("Severity") && s.contains("SEV-5")
+    });
+    assert!(!tmux.screen().contains("Title"), "the title was given");
+    tmux.key("Down");
+    tmux.key("Down");
+    tmux.key("Enter");
+    assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    let list = incidents(&env);
+    assert_eq!(list[0]["title"], "Slow search");
+    assert_eq!(list[0]["severity"], "SEV-3");
+}
+
+#[test]
+fn no_input_on_a_terminal_never_prompts() {
+    if !have_tmux() {
+        return;
+    }
+    let env = TestEnv::new();
+    let tmux = Tmux::start(&env, "inc declare --no-input");
+    assert_eq!(tmux.exit_code(), 2, "{}", tmux.screen());
+    let screen = tmux.screen();
+    assert!(screen.contains("TITLE"), "{screen}");
+    assert!(!screen.contains("Title (what"), "{screen}");
+    assert!(!env.state.join("incidents").exists());
+
+    // With a title, --no-input takes SEV-2 instead of asking.
+    let env = TestEnv::new();
+    let tmux = Tmux::start(&env, "inc declare 'No questions' --no-input");
+    assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    assert!(!tmux.screen().contains("Severity ("), "{}", tmux.screen());
+    assert_eq!(incidents(&env)[0]["severity"], "SEV-2");
+}
+
+#[test]
+fn piped_stdin_on_a_terminal_never_prompts() {
+    if !have_tmux() {
+        return;
+    }
+    // stderr and stdout are the terminal, stdin is not.
+    let env = TestEnv::new();
+    let tmux = Tmux::start(&env, "true | inc declare 'From a script'");
+    assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    let screen = tmux.screen();
+    assert!(screen.contains("--sev not given: SEV-2"), "{screen}");
+    assert_eq!(incidents(&env)[0]["severity"], "SEV-2");
+
+    let env = TestEnv::new();
+    let tmux = Tmux::start(&env, "true | inc declare");
+    assert_eq!(tmux.exit_code(), 2, "{}", tmux.screen());
+    assert!(tmux.screen().contains("TITLE"), "{}", tmux.screen());
+}
+
+#[test]
+fn declare_without_a_terminal_never_prompts() {
+    // No tmux needed: assert_cmd's stdin is not a terminal. A prompt would hang until the timeout.
+    let env = TestEnv::new();
+    let out = env
+        .inc()
+        .arg("declare")
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TITLE"));
+
+    let out = env
+        .inc()
+        .args(["declare", "Scripted"])
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--sev not given: SEV-2"), "{stderr}");
+    assert!(!stderr.contains("Severity ("), "{stderr}");
+    assert_eq!(incidents(&env)[0]["severity"], "SEV-2");
+
+    // Even with stdin an open pipe that never says anything.
+    let env = TestEnv::new();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("inc"))
+        .env_clear()
+        .env("HOME", env.home.path())
+        .env("INC_STATE_DIR", &env.state)
+        .env("USER", "tester")
+        .env("NO_COLOR", "1")
+        .arg("declare")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("inc declare waited on an open stdin");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(2));
+}
