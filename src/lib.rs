@@ -24,6 +24,23 @@ pub fn command() -> clap::Command {
     cli::Cli::command()
 }
 
+/// A command line clap refused: its message on stderr (and, with `--json`, one JSON error
+/// document on stdout, so scripts always get a document); `--help` and `--version` exit 0.
+pub fn usage_error(e: clap::Error) -> u8 {
+    use clap::error::ErrorKind as K;
+    if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) && e.exit_code() == 0 {
+        let _ = e.print();
+        return 0;
+    }
+    if std::env::args().any(|a| a == "--json") {
+        let message = e.render().to_string();
+        let first = message.lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
+        println!("{}", serde_json::json!({ "error": { "message": first, "exit_code": 2, "hints": [] } }));
+    }
+    let _ = e.print();
+    2
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub async fn run(cli: cli::Cli) -> u8 {
     let ctx = ctx::Ctx::new(cli.global, config::Env::from_process());
