@@ -322,6 +322,11 @@ pub struct StatuspageConfig {
     pub page_id: Option<String>,
     #[serde(default)]
     pub components: BTreeMap<String, String>,
+    /// Message templates by stage (`investigating`, ..., `retract`, `long`); see `inc comms --help`.
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
+    /// Time between two calls to the page (Statuspage allows 1 request/s per token) [default: 1s].
+    pub min_interval: Option<Dur>,
     #[serde(flatten)]
     pub secret: SecretSpec,
 }
@@ -341,8 +346,47 @@ pub struct EmailConfig {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostmortemConfig {
+    /// Where `inc postmortem new` writes files, relative to the current directory [default: postmortems].
     pub dir: Option<String>,
+    /// `file` (default), `confluence` or `github`.
     pub publish: Option<String>,
+    /// The SEV-1 post-mortem meeting is due within this many calendar days [default: 3].
+    pub sev1_meeting_days: Option<u32>,
+    /// The SEV-2 (and lower) meeting is due within this many business days [default: 5].
+    pub sev2_meeting_business_days: Option<u32>,
+    /// The call recording's link, for the post-mortem header.
+    pub recording_url: Option<String>,
+    /// A minijinja template used instead of the built-in one.
+    pub template: Option<String>,
+}
+
+/// Confluence Cloud: post-mortems published as pages (token from `$CONFLUENCE_API_TOKEN`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfluenceConfig {
+    /// The site, e.g. `https://example.atlassian.net` (the API is `{base_url}/wiki/api/v2`).
+    pub base_url: Option<String>,
+    pub space_key: Option<String>,
+    pub space_id: Option<String>,
+    /// The page new post-mortems go under [default: the space's home page].
+    pub parent_id: Option<String>,
+    /// The Atlassian account the API token belongs to (HTTP Basic `email:token`).
+    pub email: Option<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+/// GitHub: post-mortems published as issues (token from `$GITHUB_TOKEN`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubConfig {
+    pub api_url: Option<String>,
+    /// `owner/name`.
+    pub repo: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -368,6 +412,8 @@ pub struct FileConfig {
     pub matrix: Option<MatrixConfig>,
     pub statuspage: Option<StatuspageConfig>,
     pub email: Option<EmailConfig>,
+    pub confluence: Option<ConfluenceConfig>,
+    pub github: Option<GithubConfig>,
     #[serde(default)]
     pub postmortem: PostmortemConfig,
     #[serde(default)]
@@ -385,6 +431,8 @@ const SECTIONS: &[&str] = &[
     "matrix",
     "statuspage",
     "email",
+    "confluence",
+    "github",
     "postmortem",
     "tls",
 ];
@@ -484,10 +532,14 @@ impl Config {
                     _ => None,
                 })
                 .unwrap_or_else(|| "environment".into());
-            ConfigError::Env {
-                var,
-                message: e.message().to_string(),
+            // The value itself may be a secret (a webhook URL): never echo it.
+            let mut message = e.message().to_string();
+            for (_, raw) in env.0.iter().filter(|(k, _)| k.starts_with("INC_")) {
+                if raw.len() >= 4 {
+                    message = message.replace(raw.as_str(), "***");
+                }
             }
+            ConfigError::Env { var, message }
         })?;
         check_urls(&values, &sources)?;
         let (state_dir, state_dir_source) = match env.get("INC_STATE_DIR") {
@@ -522,7 +574,12 @@ impl Config {
 fn env_key(var: &str) -> Option<(&'static str, String)> {
     let rest = var.strip_prefix("INC_")?;
     let (section, key) = rest.split_once('_')?;
-    let section = SECTIONS.iter().find(|s| s.eq_ignore_ascii_case(section))?;
+    // `[webhooks]` entries are tables naming other variables; a variable that happens to be
+    // called INC_WEBHOOKS_* holds a URL (a secret), not an override.
+    let section = SECTIONS
+        .iter()
+        .filter(|s| **s != "webhooks")
+        .find(|s| s.eq_ignore_ascii_case(section))?;
     (!key.is_empty()).then(|| (*section, key.to_ascii_lowercase()))
 }
 
@@ -590,6 +647,24 @@ fn check_urls(v: &FileConfig, sources: &BTreeMap<String, Source>) -> Result<(), 
     }
     if let Some(p) = &v.statuspage {
         urls.push(("statuspage.api_url", &p.api_url));
+    }
+    if let Some(p) = &v.confluence {
+        urls.push(("confluence.base_url", &p.base_url));
+    }
+    if let Some(p) = &v.github {
+        urls.push(("github.api_url", &p.api_url));
+    }
+    if let Some(e) = &v.email
+        && let Some(u) = &e.smtp_url
+    {
+        crate::providers::email::parse_smtp_url(u).map_err(|message| ConfigError::Invalid {
+            key: match sources.get("email.smtp_url") {
+                Some(Source::Env(var)) => format!("email.smtp_url (from ${var})"),
+                Some(Source::File(f)) => format!("email.smtp_url in {f}"),
+                _ => "email.smtp_url".to_string(),
+            },
+            message,
+        })?;
     }
     for (key, value) in urls {
         if let Some(u) = value {
@@ -712,6 +787,22 @@ mod tests {
             Some(("pagerduty", "api_url".to_string()))
         );
         assert_eq!(env_key("INC_STATE_DIR"), None);
+        assert_eq!(
+            env_key("INC_WEBHOOKS_TEAMS"),
+            None,
+            "a webhook URL variable is no override"
+        );
+    }
+
+    #[test]
+    fn a_bad_env_override_never_echoes_its_value() {
+        let env = Env::from_pairs([
+            ("HOME", "/nonexistent"),
+            ("INC_CADENCE_HANDOVER", "https://hooks.example/SECRETPATH"),
+        ]);
+        let err = Config::load(None, &env).unwrap_err().to_string();
+        assert!(err.contains("INC_CADENCE_HANDOVER"), "{err}");
+        assert!(!err.contains("SECRETPATH"), "{err}");
     }
 
     #[test]

@@ -205,6 +205,53 @@ impl Ctx {
         })
     }
 
+    /// The Slack client for reads (user lookup, channel info, doctor).
+    pub fn slack(&self) -> CliResult<&crate::providers::slack::Client> {
+        self.providers()?
+            .slack()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
+    /// The Matrix client for reads (doctor, alias lookups).
+    pub fn matrix(&self) -> CliResult<&crate::providers::matrix::Client> {
+        self.providers()?
+            .matrix()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
+    /// The Opsgenie client for reads (on-call, doctor); 78 when it is not configured.
+    pub fn opsgenie(&self) -> CliResult<&crate::providers::opsgenie::Client> {
+        self.providers()?
+            .opsgenie()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
+    /// The Statuspage client for reads (doctor); 78 when it is not configured.
+    pub fn statuspage(&self) -> CliResult<&crate::providers::statuspage::Client> {
+        self.providers()?
+            .statuspage()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
+    /// The SMTP, Confluence and GitHub clients for read-only checks (doctor).
+    pub fn email(&self) -> CliResult<&crate::providers::email::Client> {
+        self.providers()?
+            .email()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
+    pub fn confluence(&self) -> CliResult<&crate::providers::confluence::Client> {
+        self.providers()?
+            .confluence()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
+    pub fn github(&self) -> CliResult<&crate::providers::github::Client> {
+        self.providers()?
+            .github()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
     /// Is a `[pagerduty]` table present?
     pub fn has_pagerduty(&self) -> bool {
         self.config().is_ok_and(|c| c.values.pagerduty.is_some())
@@ -289,7 +336,22 @@ impl Ctx {
 
 /// What `--dry-run` prints for one delivery.
 pub fn dry_run_text(d: &Delivery) -> String {
-    let crate::providers::Request::Http(h) = &d.request;
+    let h = match &d.request {
+        crate::providers::Request::Http(h) => h,
+        crate::providers::Request::Email(m) => {
+            return format!(
+                "would send: {} {} → {}\n  From: {}\n  To: {}\n  Subject: {}\n  Message-ID: {}\n\n{}",
+                d.provider,
+                d.action,
+                d.target,
+                m.from,
+                m.to.join(", "),
+                m.subject,
+                m.message_id,
+                m.body
+            );
+        }
+    };
     let mut s = format!(
         "would send: {} {} → {}\n  {} {}:{}",
         d.provider, d.action, d.target, h.method, h.base, h.path

@@ -1,8 +1,10 @@
 //! `inc`: the major-incident process from the shell. The binary is `src/main.rs`; the command
 //! tree and its dispatch are in [`cli`].
 
+pub mod chat;
 pub mod cli;
 pub mod commands;
+pub mod comms;
 pub mod config;
 pub mod ctx;
 pub mod deliver;
@@ -14,6 +16,7 @@ pub mod messages;
 pub mod model;
 pub mod oncall;
 pub mod outbox;
+pub mod postmortem;
 pub mod prompt;
 pub mod providers;
 
@@ -28,14 +31,26 @@ pub fn command() -> clap::Command {
 /// document on stdout, so scripts always get a document); `--help` and `--version` exit 0.
 pub fn usage_error(e: clap::Error) -> u8 {
     use clap::error::ErrorKind as K;
-    if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) && e.exit_code() == 0 {
+    if matches!(
+        e.kind(),
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+    ) && e.exit_code() == 0
+    {
         let _ = e.print();
         return 0;
     }
     if std::env::args().any(|a| a == "--json") {
         let message = e.render().to_string();
-        let first = message.lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
-        println!("{}", serde_json::json!({ "error": { "message": first, "exit_code": 2, "hints": [] } }));
+        let first = message
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ")
+            .to_string();
+        println!(
+            "{}",
+            serde_json::json!({ "error": { "message": first, "exit_code": 2, "hints": [] } })
+        );
     }
     let _ = e.print();
     2

@@ -217,6 +217,32 @@ pub enum EventKind {
     Resolved {
         severity: Severity,
     },
+    /// A public status-page post (`inc comms`): the "went public" moment of the timeline.
+    Comms {
+        stage: crate::comms::Stage,
+        message: String,
+        /// The status-page incident (none when there is no status page to post to).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        /// Component name → status posted with it.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        components: BTreeMap<String, String>,
+    },
+    /// The post-mortem was written (a file) or published (a page or an issue).
+    Postmortem {
+        /// The file's absolute path, or the page or issue URL.
+        path_or_url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        /// `file`, `confluence` or `github`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
+        /// Digest of the file as inc wrote it, to tell an edited file from an untouched one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
+    },
 }
 
 /// A TODO from the timeline.
@@ -250,10 +276,25 @@ pub struct Incident {
     pub notes: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_exec_update: Option<Timestamp>,
+    /// The public status-page incident, once something was posted (`inc comms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public: Option<crate::comms::PublicIncident>,
+    /// The newest post-mortem link (`inc postmortem new`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postmortem: Option<PostmortemLink>,
     /// Provider references, newest last: `(provider, action) -> (id, url)`.
     pub refs: Vec<ProviderRef>,
     #[serde(skip)]
     pub events: Vec<Event>,
+}
+
+/// Where the post-mortem is, and who owns it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PostmortemLink {
+    pub path_or_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub at: Timestamp,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -295,6 +336,8 @@ impl Incident {
             todos: Vec::new(),
             notes: 0,
             last_exec_update: None,
+            public: None,
+            postmortem: None,
             refs: Vec::new(),
             events: Vec::new(),
         };
@@ -343,13 +386,39 @@ impl Incident {
                 id,
                 url,
                 ..
-            } => self.refs.push(ProviderRef {
-                provider: provider.clone(),
-                action: action.clone(),
-                id: id.clone(),
-                url: url.clone(),
-            }),
+            } => {
+                // A post-mortem published later by `inc outbox retry` still becomes the link.
+                if action == "publish_postmortem"
+                    && let Some(u) = url
+                    && self.postmortem.as_ref().is_none_or(|p| &p.path_or_url != u)
+                {
+                    self.postmortem = Some(PostmortemLink {
+                        path_or_url: u.clone(),
+                        owner: self.postmortem.as_ref().and_then(|p| p.owner.clone()),
+                        at: e.at,
+                    });
+                }
+                self.refs.push(ProviderRef {
+                    provider: provider.clone(),
+                    action: action.clone(),
+                    id: id.clone(),
+                    url: url.clone(),
+                })
+            }
+            EventKind::Postmortem {
+                path_or_url, owner, ..
+            } => {
+                let owner = owner
+                    .clone()
+                    .or_else(|| self.postmortem.as_ref().and_then(|p| p.owner.clone()));
+                self.postmortem = Some(PostmortemLink {
+                    path_or_url: path_or_url.clone(),
+                    owner,
+                    at: e.at,
+                });
+            }
             EventKind::Delivery { .. } => {}
+            EventKind::Comms { .. } => crate::comms::apply(&mut self.public, e),
             EventKind::Resolved { severity } => {
                 self.resolved_at = Some(e.at);
                 if *severity != self.severity {

@@ -1,14 +1,66 @@
-//! Who is on call, live from the pager or from the cache in the state dir when the pager
-//! cannot be reached (marked stale, with its age). Shared by `inc oncall` and `inc page-ic`.
+//! Who is on call, live from a pager (PagerDuty or Opsgenie) or from the cache in the state dir
+//! when the pager cannot be reached (marked stale, with its age). Shared by `inc oncall` and
+//! `inc page-ic`.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::providers::SendError;
-use crate::providers::pagerduty::{Client, OnCall};
+pub use crate::providers::pagerduty::{Contact, OnCall};
+use crate::providers::{SendError, opsgenie, pagerduty};
+
+/// A pager that knows who is on call for a list of schedules (in order: primary, backup,
+/// shadows), and how to reach them.
+pub trait Roster {
+    /// The provider's id in deliveries (`pagerduty`).
+    fn provider(&self) -> &'static str;
+    /// Its name for humans (`PagerDuty`).
+    fn name(&self) -> &'static str;
+    /// The cache file's key for these schedules.
+    fn cache_key(&self, schedules: &[String]) -> String;
+    fn oncalls(&self, schedules: &[String])
+    -> impl Future<Output = Result<Vec<OnCall>, SendError>>;
+    fn contacts(&self, user_id: &str) -> impl Future<Output = Result<Vec<Contact>, SendError>>;
+}
+
+impl Roster for pagerduty::Client {
+    fn provider(&self) -> &'static str {
+        pagerduty::PROVIDER
+    }
+    fn name(&self) -> &'static str {
+        "PagerDuty"
+    }
+    fn cache_key(&self, schedules: &[String]) -> String {
+        schedules.join(",")
+    }
+    async fn oncalls(&self, schedules: &[String]) -> Result<Vec<OnCall>, SendError> {
+        pagerduty::Client::oncalls(self, schedules).await
+    }
+    async fn contacts(&self, user_id: &str) -> Result<Vec<Contact>, SendError> {
+        self.contact_methods(user_id).await
+    }
+}
+
+impl Roster for opsgenie::Client {
+    fn provider(&self) -> &'static str {
+        opsgenie::PROVIDER
+    }
+    fn name(&self) -> &'static str {
+        "Opsgenie"
+    }
+    fn cache_key(&self, schedules: &[String]) -> String {
+        format!("opsgenie:{}", schedules.join(","))
+    }
+    async fn oncalls(&self, schedules: &[String]) -> Result<Vec<OnCall>, SendError> {
+        opsgenie::Client::oncalls(self, schedules).await
+    }
+    async fn contacts(&self, user_id: &str) -> Result<Vec<Contact>, SendError> {
+        self.contact_methods(user_id).await
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Cached {
@@ -41,15 +93,15 @@ pub fn store(state_dir: &Path, key: &str, c: &Cached) -> std::io::Result<()> {
     std::fs::rename(tmp, p)
 }
 
-/// Asks PagerDuty (bounded by `timeout`); on failure answers from the cache.
-pub async fn lookup(
-    pd: &Client,
+/// Asks the pager (bounded by `timeout`); on failure answers from the cache.
+pub async fn lookup<R: Roster>(
+    pager: &R,
     schedules: &[String],
     state_dir: &Path,
     timeout: Duration,
 ) -> Result<Lookup, SendError> {
-    let key = schedules.join(",");
-    let live = match tokio::time::timeout(timeout, pd.oncalls(schedules)).await {
+    let key = pager.cache_key(schedules);
+    let live = match tokio::time::timeout(timeout, pager.oncalls(schedules)).await {
         Ok(r) => r,
         Err(_) => Err(SendError::Transient {
             message: "timed out".into(),
@@ -82,11 +134,11 @@ pub async fn lookup(
     }
 }
 
-/// Fills in each person's contact methods (concurrently) and writes the cache.
-pub async fn refresh_contacts(pd: &Client, people: &mut [OnCall], timeout: Duration) {
+/// Fills in each person's contact methods (concurrently).
+pub async fn refresh_contacts<R: Roster>(pager: &R, people: &mut [OnCall], timeout: Duration) {
     let fetches = people
         .iter()
-        .map(|p| tokio::time::timeout(timeout, pd.contact_methods(&p.user_id)));
+        .map(|p| tokio::time::timeout(timeout, pager.contacts(&p.user_id)));
     let results = futures_util::future::join_all(fetches).await;
     for (p, r) in people.iter_mut().zip(results) {
         if let Ok(Ok(contacts)) = r {
@@ -95,7 +147,9 @@ pub async fn refresh_contacts(pd: &Client, people: &mut [OnCall], timeout: Durat
     }
 }
 
-pub fn save(
+/// Writes the cache of these schedules.
+pub fn save<R: Roster>(
+    pager: &R,
     state_dir: &Path,
     schedules: &[String],
     people: &[OnCall],
@@ -103,7 +157,7 @@ pub fn save(
 ) -> std::io::Result<()> {
     store(
         state_dir,
-        &schedules.join(","),
+        &pager.cache_key(schedules),
         &Cached {
             fetched_at: now,
             people: people.to_vec(),

@@ -117,7 +117,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         messages::roster(&inc),
         messages::contact_summary(&config.values.call),
     ];
-    let mut deliveries = super::mirrors(ctx, &inc, &msgs, false);
+    let mut deliveries = Vec::new();
     if let Some(pd) = &config.values.pagerduty
         && let Some(service) = &pd.incident_service
     {
@@ -140,7 +140,13 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             inc_id: Some(&inc.id),
         }));
     }
-    let results = ctx.deliver(deliveries).await?;
+    // The PagerDuty incident and every chat room open concurrently.
+    let (pd, chat) = tokio::join!(
+        ctx.deliver(deliveries),
+        crate::chat::open_rooms(ctx, &inc, &msgs)
+    );
+    let mut results = pd?;
+    results.extend(chat?);
     if ctx.io.quiet && !ctx.io.json {
         ctx.io.out(&inc.id);
     }

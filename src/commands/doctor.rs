@@ -9,7 +9,11 @@ use crate::error::{CliError, CliResult, ErrorKind};
 
 /// Check the config, the state dir and every configured provider's credentials
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Also post one short test message through each chat webhook (otherwise nothing is sent to them)
+    #[arg(long)]
+    pub send_test: bool,
+}
 
 #[derive(Serialize)]
 struct Check {
@@ -27,7 +31,7 @@ fn check(name: &str, ok: Option<bool>, detail: impl Into<String>) -> Check {
     }
 }
 
-pub async fn run(ctx: &Ctx, _args: Args) -> CliResult {
+pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let config = ctx.config()?;
     let mut checks = Vec::new();
     checks.push(match &config.file {
@@ -106,21 +110,43 @@ pub async fn run(ctx: &Ctx, _args: Args) -> CliResult {
             ));
         }
     }
-    for (name, present) in [
-        ("opsgenie", v.opsgenie.is_some()),
-        ("slack", v.slack.is_some()),
-        ("webhooks", v.webhooks.is_some()),
-        ("matrix", v.matrix.is_some()),
-        ("statuspage", v.statuspage.is_some()),
-        ("email", v.email.is_some()),
-    ] {
-        if present {
-            checks.push(check(
-                name,
-                None,
-                "configured, but this build has no adapter for it yet: nothing will be sent",
-            ));
-        }
+    if let Some(sl) = &v.slack {
+        let source = sl.secret.describe(crate::providers::slack::TOKEN_ENV);
+        let live = match ctx.slack() {
+            Ok(client) => tokio::time::timeout(config.values.delivery.timeout.0, client.check())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(crate::providers::SendError::Transient {
+                        message: "timed out".into(),
+                        retry_after: None,
+                    })
+                }),
+            Err(e) => Err(crate::providers::SendError::Rejected {
+                status: None,
+                message: e.message,
+            }),
+        };
+        checks.push(match live {
+            Ok(detail) => check(
+                "slack",
+                Some(true),
+                format!("token from {source}: {detail}"),
+            ),
+            Err(e) => check("slack", Some(false), format!("token from {source}: {e}")),
+        });
+    }
+    if let Some(mx) = &v.matrix {
+        checks.extend(matrix_checks(ctx, mx).await);
+    }
+    let rows = super::page_ic::doctor_rows(ctx).await;
+    for (name, ok, detail) in rows.into_iter().chain(super::comms::doctor_rows(ctx).await) {
+        checks.push(check(name, ok, detail));
+    }
+    for (name, ok, detail) in super::email::doctor_rows(ctx).await {
+        checks.push(check(name, ok, detail));
+    }
+    if let Some(w) = &v.webhooks {
+        checks.extend(webhook_checks(ctx, w, args.send_test).await);
     }
     if crate::providers::configured(config).is_empty() {
         checks.push(check(
@@ -165,4 +191,107 @@ pub async fn run(ctx: &Ctx, _args: Args) -> CliResult {
     } else {
         Ok(())
     }
+}
+
+/// Matrix: `whoami` proves the token; each configured room alias must resolve (read-only:
+/// nothing is joined).
+async fn matrix_checks(ctx: &Ctx, mx: &crate::config::MatrixConfig) -> Vec<Check> {
+    use crate::providers::{SendError, matrix};
+    let source = mx.secret.describe(matrix::TOKEN_ENV);
+    let timeout = ctx
+        .config()
+        .map(|c| c.values.delivery.timeout.0)
+        .unwrap_or(std::time::Duration::from_secs(10));
+    let timed_out = || SendError::Transient {
+        message: "timed out".into(),
+        retry_after: None,
+    };
+    let client = match ctx.matrix() {
+        Ok(c) => c,
+        Err(e) => return vec![check("matrix", Some(false), e.message)],
+    };
+    let live = tokio::time::timeout(timeout, client.check())
+        .await
+        .unwrap_or_else(|_| Err(timed_out()));
+    let mut rows = vec![match &live {
+        Ok(detail) => check(
+            "matrix",
+            Some(true),
+            format!("token from {source}: {detail}"),
+        ),
+        Err(e) => check("matrix", Some(false), format!("token from {source}: {e}")),
+    }];
+    if live.is_err() {
+        return rows;
+    }
+    let rooms = [("room", &mx.room), ("exec_room", &mx.exec_room)];
+    for (key, room) in rooms {
+        let Some(room) = room.as_deref() else {
+            continue;
+        };
+        let name = format!("matrix {key}");
+        let found = tokio::time::timeout(timeout, client.resolve(room))
+            .await
+            .unwrap_or_else(|_| Err(timed_out()));
+        rows.push(match found {
+            Ok(id) if id == room => check(&name, Some(true), room),
+            Ok(id) => check(&name, Some(true), format!("{room} → {id}")),
+            Err(e) => check(&name, Some(false), format!("{room}: {e}")),
+        });
+    }
+    rows
+}
+
+/// One row per chat webhook from its configuration alone (a webhook has no read-only call to
+/// prove it); with `--send-test`, one test post each, concurrently and never parked in the outbox.
+async fn webhook_checks(
+    ctx: &Ctx,
+    w: &crate::config::WebhooksConfig,
+    send_test: bool,
+) -> Vec<Check> {
+    use crate::providers::webhook;
+    let rows = webhook::doctor_rows(w, &ctx.env);
+    if rows.is_empty() {
+        return vec![check(
+            "webhooks",
+            None,
+            "[webhooks] names no webhook (teams, mattermost, discord): nothing will be posted",
+        )];
+    }
+    let mut checks: Vec<Check> = rows
+        .iter()
+        .map(|(p, ok, detail)| check(&format!("{p} webhook"), Some(*ok), detail.clone()))
+        .collect();
+    if send_test {
+        let key = format!("doctor-{}", ctx.now().as_second());
+        let tests = webhook::test_posts(Some(w), &key);
+        if ctx.dry_run() && !ctx.io.json {
+            for d in &tests {
+                ctx.io.out(&crate::ctx::dry_run_text(d));
+            }
+        }
+        let names: Vec<String> = tests
+            .iter()
+            .map(|d| format!("{} test post", d.provider))
+            .collect();
+        let sent =
+            futures_util::future::join_all(tests.into_iter().map(|d| ctx.redeliver(d))).await;
+        for (name, r) in names.iter().zip(sent) {
+            checks.push(match r {
+                Ok(r) if r.dry_run => check(name, None, "dry run: not sent"),
+                Ok(r) if r.ok => check(
+                    name,
+                    Some(true),
+                    format!("posted ({} attempt(s))", r.attempts),
+                ),
+                Ok(r) => check(
+                    name,
+                    Some(false),
+                    r.error.unwrap_or_else(|| "failed".into()),
+                ),
+                Err(e) => check(name, Some(false), e.message),
+            });
+        }
+    }
+    checks
 }

@@ -1,15 +1,19 @@
 //! One thin module per subcommand: parse, call shared code, render.
 
+pub mod comms;
 pub mod completions;
 pub mod declare;
 pub mod doctor;
+pub mod email;
 pub mod list;
 pub mod man;
 pub mod note;
+pub mod notify_exec;
 pub mod oncall;
 pub mod outbox;
 pub mod page;
 pub mod page_ic;
+pub mod postmortem;
 pub mod resolve;
 pub mod role;
 pub mod sev;
@@ -34,6 +38,15 @@ pub(crate) fn mirrors(
     notes: bool,
 ) -> Vec<Delivery> {
     let mut out = Vec::new();
+    if !messages.is_empty() {
+        let key = format!("inc-{}-{}-post", inc.id, inc.events.len());
+        out.extend(crate::chat::room_posts(
+            ctx,
+            inc,
+            &messages.join("\n"),
+            &key,
+        ));
+    }
     if notes
         && ctx.has_pagerduty()
         && let Some(pd_id) = pd_incident(inc)
@@ -48,6 +61,9 @@ pub(crate) fn mirrors(
                 Some(&inc.id),
             ));
         }
+    }
+    if notes {
+        out.extend(page_ic::opsgenie_notes(ctx, inc, messages));
     }
     out
 }
@@ -85,7 +101,13 @@ pub(crate) fn finish(
         }
         ctx.io.json_doc(&doc);
     } else if !ctx.io.quiet {
-        for line in human.iter().chain(messages) {
+        // Without a chat provider the local console is the incident room.
+        let shown: &[String] = if crate::chat::configured(ctx) {
+            &[]
+        } else {
+            messages
+        };
+        for line in human.iter().chain(shown) {
             ctx.io.out(line);
         }
         for r in report.results.iter().filter(|r| r.ok && !r.dry_run) {

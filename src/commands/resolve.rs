@@ -15,6 +15,10 @@ pub struct Args {
     /// Final severity [default: asked on a terminal, else the current one]
     #[arg(long, value_name = "N")]
     pub final_sev: Option<Severity>,
+    /// The message that resolves the open public status-page incident [default: asked on a
+    /// terminal; with --yes, the `resolved` template]
+    #[arg(long, value_name = "MSG")]
+    pub public_message: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
@@ -45,6 +49,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             None => inc.severity,
         },
     };
+    let public = super::comms::plan_resolution(ctx, &inc, args.public_message.as_deref())?;
     ctx.record(&inc.id, EventKind::Resolved { severity })?;
     let inc = if ctx.dry_run() {
         super::dry_run_note(ctx, &format!("resolve {}", inc.id));
@@ -54,6 +59,9 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     };
     let msgs = vec![messages::resolved(&inc)];
     let mut deliveries = super::mirrors(ctx, &inc, &msgs, false);
+    deliveries.extend(crate::chat::topic_updates(ctx, &inc));
+    deliveries.extend(public.as_ref().map(|p| p.delivery()));
+    deliveries.extend(super::page_ic::opsgenie_close(ctx, &inc, &msgs[0]));
     if ctx.has_pagerduty() {
         let resolution = format!("Resolved with inc: final {severity}. {}", msgs[0]);
         for action in ["create_incident", "page_ic"] {
@@ -71,6 +79,9 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         }
     }
     let results = ctx.deliver(deliveries).await?;
+    if let Some(p) = &public {
+        p.record(ctx, &inc.id, &results);
+    }
     let lasted = inc.resolved_at.unwrap_or(ctx.now()).as_second() - inc.declared_at.as_second();
     let mut human = vec![format!(
         "{} Resolved {} · final {} · lasted {}",

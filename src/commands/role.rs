@@ -56,7 +56,9 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     )?;
     let inc = ctx.load(&inc.id).unwrap_or(inc);
     let msgs = vec![messages::role(args.role, &person)];
-    let results = ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?;
+    let mut deliveries = super::mirrors(ctx, &inc, &msgs, true);
+    deliveries.extend(crate::chat::topic_updates(ctx, &inc));
+    let results = ctx.deliver(deliveries).await?;
     super::finish(ctx, &[], json!({ "incident": inc }), &msgs, results)
 }
 
@@ -82,7 +84,9 @@ pub async fn handover(ctx: &Ctx, args: HandoverArgs) -> CliResult {
         msg.push_str(&format!(" ({person} is no longer {})", dropped.join(", ")));
     }
     let msgs = vec![msg];
-    let results = ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?;
+    let mut deliveries = super::mirrors(ctx, &inc, &msgs, true);
+    deliveries.extend(crate::chat::topic_updates(ctx, &inc));
+    let results = ctx.deliver(deliveries).await?;
     super::finish(
         ctx,
         &[],

@@ -48,7 +48,9 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         ctx.load(&inc.id)?
     };
     let msgs = vec![messages::severity(from, args.severity, args.is_final)];
-    let results = ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?;
+    let mut deliveries = super::mirrors(ctx, &inc, &msgs, true);
+    deliveries.extend(crate::chat::topic_updates(ctx, &inc));
+    let results = ctx.deliver(deliveries).await?;
     super::finish(
         ctx,
         &[],

@@ -57,6 +57,12 @@ pub fn run(ctx: &Ctx, args: Args) -> CliResult {
         }
     }
     rows.push(("notes", inc.notes.to_string()));
+    if let Some(pm) = &inc.postmortem {
+        rows.push(("post-mortem", pm.path_or_url.clone()));
+    }
+    if let Some(p) = &inc.public {
+        rows.push(("public", crate::comms::summary(p)));
+    }
     for r in &inc.refs {
         rows.push((
             "link",
@@ -118,6 +124,16 @@ pub fn describe(e: &Event) -> (&'static str, String) {
             ),
         ),
         EventKind::Resolved { severity } => ("resolved", format!("final {severity}")),
+        EventKind::Comms { .. } => ("public", crate::comms::describe(&e.kind)),
+        EventKind::Postmortem {
+            path_or_url, owner, ..
+        } => (
+            "postmortem",
+            match owner {
+                Some(o) => format!("{path_or_url} (owner {o})"),
+                None => path_or_url.clone(),
+            },
+        ),
     }
 }
 

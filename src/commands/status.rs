@@ -23,6 +23,9 @@ pub struct Args {
     /// Time between checks, e.g. 30s, 2m [default: [cadence] status_interval, 30s]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub interval: Option<Duration>,
+    /// With --watch: post each change to the incident room ("stalk" mode)
+    #[arg(long, requires = "watch")]
+    pub post: bool,
 }
 
 /// A reminder from `[cadence]`, keyed so `--watch` says it once.
@@ -145,6 +148,9 @@ fn snapshot(
     let pager_doc = pager_fields(pager, &mut fields);
     fields.push(("todos", inc.todos.len().to_string()));
     fields.push(("notes", inc.notes.to_string()));
+    if let Some(pm) = &inc.postmortem {
+        fields.push(("post-mortem", pm.path_or_url.clone()));
+    }
     let mut reminders = Vec::new();
     let mut exec_due = None;
     if inc.is_open() {
@@ -188,7 +194,16 @@ fn snapshot(
             }
         }
     }
+    let public = crate::comms::cadence(inc, now, cadence);
+    fields.extend(public.fields);
+    reminders.extend(
+        public
+            .reminders
+            .into_iter()
+            .map(|(key, text)| Reminder { key, text }),
+    );
     let doc = json!({
+        "public": public.doc,
         "incident": inc,
         "elapsed_seconds": elapsed,
         "open_todos": inc.todos,
@@ -228,13 +243,18 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     if interval.is_zero() {
         return Err(CliError::usage("--interval must be more than 0"));
     }
+    if args.post && !crate::chat::configured(ctx) {
+        return Err(CliError::config(
+            "--post needs a chat provider: configure [slack], [matrix] or [webhooks]",
+        ));
+    }
     let inc = ctx.current_incident()?;
     let pager = pager_state(ctx, &inc).await;
     let snap = snapshot(&inc, ctx.now(), &config.values.cadence, &pager);
     if !args.watch {
         return print_once(ctx, &inc, snap, interval, &source);
     }
-    watch(ctx, inc.id.clone(), snap, interval).await
+    watch(ctx, inc.id.clone(), snap, interval, args.post).await
 }
 
 fn print_once(
@@ -273,7 +293,13 @@ fn print_once(
     Ok(())
 }
 
-async fn watch(ctx: &Ctx, id: String, first: Snapshot, interval: Duration) -> CliResult {
+async fn watch(
+    ctx: &Ctx,
+    id: String,
+    first: Snapshot,
+    interval: Duration,
+    post: bool,
+) -> CliResult {
     let config = ctx.config()?;
     let mut said: std::collections::HashSet<String> =
         first.reminders.iter().map(|r| r.key.clone()).collect();
@@ -291,6 +317,7 @@ async fn watch(ctx: &Ctx, id: String, first: Snapshot, interval: Duration) -> Cl
         }
     }
     let mut previous = first.fields;
+    let mut last_good: Option<Incident> = None;
     let mut alarm: Option<String> = None;
     loop {
         tokio::select! {
@@ -301,6 +328,9 @@ async fn watch(ctx: &Ctx, id: String, first: Snapshot, interval: Duration) -> Cl
             }
         }
         let now = ctx.now();
+        // Each check yields plain lines: printed, and posted to the incident room with --post.
+        let mut lines: Vec<String> = Vec::new();
+        let mut doc = json!({ "at": now });
         let inc = match ctx
             .journal()
             .and_then(|j| j.load(&id).map_err(CliError::from))
@@ -308,91 +338,94 @@ async fn watch(ctx: &Ctx, id: String, first: Snapshot, interval: Duration) -> Cl
             Ok((inc, _)) => inc,
             Err(e) => {
                 if alarm.as_deref() != Some(e.message.as_str()) {
-                    let text = format!("cannot read the incident journal: {}", e.message);
-                    if ctx.io.json {
-                        ctx.io.json_line(&json!({ "at": now, "alarm": text }));
-                    } else {
-                        ctx.io.out(&format!(
-                            "{} {}",
-                            ctx.io.paint("ALARM", crate::io::Style::Fail),
-                            text
-                        ));
-                    }
+                    let text = format!("ALARM: cannot read the incident journal: {}", e.message);
+                    doc["alarm"] = json!(text);
+                    lines.push(text);
                     alarm = Some(e.message);
+                    emit(ctx, &doc, &lines, now);
+                    if post && let Some(inc) = &last_good {
+                        post_lines(ctx, inc, &lines, now).await;
+                    }
                 }
                 continue;
             }
         };
+        if alarm.take().is_some() {
+            lines.push("the incident journal is readable again".into());
+            doc["recovered"] = json!(true);
+        }
         let pager = pager_state(ctx, &inc).await;
         if let Some(Err(e)) = &pager {
-            let text = format!("cannot read the PagerDuty incident: {e}");
-            if ctx.io.json {
-                ctx.io.json_line(&json!({ "at": now, "alarm": text }));
-            } else {
-                ctx.io.out(&format!(
-                    "{} {} {text}",
-                    messages::clock(now),
-                    ctx.io.paint("ALARM", crate::io::Style::Fail)
-                ));
-            }
+            let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
+            doc["alarm"] = json!(text);
+            lines.push(text);
         }
         let snap = snapshot(&inc, now, &config.values.cadence, &pager);
-        let changes: Vec<(&str, &str, &str)> = snap
-            .fields
-            .iter()
-            .map(|(k, v)| {
-                (
-                    *k,
-                    previous
-                        .iter()
-                        .find(|(pk, _)| pk == k)
-                        .map(|(_, pv)| pv.as_str())
-                        .unwrap_or("—"),
-                    v.as_str(),
-                )
-            })
-            .filter(|(_, from, to)| from != to)
-            .collect();
+        let mut changes = serde_json::Map::new();
+        for (k, v) in &snap.fields {
+            let from = previous
+                .iter()
+                .find(|(pk, _)| pk == k)
+                .map(|(_, pv)| pv.as_str())
+                .unwrap_or("—");
+            if from != v {
+                // The unreadable pager is already an alarm line.
+                if !(k == &"pagerduty" && v.starts_with("unreadable")) {
+                    lines.push(format!("{k}: {from} → {v}"));
+                }
+                changes.insert(k.to_string(), json!({ "from": from, "to": v }));
+            }
+        }
         let fresh: Vec<&Reminder> = snap
             .reminders
             .iter()
             .filter(|r| !said.contains(&r.key))
             .collect();
-        let recovered = alarm.take().is_some();
-        if ctx.io.json {
-            if !changes.is_empty() || !fresh.is_empty() || recovered {
-                let ch: serde_json::Map<String, Value> = changes
-                    .iter()
-                    .map(|(k, f, t)| (k.to_string(), json!({ "from": f, "to": t })))
-                    .collect();
-                ctx.io.json_line(&json!({
-                    "at": now,
-                    "changes": ch,
-                    "reminders": fresh.iter().map(|r| &r.text).collect::<Vec<_>>(),
-                    "recovered": recovered,
-                }));
-            }
-        } else {
-            if recovered {
-                ctx.io.out(&format!(
-                    "{} the incident journal is readable again",
-                    messages::clock(now)
-                ));
-            }
-            for (k, f, t) in &changes {
-                ctx.io
-                    .out(&format!("{} {k}: {f} → {t}", messages::clock(now)));
-            }
-            for r in &fresh {
-                ctx.io
-                    .out(&format!("{} reminder: {}", messages::clock(now), r.text));
-            }
-        }
+        lines.extend(fresh.iter().map(|r| format!("reminder: {}", r.text)));
+        doc["changes"] = Value::Object(changes);
+        doc["reminders"] = json!(fresh.iter().map(|r| &r.text).collect::<Vec<_>>());
         said.extend(fresh.iter().map(|r| r.key.clone()));
         previous = snap.fields;
-        if !inc.is_open() {
+        if !lines.is_empty() {
+            emit(ctx, &doc, &lines, now);
+            if post {
+                post_lines(ctx, &inc, &lines, now).await;
+            }
+        }
+        let open = inc.is_open();
+        last_good = Some(inc);
+        if !open {
             ctx.io.status("the incident is resolved; watch ends");
             return Ok(());
         }
+    }
+}
+
+fn emit(ctx: &Ctx, doc: &Value, lines: &[String], now: Timestamp) {
+    if ctx.io.json {
+        ctx.io.json_line(doc);
+        return;
+    }
+    for l in lines {
+        let l = match l.strip_prefix("ALARM: ") {
+            Some(rest) => format!("{} {rest}", ctx.io.paint("ALARM", crate::io::Style::Fail)),
+            None => l.clone(),
+        };
+        ctx.io.out(&format!("{} {l}", messages::clock(now)));
+    }
+}
+
+/// "Stalk" mode: the changes of one check as one post in the incident room.
+async fn post_lines(ctx: &Ctx, inc: &Incident, lines: &[String], now: Timestamp) {
+    let text = format!("Status {}:\n{}", messages::clock(now), lines.join("\n"));
+    let key = format!("inc-{}-stalk-{}", inc.id, now.as_millisecond());
+    match ctx
+        .deliver(crate::chat::room_posts(ctx, inc, &text, &key))
+        .await
+    {
+        Ok(results) => ctx.report_failures(&results),
+        Err(e) => ctx
+            .io
+            .warn(&format!("could not post the status change: {}", e.message)),
     }
 }

@@ -56,14 +56,25 @@ pub async fn execute(
     message: fn(&Value) -> Option<String>,
     auth_hint: &str,
 ) -> Result<Response, SendError> {
+    execute_with(req, message, auth_hint, &[]).await
+}
+
+/// [`execute`], with statuses this provider also uses to throttle (Statuspage: 420).
+pub async fn execute_with(
+    req: reqwest::RequestBuilder,
+    message: fn(&Value) -> Option<String>,
+    auth_hint: &str,
+    also_transient: &[u16],
+) -> Result<Response, SendError> {
+    // `without_url`: a reqwest error with no deeper cause would otherwise print the URL.
     let resp = req.send().await.map_err(|e| SendError::Transient {
-        message: transport_error(&e),
+        message: transport_error(&e.without_url()),
         retry_after: None,
     })?;
     let status = resp.status().as_u16();
     let retry_after = retry_after(resp.headers());
     let text = resp.text().await.map_err(|e| SendError::Transient {
-        message: transport_error(&e),
+        message: transport_error(&e.without_url()),
         retry_after: None,
     })?;
     let body: Value = if text.trim().is_empty() {
@@ -71,16 +82,24 @@ pub async fn execute(
     } else {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
+    // Discord's 429 body carries the exact wait (`retry_after`, seconds, a float).
+    let retry_after = body["retry_after"]
+        .as_f64()
+        .filter(|s| status == 429 && s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_millis((s * 1000.0).ceil() as u64))
+        .or(retry_after);
     let said = || message(&body).unwrap_or_else(|| short(&body));
     match status {
         200..=299 => Ok(Response { status, body }),
         401 | 403 => Err(SendError::Auth {
             message: format!("HTTP {status}: {}; {auth_hint}", said()),
         }),
-        408 | 429 | 500..=599 => Err(SendError::Transient {
-            message: format!("HTTP {status}: {}", said()),
-            retry_after,
-        }),
+        s if matches!(s, 408 | 429 | 500..=599) || also_transient.contains(&s) => {
+            Err(SendError::Transient {
+                message: format!("HTTP {status}: {}", said()),
+                retry_after,
+            })
+        }
         _ => Err(SendError::Rejected {
             status: Some(status),
             message: format!("HTTP {status}: {}", said()),

@@ -7,8 +7,16 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub mod confluence;
+pub mod email;
+pub mod github;
 pub mod http;
+pub mod matrix;
+pub mod opsgenie;
 pub mod pagerduty;
+pub mod slack;
+pub mod statuspage;
+pub mod webhook;
 
 /// One outgoing write.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -32,6 +40,8 @@ pub struct Delivery {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Request {
     Http(HttpRequest),
+    /// An email, sent over SMTP (`[email]`); the password is added when it is sent.
+    Email(email::EmailMessage),
 }
 
 /// An HTTP call relative to one of the provider's configured base URLs.
@@ -129,6 +139,14 @@ pub struct Providers {
     verbose: u8,
     http: OnceCell<Result<reqwest::Client, String>>,
     pagerduty: OnceCell<Result<pagerduty::Client, String>>,
+    opsgenie: OnceCell<Result<opsgenie::Client, String>>,
+    statuspage: OnceCell<Result<statuspage::Client, String>>,
+    email: OnceCell<Result<email::Client, String>>,
+    confluence: OnceCell<Result<confluence::Client, String>>,
+    github: OnceCell<Result<github::Client, String>>,
+    slack: OnceCell<Result<slack::Client, String>>,
+    webhook: OnceCell<Result<webhook::Client, String>>,
+    matrix: OnceCell<Result<matrix::Client, String>>,
 }
 
 impl Providers {
@@ -139,6 +157,14 @@ impl Providers {
             verbose,
             http: OnceCell::new(),
             pagerduty: OnceCell::new(),
+            opsgenie: OnceCell::new(),
+            statuspage: OnceCell::new(),
+            email: OnceCell::new(),
+            confluence: OnceCell::new(),
+            github: OnceCell::new(),
+            slack: OnceCell::new(),
+            webhook: OnceCell::new(),
+            matrix: OnceCell::new(),
         }
     }
 
@@ -149,22 +175,134 @@ impl Providers {
             .map_err(Clone::clone)
     }
 
+    /// The Slack client, or why there is none.
+    pub fn slack(&self) -> Result<&slack::Client, SendError> {
+        lazy(
+            &self.slack,
+            "slack",
+            self.config.values.slack.as_ref(),
+            |cfg| {
+                slack::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
+            },
+        )
+    }
+
+    /// The Matrix client, or why there is none.
+    pub fn matrix(&self) -> Result<&matrix::Client, SendError> {
+        lazy(
+            &self.matrix,
+            "matrix",
+            self.config.values.matrix.as_ref(),
+            |cfg| {
+                matrix::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
+            },
+        )
+    }
+
+    /// The chat webhooks client (Teams, Mattermost, Discord), or why there is none.
+    pub fn webhook(&self) -> Result<&webhook::Client, SendError> {
+        lazy(
+            &self.webhook,
+            "webhooks",
+            self.config.values.webhooks.as_ref(),
+            |cfg| Ok(webhook::Client::new(self.http()?.clone(), cfg, &self.env)),
+        )
+    }
+
+    /// The SMTP client, or why there is none.
+    pub fn email(&self) -> Result<&email::Client, SendError> {
+        lazy(
+            &self.email,
+            "email",
+            self.config.values.email.as_ref(),
+            |cfg| {
+                let timeout = self.config.values.delivery.timeout.0;
+                email::Client::new(cfg, &self.config, &self.env, timeout).map_err(|e| e.to_string())
+            },
+        )
+    }
+
+    /// The Confluence client, or why there is none.
+    pub fn confluence(&self) -> Result<&confluence::Client, SendError> {
+        lazy(
+            &self.confluence,
+            "confluence",
+            self.config.values.confluence.as_ref(),
+            |cfg| {
+                confluence::Client::new(self.http()?.clone(), cfg, &self.env)
+                    .map_err(|e| e.to_string())
+            },
+        )
+    }
+
+    /// The GitHub client, or why there is none.
+    pub fn github(&self) -> Result<&github::Client, SendError> {
+        lazy(
+            &self.github,
+            "github",
+            self.config.values.github.as_ref(),
+            |cfg| {
+                github::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
+            },
+        )
+    }
+
+    /// The Opsgenie client, or why there is none.
+    pub fn opsgenie(&self) -> Result<&opsgenie::Client, SendError> {
+        lazy(
+            &self.opsgenie,
+            "opsgenie",
+            self.config.values.opsgenie.as_ref(),
+            |cfg| {
+                let timeout = self.config.values.delivery.timeout.0;
+                opsgenie::Client::new(self.http()?.clone(), cfg, &self.env, timeout)
+                    .map_err(|e| e.to_string())
+            },
+        )
+    }
+
+    /// The Statuspage client (one per run: it keeps calls to the page 1/s apart), or why there is none.
+    pub fn statuspage(&self) -> Result<&statuspage::Client, SendError> {
+        lazy(
+            &self.statuspage,
+            "statuspage",
+            self.config.values.statuspage.as_ref(),
+            |cfg| {
+                statuspage::Client::new(self.http()?.clone(), cfg, &self.env)
+                    .map_err(|e| e.to_string())
+            },
+        )
+    }
+
     /// The PagerDuty client, or why there is none.
     pub fn pagerduty(&self) -> Result<&pagerduty::Client, SendError> {
-        let Some(cfg) = &self.config.values.pagerduty else {
-            return Err(SendError::NotConfigured("pagerduty".into()));
-        };
-        self.pagerduty
-            .get_or_init(|| {
-                let http = self.http()?.clone();
-                pagerduty::Client::new(http, cfg, &self.env).map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| SendError::Rejected {
-                status: None,
-                message: e.clone(),
-            })
+        lazy(
+            &self.pagerduty,
+            "pagerduty",
+            self.config.values.pagerduty.as_ref(),
+            |cfg| {
+                pagerduty::Client::new(self.http()?.clone(), cfg, &self.env)
+                    .map_err(|e| e.to_string())
+            },
+        )
     }
+}
+
+/// A provider's client, built once on first use: `NotConfigured` without its config table, and
+/// the build error (a bad URL, an unreadable CA file) every time it is asked for after a failure.
+fn lazy<'a, C, T>(
+    cell: &'a OnceCell<Result<T, String>>,
+    name: &str,
+    cfg: Option<&C>,
+    build: impl FnOnce(&C) -> Result<T, String>,
+) -> Result<&'a T, SendError> {
+    let cfg = cfg.ok_or_else(|| SendError::NotConfigured(name.into()))?;
+    cell.get_or_init(|| build(cfg))
+        .as_ref()
+        .map_err(|e| SendError::Rejected {
+            status: None,
+            message: e.clone(),
+        })
 }
 
 /// Names of the providers that have a table in the config.
@@ -179,6 +317,8 @@ pub fn configured(c: &crate::config::Config) -> Vec<&'static str> {
         ("matrix", v.matrix.is_some()),
         ("statuspage", v.statuspage.is_some()),
         ("email", v.email.is_some()),
+        ("confluence", v.confluence.is_some()),
+        ("github", v.github.is_some()),
     ] {
         if present {
             names.push(name);
@@ -190,14 +330,29 @@ pub fn configured(c: &crate::config::Config) -> Vec<&'static str> {
 impl Transport for Providers {
     async fn send(&self, d: &Delivery, attempt: u32) -> Result<Receipt, SendError> {
         if self.verbose > 0 {
-            let Request::Http(h) = &d.request;
-            eprintln!(
-                "debug: {} {} attempt {attempt}: {} {}:{}",
-                d.provider, d.action, h.method, h.base, h.path
-            );
+            match &d.request {
+                Request::Http(h) => eprintln!(
+                    "debug: {} {} attempt {attempt}: {} {}:{}",
+                    d.provider, d.action, h.method, h.base, h.path
+                ),
+                Request::Email(m) => eprintln!(
+                    "debug: {} {} attempt {attempt}: SMTP to {} recipient(s)",
+                    d.provider,
+                    d.action,
+                    m.to.len()
+                ),
+            }
         }
         match d.provider.as_str() {
             pagerduty::PROVIDER => self.pagerduty()?.send(d).await,
+            opsgenie::PROVIDER => self.opsgenie()?.send(d).await,
+            statuspage::PROVIDER => self.statuspage()?.send(d, attempt).await,
+            email::PROVIDER => self.email()?.send(d).await,
+            confluence::PROVIDER => self.confluence()?.send(d).await,
+            github::PROVIDER => self.github()?.send(d).await,
+            slack::PROVIDER => self.slack()?.send(d).await,
+            matrix::PROVIDER => self.matrix()?.send(d).await,
+            p if webhook::is_webhook(p) => self.webhook()?.send(d).await,
             other => Err(SendError::NotConfigured(other.to_string())),
         }
     }

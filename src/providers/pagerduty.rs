@@ -147,7 +147,12 @@ impl Client {
     /// Sends one delivery. A retried or repeated `create_incident` whose `incident_key` is
     /// already open answers with the existing incident instead of failing.
     pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
-        let Request::Http(req) = &d.request;
+        let Request::Http(req) = &d.request else {
+            return Err(SendError::Rejected {
+                status: None,
+                message: "pagerduty sends only HTTP requests".into(),
+            });
+        };
         if req.base == "events" {
             return self.enqueue(req).await;
         }
@@ -628,7 +633,9 @@ mod tests {
             bridge: None,
             inc_id: None,
         });
-        let Request::Http(h) = &d.request;
+        let Request::Http(h) = &d.request else {
+            panic!("an HTTP request")
+        };
         assert_eq!(
             h.body.as_ref().unwrap()["incident"]["assignments"][1]["assignee"]["id"],
             "PU2"

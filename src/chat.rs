@@ -1,0 +1,443 @@
+//! The incident room on every configured chat provider: opening it at declare (Slack: create
+//! channel → topic ∥ roster post → pin ∥ invites), mirroring messages into it, keeping its topic
+//! current, and the executive update with `@here`. Providers run concurrently; within one
+//! provider only the steps that need an earlier answer (a channel id, a message ts) wait for it.
+
+use serde_json::{Value, json};
+
+use crate::ctx::Ctx;
+use crate::deliver::DeliveryResult;
+use crate::error::CliResult;
+use crate::model::{Incident, Role};
+use crate::providers::{Delivery, matrix, slack};
+
+/// An executive summary (PagerDuty's process: SEV, cause, actions, impact, time to recovery).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExecUpdate {
+    pub summary: String,
+    pub actions: String,
+    pub impact: String,
+    pub eta: String,
+}
+
+impl ExecUpdate {
+    pub fn fields(&self) -> [(&'static str, &str); 4] {
+        [
+            ("Current state", &self.summary),
+            ("Actions in progress", &self.actions),
+            ("Customer impact", &self.impact),
+            ("Expected time to recovery", &self.eta),
+        ]
+    }
+
+    /// The plain-text form (fallback text, webhooks, the local console).
+    pub fn text(&self, inc: &Incident) -> String {
+        let mut s = format!("Executive update: {} {}", inc.severity, inc.public_name());
+        for (k, v) in self.fields() {
+            if !v.trim().is_empty() {
+                s.push_str(&format!("\n{k}: {v}"));
+            }
+        }
+        s
+    }
+}
+
+/// Is any chat provider configured? (Without one, commands show the messages to the user.)
+pub fn configured(ctx: &Ctx) -> bool {
+    ctx.config().is_ok_and(|c| {
+        let v = &c.values;
+        v.slack.is_some() // hook: other chat providers add `|| v.<provider>.is_some()` here
+            || crate::providers::webhook::any(v.webhooks.as_ref())
+            || v.matrix.is_some()
+    })
+}
+
+/// The Slack channel of an incident: its own channel, else the configured shared one.
+fn slack_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
+    let cfg = ctx.config().ok()?.values.slack.as_ref()?;
+    if let Some(r) = inc
+        .find_ref(slack::PROVIDER, "create_channel")
+        .and_then(|r| r.id.clone())
+    {
+        return Some(r);
+    }
+    if cfg.per_incident_channel {
+        return None;
+    }
+    cfg.channel.clone()
+}
+
+/// One post of `text` (plain, unescaped) into each provider's incident room.
+pub fn room_posts(ctx: &Ctx, inc: &Incident, text: &str, key: &str) -> Vec<Delivery> {
+    let mut out = Vec::new();
+    if let Some(channel) = slack_room(ctx, inc) {
+        out.push(slack::post(
+            &channel,
+            &slack::escape(text),
+            None,
+            format!("{key}-slack"),
+            Some(&inc.id),
+        ));
+    }
+    // hook: other chat providers push their room post here
+    if let Some(room) = matrix_room(ctx, inc) {
+        out.push(matrix::post(
+            &room,
+            text,
+            format!("{key}-matrix"),
+            Some(&inc.id),
+        ));
+    }
+    out.extend(crate::providers::webhook::posts(
+        ctx.config().ok().and_then(|c| c.values.webhooks.as_ref()),
+        text,
+        key,
+        Some(&inc.id),
+    ));
+    out
+}
+
+/// The room topic: severity, roles and the bridge.
+pub fn topic(ctx: &Ctx, inc: &Incident) -> String {
+    let who = |r: Role| inc.holder(r).unwrap_or("—").to_string();
+    let mut t = format!(
+        "{} | IC: {} | Deputy: {} | Scribe: {}",
+        inc.severity,
+        who(Role::Ic),
+        who(Role::Deputy),
+        who(Role::Scribe)
+    );
+    if let Some(b) = ctx
+        .config()
+        .ok()
+        .and_then(|c| c.values.call.bridge_url.clone())
+    {
+        t.push_str(&format!(" | Bridge: {b}"));
+    }
+    if inc.security {
+        // PagerDuty's security process: every chat topic and email carries this prefix.
+        t = format!("Attorney Work Project | {t}");
+    }
+    if !inc.is_open() {
+        t = format!("[RESOLVED] {t}");
+    }
+    t
+}
+
+/// Topic updates for rooms inc created (never the topic of a shared channel).
+pub fn topic_updates(ctx: &Ctx, inc: &Incident) -> Vec<Delivery> {
+    let mut out = Vec::new();
+    if ctx.config().is_ok_and(|c| c.values.slack.is_some())
+        && let Some(channel) = inc
+            .find_ref(slack::PROVIDER, "create_channel")
+            .and_then(|r| r.id.clone())
+    {
+        let key = format!("inc-{}-{}-topic", inc.id, inc.events.len());
+        out.push(slack::set_topic(
+            &channel,
+            &slack::escape(&topic(ctx, inc)),
+            key,
+            &inc.id,
+        ));
+    }
+    if ctx.config().is_ok_and(|c| c.values.matrix.is_some())
+        && let Some(room) = inc
+            .find_ref(matrix::PROVIDER, "create_room")
+            .and_then(|r| r.id.clone())
+    {
+        let key = format!("inc-{}-{}-topic-matrix", inc.id, inc.events.len());
+        out.push(matrix::set_topic(&room, &topic(ctx, inc), key, &inc.id));
+    }
+    out
+}
+
+/// Opens the incident room on every chat provider, concurrently, and posts `messages` there.
+pub async fn open_rooms(
+    ctx: &Ctx,
+    inc: &Incident,
+    messages: &[String],
+) -> CliResult<Vec<DeliveryResult>> {
+    let text = messages.join("\n");
+    // hook: other chat providers add their `open_*` future to this join
+    let (slack, hooks, mx) = tokio::join!(
+        open_slack(ctx, inc, &text),
+        open_webhooks(ctx, inc, &text),
+        open_matrix(ctx, inc, &text)
+    );
+    let mut all = slack?;
+    all.extend(hooks?);
+    all.extend(mx?);
+    let _ = &mut all;
+    Ok(all)
+}
+
+/// Webhooks have no room to open: each gets the declaration, roster and contact summary as one post.
+async fn open_webhooks(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<DeliveryResult>> {
+    let cfg = ctx.config()?.values.webhooks.as_ref();
+    ctx.deliver(crate::providers::webhook::posts(
+        cfg,
+        text,
+        &format!("inc-{}-open", inc.id),
+        Some(&inc.id),
+    ))
+    .await
+}
+
+async fn open_slack(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<DeliveryResult>> {
+    let config = ctx.config()?;
+    let Some(cfg) = &config.values.slack else {
+        return Ok(Vec::new());
+    };
+    let key = |step: &str| format!("inc-{}-slack-{step}", inc.id);
+    let mut results = Vec::new();
+    let channel = if cfg.per_incident_channel {
+        let date = inc.declared_at.strftime("%Y%m%d").to_string();
+        let name = slack::channel_name(
+            cfg.channel_prefix.as_deref().unwrap_or("inc-"),
+            &date,
+            inc.public_name(),
+        );
+        let created = ctx
+            .deliver(vec![slack::create_channel(
+                &name,
+                inc.security,
+                key("channel"),
+                &inc.id,
+            )])
+            .await?;
+        let id = created[0].id.clone();
+        let ok = created[0].ok;
+        results.extend(created);
+        match id {
+            Some(id) => id,
+            None if ctx.dry_run() && ok => format!("#{name}"),
+            None => return Ok(results),
+        }
+    } else {
+        match &cfg.channel {
+            Some(c) => c.clone(),
+            None => return Ok(results),
+        }
+    };
+    // People given as emails are invited to a channel inc created.
+    let emails: Vec<String> = inc
+        .roles
+        .values()
+        .flatten()
+        .filter(|p| p.contains('@'))
+        .cloned()
+        .collect();
+    let invite = async {
+        if !cfg.per_incident_channel || emails.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Ok(client) = ctx.slack() else {
+            return Ok(Vec::new());
+        };
+        let mut users = Vec::new();
+        for e in &emails {
+            match client.user_by_email(e).await {
+                Ok(Some(u)) => users.push(u),
+                Ok(None) => ctx
+                    .io
+                    .warn(&format!("slack: no user with the email {e}; not invited")),
+                Err(err) => ctx.io.warn(&format!("slack: could not look up {e}: {err}")),
+            }
+        }
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        ctx.deliver(vec![slack::invite(
+            &channel,
+            &users,
+            key("invite"),
+            &inc.id,
+        )])
+        .await
+    };
+    let topic = async {
+        if cfg.per_incident_channel {
+            ctx.deliver(vec![slack::set_topic(
+                &channel,
+                &slack::escape(&topic(ctx, inc)),
+                key("topic"),
+                &inc.id,
+            )])
+            .await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let roster = async {
+        let posted = ctx
+            .deliver(vec![slack::post(
+                &channel,
+                &slack::escape(text),
+                None,
+                key("roster"),
+                Some(&inc.id),
+            )])
+            .await?;
+        let mut out = posted.clone();
+        if let Some(r) = posted.first().filter(|r| r.ok && !r.dry_run)
+            && let Some(ts) = r.id.clone()
+        {
+            let ch = r
+                .receipt
+                .as_ref()
+                .and_then(|rc| rc.body["channel"].as_str().map(str::to_string))
+                .unwrap_or(channel.clone());
+            out.extend(
+                ctx.deliver(vec![slack::pin(&ch, &ts, key("pin"), &inc.id)])
+                    .await?,
+            );
+        }
+        Ok::<_, crate::error::CliError>(out)
+    };
+    let (a, b, c) = tokio::join!(topic, roster, invite);
+    results.extend(a?);
+    results.extend(b?);
+    results.extend(c?);
+    Ok(results)
+}
+
+/// The Matrix room of an incident: the room inc created (or reused), else the shared room it
+/// joined, else the configured shared `room` (an alias, joined at send time).
+fn matrix_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
+    let cfg = ctx.config().ok()?.values.matrix.as_ref()?;
+    for action in ["create_room", "join_room"] {
+        if let Some(id) = inc
+            .find_ref(matrix::PROVIDER, action)
+            .and_then(|r| r.id.clone())
+        {
+            return Some(id);
+        }
+    }
+    if cfg.per_incident_room {
+        return None;
+    }
+    cfg.room.clone()
+}
+
+/// Matrix: create the room with the incident's alias (or join the shared `room`) → topic ∥
+/// (roster post → pin). Topic and pin only in a room inc created: a shared room's topic is
+/// not inc's, and pinning there needs a moderator's power level.
+async fn open_matrix(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<DeliveryResult>> {
+    let config = ctx.config()?;
+    let Some(cfg) = &config.values.matrix else {
+        return Ok(Vec::new());
+    };
+    let key = |step: &str| format!("inc-{}-matrix-{step}", inc.id);
+    let own = cfg.per_incident_room;
+    let (open, placeholder) = if own {
+        let date = inc.declared_at.strftime("%Y%m%d").to_string();
+        let alias = matrix::alias_localpart("inc-", &date, inc.public_name());
+        (
+            matrix::create_room(
+                &alias,
+                inc.public_name(),
+                inc.security,
+                key("room"),
+                &inc.id,
+            ),
+            format!("#{alias}"),
+        )
+    } else {
+        let Some(room) = &cfg.room else {
+            return Ok(Vec::new());
+        };
+        (matrix::join_room(room, key("join"), &inc.id), room.clone())
+    };
+    let mut results = ctx.deliver(vec![open]).await?;
+    let room = match (results[0].id.clone(), results[0].ok) {
+        (Some(id), _) => id,
+        (None, true) if ctx.dry_run() => placeholder,
+        _ => return Ok(results),
+    };
+    let topic = async {
+        if own {
+            ctx.deliver(vec![matrix::set_topic(
+                &room,
+                &topic(ctx, inc),
+                key("topic"),
+                &inc.id,
+            )])
+            .await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let roster = async {
+        let mut out = ctx
+            .deliver(vec![matrix::post(
+                &room,
+                text,
+                key("roster"),
+                Some(&inc.id),
+            )])
+            .await?;
+        if let Some(event) = out
+            .first()
+            .filter(|r| own && r.ok && !r.dry_run)
+            .and_then(|r| r.id.clone())
+        {
+            out.extend(
+                ctx.deliver(vec![matrix::pin(&room, &event, key("pin"), &inc.id)])
+                    .await?,
+            );
+        }
+        Ok::<_, crate::error::CliError>(out)
+    };
+    let (a, b) = tokio::join!(topic, roster);
+    results.extend(a?);
+    results.extend(b?);
+    Ok(results)
+}
+
+/// The executive update for the exec room of each chat provider, with `@here`.
+pub fn exec_posts(ctx: &Ctx, inc: &Incident, update: &ExecUpdate, key: &str) -> Vec<Delivery> {
+    let mut out = Vec::new();
+    if let Some(cfg) = ctx.config().ok().and_then(|c| c.values.slack.clone())
+        && let Some(channel) = cfg.exec_channel.as_deref()
+    {
+        let fallback = format!("<!here> {}", slack::escape(&update.text(inc)));
+        let mut blocks: Vec<Value> = vec![json!({
+            "type": "section",
+            "text": { "type": "mrkdwn", "text": format!("<!here> *Executive update: {} {}*", inc.severity, slack::escape(inc.public_name())) },
+        })];
+        for (k, v) in update.fields() {
+            if !v.trim().is_empty() {
+                blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{k}*\n{}", slack::escape(v)) } }));
+            }
+        }
+        out.push(slack::post(
+            channel,
+            &fallback,
+            Some(Value::Array(blocks)),
+            format!("{key}-slack"),
+            Some(&inc.id),
+        ));
+    }
+    // hook: other chat providers push their exec-room post (with their @here/@room form) here
+    if let Some(room) = ctx
+        .config()
+        .ok()
+        .and_then(|c| c.values.matrix.as_ref()?.exec_room.clone())
+    {
+        out.push(matrix::post_room_mention(
+            &room,
+            &update.text(inc),
+            format!("{key}-matrix"),
+            Some(&inc.id),
+        ));
+    }
+    let heading = format!("Executive update: {} {}", inc.severity, inc.public_name());
+    out.extend(crate::providers::webhook::exec_posts(
+        ctx.config().ok().and_then(|c| c.values.webhooks.as_ref()),
+        &heading,
+        &update.fields(),
+        key,
+        Some(&inc.id),
+    ));
+    out
+}

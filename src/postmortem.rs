@@ -1,0 +1,854 @@
+//! The post-mortem: the template context built from an incident's journal, rendering with
+//! minijinja (the built-in template is `templates/postmortem.md.j2`, itself an ordinary
+//! template over the same context), Markdown → Confluence storage format, and the texts of the
+//! internal email. Pure: no I/O but reading nothing; the commands write and send.
+//!
+//! The context is documented in README.md ("Post-mortem templates"); keep the two in step.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::civil::{Date, Weekday};
+use serde::Serialize;
+
+use crate::messages;
+use crate::model::{Event, EventKind, Incident, Role, Severity};
+
+/// The built-in template.
+pub const BUILTIN: &str = include_str!("../templates/postmortem.md.j2");
+pub const BUILTIN_NAME: &str = "built-in postmortem.md.j2";
+
+/// What the owner sees until the post-mortem meeting.
+pub const STATUS_DRAFT: &str = "Draft";
+
+/// Settings that shape the document.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub owner: String,
+    pub recording_url: Option<String>,
+    /// SEV-1: the meeting is due within this many calendar days.
+    pub sev1_meeting_days: u32,
+    /// SEV-2 and lower: within this many business days (Monday to Friday).
+    pub sev2_meeting_business_days: u32,
+    /// When the document is generated (`INC_NOW` in tests).
+    pub now: Timestamp,
+}
+
+/// Everything a template can use. Documented in README.md.
+#[derive(Clone, Debug, Serialize)]
+pub struct Context {
+    pub incident: IncidentInfo,
+    pub postmortem: PostmortemInfo,
+    pub impact: Impact,
+    pub responders: Vec<Responder>,
+    pub timeline: Vec<TimelineRow>,
+    pub action_items: Vec<ActionItem>,
+    /// The two tags every action item carries: `sevN_YYYYMMDD` and `sevN`.
+    pub tags: Vec<String>,
+    pub messaging: Messaging,
+    /// `inc 0.1.0`.
+    pub generator: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IncidentInfo {
+    pub id: String,
+    pub title: String,
+    /// The codename for a security incident, else the title.
+    pub name: String,
+    pub security: bool,
+    pub codename: Option<String>,
+    /// The current (final, once resolved) severity, e.g. `SEV-2`.
+    pub severity: String,
+    /// The worst severity reached, e.g. `SEV-1`.
+    pub worst_severity: String,
+    pub worst_severity_number: u8,
+    /// `open` or `resolved`.
+    pub state: String,
+    /// `2026-11-26 03:04 UTC`.
+    pub declared_at: String,
+    pub resolved_at: Option<String>,
+    /// `1h43m`, up to resolution (or until now, while open).
+    pub duration: String,
+    pub duration_minutes: i64,
+    /// Current role holders by role label (`IC`, `Scribe`, ...).
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PostmortemInfo {
+    pub owner: String,
+    /// `Draft`.
+    pub status: String,
+    /// The date the meeting must be held by, `2026-11-29`.
+    pub meeting_due: String,
+    /// `Sunday`.
+    pub meeting_due_weekday: String,
+    /// `SEV-1: within 3 calendar days`.
+    pub meeting_rule: String,
+    pub recording_url: Option<String>,
+    /// When this document was generated, `2026-11-26 05:00 UTC`.
+    pub generated_at: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Impact {
+    pub sev1_minutes: i64,
+    pub sev2_minutes: i64,
+    /// Minutes at every severity the incident was at, worst first.
+    pub by_severity: Vec<SeverityTime>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SeverityTime {
+    pub severity: String,
+    pub minutes: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Responder {
+    pub person: String,
+    /// Role labels held during the incident, e.g. `["Incident Commander"]`.
+    pub roles: Vec<String>,
+    pub ic: bool,
+    pub scribe: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineRow {
+    /// RFC 3339.
+    pub at: String,
+    /// `2026-11-26 03:04:05` (UTC).
+    pub time: String,
+    /// `declared`, `role`, `severity`, `note`, `todo`, `exec_update`, `page`, `public`,
+    /// `email`, `resolved`, ...
+    pub kind: String,
+    pub event: String,
+    /// The provider link behind the entry (PagerDuty incident, status page, ...), if any.
+    pub link: Option<String>,
+    pub by: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ActionItem {
+    pub number: usize,
+    pub text: String,
+    pub at: String,
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Messaging {
+    /// Subject and body of the internal email sent after the post-mortem meeting.
+    pub internal_subject: String,
+    pub internal_summary: String,
+    /// A first draft of the external message's summary.
+    pub external_summary: String,
+}
+
+/// `sev1_20261126` and `sev1`: the worst severity reached and the start date in UTC.
+pub fn tags(inc: &Incident) -> Vec<String> {
+    let n = inc.worst_severity.number();
+    let date = utc_date(inc.declared_at).strftime("%Y%m%d").to_string();
+    vec![format!("sev{n}_{date}"), format!("sev{n}")]
+}
+
+pub fn utc_date(ts: Timestamp) -> Date {
+    jiff::tz::TimeZone::UTC.to_datetime(ts).date()
+}
+
+/// Seconds spent at each severity during the response: from the declaration through every
+/// raise, up to resolution (or `now` while open). A final severity set with `--final`
+/// reclassifies the incident; it does not add time.
+pub fn time_in_severity(events: &[Event], now: Timestamp) -> BTreeMap<Severity, i64> {
+    let mut out: BTreeMap<Severity, i64> = BTreeMap::new();
+    let mut current: Option<(Timestamp, Severity)> = None;
+    let mut add = |cur: Option<(Timestamp, Severity)>, until: Timestamp| {
+        if let Some((from, sev)) = cur {
+            *out.entry(sev).or_default() += (until.as_second() - from.as_second()).max(0);
+        }
+    };
+    for e in events {
+        match &e.kind {
+            EventKind::Declared { severity, .. } => current = Some((e.at, *severity)),
+            EventKind::Severity {
+                severity,
+                is_final: false,
+            } => {
+                add(current, e.at);
+                current = Some((e.at, *severity));
+            }
+            EventKind::Resolved { .. } => {
+                add(current.take(), e.at);
+                break;
+            }
+            _ => {}
+        }
+    }
+    add(current, now);
+    out
+}
+
+/// Whole minutes, rounded to the nearest.
+fn minutes(secs: i64) -> i64 {
+    (secs + 30) / 60
+}
+
+/// The date the post-mortem meeting is due by, and the rule that set it. Counted from the day
+/// the incident was resolved (today while it is open): SEV-1 in calendar days, anything else in
+/// business days (Monday to Friday).
+pub fn meeting_due(inc: &Incident, s: &Settings) -> (Date, String) {
+    let from = utc_date(inc.resolved_at.unwrap_or(s.now));
+    let sev = inc.worst_severity;
+    if sev.number() == 1 {
+        let mut d = from;
+        for _ in 0..s.sev1_meeting_days {
+            d = d.tomorrow().unwrap_or(d);
+        }
+        (
+            d,
+            format!(
+                "{sev}: within {} calendar day{}",
+                s.sev1_meeting_days,
+                plural(s.sev1_meeting_days)
+            ),
+        )
+    } else {
+        let mut d = from;
+        let mut left = s.sev2_meeting_business_days;
+        while left > 0 {
+            d = d.tomorrow().unwrap_or(d);
+            if !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
+                left -= 1;
+            }
+        }
+        (
+            d,
+            format!(
+                "{sev}: within {} business day{}",
+                s.sev2_meeting_business_days,
+                plural(s.sev2_meeting_business_days)
+            ),
+        )
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn weekday_name(d: Date) -> &'static str {
+    match d.weekday() {
+        Weekday::Monday => "Monday",
+        Weekday::Tuesday => "Tuesday",
+        Weekday::Wednesday => "Wednesday",
+        Weekday::Thursday => "Thursday",
+        Weekday::Friday => "Friday",
+        Weekday::Saturday => "Saturday",
+        Weekday::Sunday => "Sunday",
+    }
+}
+
+/// Everyone who held a role, in the order they first took one, with every role they held.
+fn responders(inc: &Incident) -> Vec<Responder> {
+    let mut order: Vec<String> = Vec::new();
+    let mut held: BTreeMap<String, Vec<Role>> = BTreeMap::new();
+    for e in &inc.events {
+        if let EventKind::Role { role, person } = &e.kind {
+            if !order.contains(person) {
+                order.push(person.clone());
+            }
+            let roles = held.entry(person.clone()).or_default();
+            if !roles.contains(role) {
+                roles.push(*role);
+            }
+        }
+    }
+    order
+        .into_iter()
+        .map(|person| {
+            let mut roles = held.remove(&person).unwrap_or_default();
+            roles.sort();
+            Responder {
+                ic: roles.contains(&Role::Ic),
+                scribe: roles.contains(&Role::Scribe),
+                roles: roles.iter().map(|r| role_name(*r).to_string()).collect(),
+                person,
+            }
+        })
+        .collect()
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Ic => "Incident Commander",
+        other => other.label(),
+    }
+}
+
+/// How a provider write shows in the timeline: its own row, folded into the row before it
+/// (as its data link), or left out.
+enum Fold {
+    Row(&'static str, String),
+    Link,
+    Skip,
+}
+
+fn delivery_row(provider: &str, action: &str, target: &str, ok: bool) -> Fold {
+    let failed = if ok { "" } else { " (failed)" };
+    match (provider, action) {
+        (_, "publish_postmortem") => Fold::Skip,
+        (_, "page_ic" | "page_ic_event") => Fold::Row("page", format!("IC paged{failed}")),
+        (_, "page" | "request_responders") => Fold::Row("page", format!("Paged {target}{failed}")),
+        // A public post is journaled as its own event (`inc comms`); only a failure shows here.
+        ("statuspage", _) if ok => Fold::Skip,
+        ("statuspage", a) => Fold::Row(
+            "public",
+            format!("Status page: {}{failed}", a.replace('_', " ")),
+        ),
+        ("opsgenie", a) if a.contains("alert") || a.contains("page") => {
+            Fold::Row("page", format!("Opsgenie: {}{failed}", a.replace('_', " ")))
+        }
+        ("email", _) => Fold::Row("email", format!("Internal email to {target}{failed}")),
+        _ if ok => Fold::Link,
+        _ => Fold::Skip,
+    }
+}
+
+/// The timeline: one row per journal event, provider writes folded into the event they belong
+/// to (their link becomes its data link); pages, public posts and emails have rows of their own.
+/// The post-mortem's own events are left out, so a re-run renders the same document.
+pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
+    let mut rows: Vec<TimelineRow> = Vec::new();
+    let mut times: Vec<Timestamp> = Vec::new();
+    // Whether deliveries that follow belong to the last row (false after a skipped event).
+    let mut attach = false;
+    for e in &inc.events {
+        let row = |kind: &str, event: String, link: Option<String>| TimelineRow {
+            at: e.at.to_string(),
+            time: e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            kind: kind.to_string(),
+            event,
+            link,
+            by: e.by.clone(),
+        };
+        let (kind, text) = match &e.kind {
+            EventKind::Delivery {
+                provider,
+                action,
+                target,
+                ok,
+                url,
+                ..
+            } => {
+                match delivery_row(provider, action, target, *ok) {
+                    Fold::Row(kind, text) => {
+                        rows.push(row(kind, text, url.clone()));
+                        times.push(e.at);
+                        attach = true;
+                    }
+                    Fold::Link if attach && !rows.is_empty() => {
+                        // The roles `declare` assigns follow its declaration: the link (the
+                        // provider's incident) belongs to the declaration.
+                        let mut i = rows.len() - 1;
+                        while i > 0
+                            && rows[i].kind == "role"
+                            && times[i].as_second() - times[i - 1].as_second() <= 5
+                        {
+                            i -= 1;
+                        }
+                        if rows[i].link.is_none() {
+                            rows[i].link = url.clone();
+                        }
+                    }
+                    Fold::Link => {}
+                    Fold::Skip => {}
+                }
+                continue;
+            }
+            EventKind::Postmortem { .. } => {
+                attach = false;
+                continue;
+            }
+            EventKind::Declared {
+                severity, title, ..
+            } => (
+                "declared",
+                format!("Incident declared: {severity}, \"{title}\""),
+            ),
+            EventKind::Role { role, person } => ("role", messages::role(*role, person)),
+            EventKind::Severity {
+                severity,
+                is_final: false,
+            } => ("severity", format!("Severity raised to {severity}")),
+            EventKind::Severity {
+                severity,
+                is_final: true,
+            } => ("severity", format!("Final severity set to {severity}")),
+            EventKind::Note { text, note_type } => ("note", messages::note(*note_type, text)),
+            EventKind::Todo { text } => ("todo", messages::todo(text)),
+            EventKind::ExecUpdate { summary } => {
+                ("exec_update", format!("Executive update: {summary}"))
+            }
+            EventKind::Resolved { severity } => (
+                "resolved",
+                format!("Resolved; the call is over (final {severity})"),
+            ),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let (kind, text) = crate::commands::show::describe(e);
+                (kind, text)
+            }
+        };
+        rows.push(row(kind, text, None));
+        times.push(e.at);
+        attach = true;
+    }
+    rows
+}
+
+/// The context of an incident's post-mortem.
+pub fn context(inc: &Incident, s: &Settings) -> Context {
+    let tags = tags(inc);
+    let spent = time_in_severity(&inc.events, s.now);
+    let end = inc.resolved_at.unwrap_or(s.now);
+    let duration_secs = (end.as_second() - inc.declared_at.as_second()).max(0);
+    let (due, rule) = meeting_due(inc, s);
+    let sev_minutes = |n: u8| {
+        Severity::new(n)
+            .and_then(|sev| spent.get(&sev))
+            .map_or(0, |secs| minutes(*secs))
+    };
+    let incident = IncidentInfo {
+        id: inc.id.clone(),
+        title: inc.title.clone(),
+        name: inc.public_name().to_string(),
+        security: inc.security,
+        codename: inc.codename.clone(),
+        severity: inc.severity.to_string(),
+        worst_severity: inc.worst_severity.to_string(),
+        worst_severity_number: inc.worst_severity.number(),
+        state: inc.state().to_string(),
+        declared_at: messages::time(inc.declared_at),
+        resolved_at: inc.resolved_at.map(messages::time),
+        duration: messages::elapsed(duration_secs),
+        duration_minutes: minutes(duration_secs),
+        roles: inc
+            .roles
+            .iter()
+            .filter(|(_, who)| !who.is_empty())
+            .map(|(r, who)| (r.label().to_string(), who.clone()))
+            .collect(),
+    };
+    let action_items = inc
+        .todos
+        .iter()
+        .map(|t| ActionItem {
+            number: t.number,
+            text: t.text.clone(),
+            at: messages::time(t.at),
+            tags: tags.clone(),
+        })
+        .collect();
+    let messaging = Messaging {
+        internal_subject: email_subject(inc, After::Meeting),
+        internal_summary: summary(inc, s.now),
+        external_summary: external_summary(inc, s.now),
+    };
+    Context {
+        postmortem: PostmortemInfo {
+            owner: s.owner.clone(),
+            status: STATUS_DRAFT.into(),
+            meeting_due: due.to_string(),
+            meeting_due_weekday: weekday_name(due).into(),
+            meeting_rule: rule,
+            recording_url: s.recording_url.clone(),
+            generated_at: messages::time(s.now),
+        },
+        impact: Impact {
+            sev1_minutes: sev_minutes(1),
+            sev2_minutes: sev_minutes(2),
+            by_severity: spent
+                .iter()
+                .map(|(sev, secs)| SeverityTime {
+                    severity: sev.to_string(),
+                    minutes: minutes(*secs),
+                })
+                .collect(),
+        },
+        responders: responders(inc),
+        timeline: timeline(inc),
+        action_items,
+        tags,
+        messaging,
+        generator: concat!("inc ", env!("CARGO_PKG_VERSION")).into(),
+        incident,
+    }
+}
+
+/// `between 03:04 and 04:47 UTC on 2026-11-26 (1h43m)`, or from/until dates when it spans days.
+fn window(inc: &Incident, now: Timestamp) -> String {
+    let start = inc.declared_at;
+    let Some(end) = inc.resolved_at else {
+        return format!(
+            "since {} (still open at {})",
+            messages::time(start),
+            messages::time(now)
+        );
+    };
+    let secs = end.as_second() - start.as_second();
+    if utc_date(start) == utc_date(end) {
+        format!(
+            "between {} and {} UTC on {} ({})",
+            start.strftime("%H:%M"),
+            end.strftime("%H:%M"),
+            utc_date(start),
+            messages::elapsed(secs)
+        )
+    } else {
+        format!(
+            "from {} to {} ({})",
+            messages::time(start),
+            messages::time(end),
+            messages::elapsed(secs)
+        )
+    }
+}
+
+/// The internal summary: what happened, when, how bad, who led it.
+pub fn summary(inc: &Incident, now: Timestamp) -> String {
+    let mut s = format!(
+        "{} incident \"{}\" ({}) ran {}.",
+        inc.worst_severity,
+        inc.public_name(),
+        inc.id,
+        window(inc, now)
+    );
+    let spent = time_in_severity(&inc.events, now);
+    let parts: Vec<String> = spent
+        .iter()
+        .filter(|(sev, _)| sev.is_major())
+        .map(|(sev, secs)| format!("{} min at {sev}", minutes(*secs)))
+        .collect();
+    if !parts.is_empty() {
+        s.push_str(&format!(" It spent {}.", parts.join(" and ")));
+    }
+    if inc.severity != inc.worst_severity && !inc.is_open() {
+        s.push_str(&format!(" Final severity: {}.", inc.severity));
+    }
+    if let Some(ic) = inc.holder(Role::Ic) {
+        s.push_str(&format!(" Incident Commander: {ic}."));
+    }
+    s
+}
+
+fn external_summary(inc: &Incident, now: Timestamp) -> String {
+    match inc.resolved_at {
+        Some(_) => format!(
+            "{}, some customers were affected by a service degradation. We are sorry for the trouble this caused.",
+            capitalise(&window(inc, now))
+        ),
+        None => "The incident is still open; write this once it is resolved.".into(),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Which internal email: right after the call, or after the post-mortem meeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum After {
+    Call,
+    Meeting,
+}
+
+/// Security incidents: the whole subject is "Attorney Work Project" (process §2.9).
+pub const SECURITY_SUBJECT: &str = "Attorney Work Project";
+
+pub fn email_subject(inc: &Incident, after: After) -> String {
+    if inc.security {
+        return SECURITY_SUBJECT.into();
+    }
+    match after {
+        After::Call if inc.is_open() => {
+            format!("{} incident: {}", inc.worst_severity, inc.title)
+        }
+        After::Call => format!("{} incident resolved: {}", inc.worst_severity, inc.title),
+        After::Meeting => format!("{} post-mortem: {}", inc.worst_severity, inc.title),
+    }
+}
+
+/// The plain-text body of the internal email.
+pub fn email_body(inc: &Incident, after: After, link: Option<&str>, now: Timestamp) -> String {
+    let mut b = String::new();
+    if inc.security {
+        b.push_str(SECURITY_SUBJECT);
+        b.push_str("\n\n");
+    }
+    b.push_str("Hello,\n\n");
+    match after {
+        After::Call => b.push_str(&format!("we had a major incident. {}\n", summary(inc, now))),
+        After::Meeting => b.push_str(&format!(
+            "the post-mortem of a major incident has been reviewed. {}\n",
+            summary(inc, now)
+        )),
+    }
+    b.push('\n');
+    match (link, after) {
+        (Some(l), _) => b.push_str(&format!("Post-mortem: {l}\n")),
+        (None, After::Call) => b.push_str("The post-mortem will follow.\n"),
+        (None, After::Meeting) => {}
+    }
+    if !inc.todos.is_empty() {
+        let heading = match after {
+            After::Call => "Follow-up items from the call",
+            After::Meeting => "Action items",
+        };
+        b.push_str(&format!("\n{heading} ({}):\n", inc.todos.len()));
+        for t in &inc.todos {
+            b.push_str(&format!("  {}. {}\n", t.number, t.text));
+        }
+    }
+    b.push_str("\nThanks to everyone who helped.\n\n-- \nSent with inc\n");
+    b
+}
+
+/// A digest of a written document (FNV-1a, 64-bit), to tell an edited file from an untouched one.
+pub fn digest(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fnv1a64:{h:016x}")
+}
+
+/// Why a template could not be used: the file, the line and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "template {}, line {l}: {}", self.file, self.message),
+            None => write!(f, "template {}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Escapes text for one Markdown table cell: `|` would end the cell, a newline the row, and
+/// `<` could start raw HTML (which Confluence's XHTML would reject).
+pub fn cell(s: &str) -> String {
+    s.trim()
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace("\r\n", "\n")
+        .replace('\n', "<br/>")
+}
+
+/// Renders a template (`name` is shown in errors) over the context. Undefined variables are
+/// errors (a typo in a custom template is reported with its line), except in `if` tests.
+pub fn render(name: &str, source: &str, ctx: &Context) -> Result<String, TemplateError> {
+    let err = |e: minijinja::Error| TemplateError {
+        file: name.to_string(),
+        line: e.line(),
+        message: match e.detail() {
+            Some(d) => format!("{}: {d}", e.kind()),
+            None => e.kind().to_string(),
+        },
+    };
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(err)?;
+    env.set_syntax(syntax);
+    env.add_filter("cell", |s: String| cell(&s));
+    env.add_template_owned(name.to_string(), source.to_string())
+        .map_err(err)?;
+    let tmpl = env.get_template(name).map_err(err)?;
+    tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
+        .map_err(err)
+}
+
+/// Markdown → Confluence storage format (XHTML) with pulldown-cmark. Raw HTML in the Markdown is
+/// shown as text (storage format must be well-formed XML), except `<br>` line breaks; comments
+/// are dropped.
+pub fn to_storage(markdown: &str) -> String {
+    use pulldown_cmark::{CowStr, Event, Options, Parser};
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let is_br = |s: &str| {
+        let t = s.trim().to_ascii_lowercase().replace(' ', "");
+        matches!(t.as_str(), "<br>" | "<br/>")
+    };
+    let events = Parser::new_ext(markdown, opts).filter_map(|ev| match ev {
+        Event::Html(s) | Event::InlineHtml(s) if is_br(&s) => {
+            Some(Event::InlineHtml(CowStr::Borrowed("<br/>")))
+        }
+        Event::Html(s) | Event::InlineHtml(s) if s.trim_start().starts_with("<!--") => None,
+        Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
+        other => Some(other),
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Event, EventKind, Severity};
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn ev(t: &str, kind: EventKind) -> Event {
+        Event {
+            at: at(t),
+            by: Some("tester".into()),
+            kind,
+        }
+    }
+
+    fn sev(n: u8) -> Severity {
+        Severity::new(n).unwrap()
+    }
+
+    fn incident() -> Incident {
+        Incident::from_events(vec![
+            ev(
+                "2026-11-26T03:04:00Z",
+                EventKind::Declared {
+                    id: "261126-0304-test".into(),
+                    title: "Checkout returns 500s".into(),
+                    severity: sev(2),
+                    security: false,
+                    codename: None,
+                },
+            ),
+            ev(
+                "2026-11-26T03:20:30Z",
+                EventKind::Severity {
+                    severity: sev(1),
+                    is_final: false,
+                },
+            ),
+            ev(
+                "2026-11-26T04:47:00Z",
+                EventKind::Resolved { severity: sev(2) },
+            ),
+            ev(
+                "2026-11-26T05:00:00Z",
+                EventKind::Severity {
+                    severity: sev(3),
+                    is_final: true,
+                },
+            ),
+        ])
+        .unwrap()
+    }
+
+    fn settings(now: &str) -> Settings {
+        Settings {
+            owner: "ann".into(),
+            recording_url: None,
+            sev1_meeting_days: 3,
+            sev2_meeting_business_days: 5,
+            now: at(now),
+        }
+    }
+
+    #[test]
+    fn time_in_sev_stops_at_resolve_and_ignores_final() {
+        let inc = incident();
+        let t = time_in_severity(&inc.events, at("2026-11-27T00:00:00Z"));
+        assert_eq!(t[&sev(2)], 16 * 60 + 30);
+        assert_eq!(t[&sev(1)], 86 * 60 + 30);
+        assert_eq!(t.get(&sev(3)), None);
+        let ctx = context(&inc, &settings("2026-11-26T06:00:00Z"));
+        // 16.5 and 86.5 minutes round to the nearest minute.
+        assert_eq!((ctx.impact.sev2_minutes, ctx.impact.sev1_minutes), (17, 87));
+        assert_eq!(ctx.tags, ["sev1_20261126", "sev1"]);
+    }
+
+    #[test]
+    fn meeting_due_by_severity() {
+        // 2026-11-26 is a Thursday.
+        let inc = incident();
+        let (d, rule) = meeting_due(&inc, &settings("2026-11-26T06:00:00Z"));
+        assert_eq!(d.to_string(), "2026-11-29");
+        assert_eq!(rule, "SEV-1: within 3 calendar days");
+        let mut sev2 = incident();
+        sev2.worst_severity = sev(2);
+        let (d, rule) = meeting_due(&sev2, &settings("2026-11-26T06:00:00Z"));
+        assert_eq!(d.to_string(), "2026-12-03", "Thursday + 5 business days");
+        assert_eq!(rule, "SEV-2: within 5 business days");
+        let s = Settings {
+            sev2_meeting_business_days: 1,
+            ..settings("2026-11-26T06:00:00Z")
+        };
+        let mut fri = sev2.clone();
+        fri.resolved_at = Some(at("2026-11-27T10:00:00Z"));
+        assert_eq!(
+            meeting_due(&fri, &s).0.to_string(),
+            "2026-11-30",
+            "Friday → Monday"
+        );
+    }
+
+    #[test]
+    fn cells_and_storage_format() {
+        assert_eq!(cell("a | b\nc <b>"), "a \\| b<br/>c &lt;b>");
+        let html =
+            to_storage("# T\n\n| a | b |\n|---|---|\n| x<br/>y | <script>z |\n\n<!-- c -->\n");
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("x<br/>y"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<!--"), "{html}");
+    }
+
+    #[test]
+    fn broken_template_names_file_and_line() {
+        let inc = incident();
+        let ctx = context(&inc, &settings("2026-11-26T06:00:00Z"));
+        let e = render("t.md", "ok\n{% if x %}\nno end\n", &ctx).unwrap_err();
+        assert_eq!(e.file, "t.md");
+        assert!(e.line.is_some(), "{e}");
+        let e = render("t.md", "a\nb {{ incident.titel }}\n", &ctx).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert_eq!(
+            render("t.md", "{{ incident.title }} {{ tags | join(' ') }}", &ctx).unwrap(),
+            "Checkout returns 500s sev1_20261126 sev1"
+        );
+        // The built-in template renders.
+        let doc = render(BUILTIN_NAME, BUILTIN, &ctx).unwrap();
+        assert!(doc.contains("Checkout returns 500s"), "{doc}");
+    }
+
+    #[test]
+    fn security_email_subject() {
+        let mut inc = incident();
+        assert_eq!(
+            email_subject(&inc, After::Call),
+            "SEV-1 incident resolved: Checkout returns 500s"
+        );
+        inc.security = true;
+        assert_eq!(email_subject(&inc, After::Meeting), "Attorney Work Project");
+    }
+}

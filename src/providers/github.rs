@@ -1,0 +1,271 @@
+//! GitHub REST: publish the post-mortem as an issue (shared/notes/apis.md §10; no spec file is
+//! saved, so the body follows the documented fields: `title` required, `body`, `labels`).
+//! `Authorization: Bearer` with the token from `$GITHUB_TOKEN` (or `token_env`/`token_cmd`),
+//! added when sending.
+//!
+//! A publish first looks for an issue with the same title in the repository, so a retry or a
+//! re-run never opens a second one.
+
+use serde_json::{Value, json};
+
+use super::http::{self, Response};
+use super::{Delivery, HttpRequest, Receipt, Request, SendError};
+use crate::config::{ConfigError, Env, GithubConfig, Secret};
+
+pub const PROVIDER: &str = "github";
+pub const TOKEN_ENV: &str = "GITHUB_TOKEN";
+pub const DEFAULT_API: &str = "https://api.github.com";
+/// The action that publishes a post-mortem (looked up by title before it is created).
+pub const PUBLISH: &str = "publish_postmortem";
+const ACCEPT: &str = "application/vnd.github+json";
+const API_VERSION: &str = "2022-11-28";
+/// How many pages of 100 issues the duplicate check reads (newest first).
+const LOOKUP_PAGES: usize = 10;
+
+pub struct Client {
+    http: reqwest::Client,
+    api: url::Url,
+    token: Result<Secret, String>,
+    token_source: String,
+    repo: Option<String>,
+}
+
+/// `owner/name`, checked.
+pub fn check_repo(repo: &str) -> Result<(), String> {
+    let ok = repo.split('/').count() == 2
+        && repo.split('/').all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("'{repo}' is not a repository: use \"owner/name\""))
+    }
+}
+
+impl Client {
+    pub fn new(
+        http: reqwest::Client,
+        cfg: &GithubConfig,
+        env: &Env,
+    ) -> Result<Client, ConfigError> {
+        let api = crate::config::check_http_url(cfg.api_url.as_deref().unwrap_or(DEFAULT_API))
+            .map_err(|message| ConfigError::Invalid {
+                key: "github.api_url".into(),
+                message,
+            })?;
+        Ok(Client {
+            http,
+            api,
+            token: cfg
+                .secret
+                .resolve(TOKEN_ENV, env)
+                .map_err(|e| e.to_string()),
+            token_source: cfg.secret.describe(TOKEN_ENV),
+            repo: cfg.repo.clone(),
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Response, SendError> {
+        let token = self.token.as_ref().map_err(|e| SendError::Auth {
+            message: format!("no GitHub token: {e}; run `inc doctor`"),
+        })?;
+        let url = http::join(&self.api, path, query);
+        let mut req = self
+            .http
+            .request(method, url)
+            .bearer_auth(token.expose())
+            .header("Accept", ACCEPT)
+            .header("X-GitHub-Api-Version", API_VERSION);
+        if let Some(b) = body {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(b).expect("json"));
+        }
+        let hint = format!(
+            "check the token in {} and run `inc doctor`",
+            self.token_source
+        );
+        http::execute(req, error_message, &hint).await
+    }
+
+    /// An issue (not a pull request) of the repository with exactly this title.
+    async fn find_issue(&self, issues_path: &str, title: &str) -> Result<Option<Value>, SendError> {
+        for page in 1..=LOOKUP_PAGES {
+            let q: Vec<(String, String)> = [
+                ("state", "all".to_string()),
+                ("sort", "created".into()),
+                ("direction", "desc".into()),
+                ("per_page", "100".into()),
+                ("page", page.to_string()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            let body = self
+                .call(reqwest::Method::GET, issues_path, &q, None)
+                .await?
+                .body;
+            let items = body.as_array().cloned().unwrap_or_default();
+            if let Some(found) = items
+                .iter()
+                .find(|i| i.get("pull_request").is_none() && i["title"].as_str() == Some(title))
+            {
+                return Ok(Some(found.clone()));
+            }
+            if items.len() < 100 {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
+        let Request::Http(req) = &d.request else {
+            return Err(SendError::Rejected {
+                status: None,
+                message: "github sends only HTTP requests".into(),
+            });
+        };
+        if d.action == PUBLISH
+            && let Some(title) = req.body.as_ref().and_then(|b| b["title"].as_str())
+            && let Some(issue) = self.find_issue(&req.path, title).await?
+        {
+            let mut r = receipt(&issue);
+            r.note = Some("already published; left as it is".into());
+            return Ok(r);
+        }
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| {
+            SendError::Rejected {
+                status: None,
+                message: e.to_string(),
+            }
+        })?;
+        let resp = self
+            .call(method, &req.path, &req.query, req.body.as_ref())
+            .await?;
+        Ok(receipt(&resp.body))
+    }
+
+    /// `inc doctor`: reads the repository (proves the token and that it can see the repo).
+    pub async fn check(&self) -> Result<String, SendError> {
+        let Some(repo) = &self.repo else {
+            return Err(SendError::Rejected {
+                status: None,
+                message: "github.repo is not set".into(),
+            });
+        };
+        let body = self
+            .call(reqwest::Method::GET, &format!("/repos/{repo}"), &[], None)
+            .await?
+            .body;
+        let issues = body["has_issues"].as_bool().unwrap_or(true);
+        Ok(format!(
+            "token accepted; {repo}{}",
+            if issues { "" } else { " has issues disabled" }
+        ))
+    }
+}
+
+fn receipt(issue: &Value) -> Receipt {
+    Receipt {
+        id: issue["number"]
+            .as_u64()
+            .map(|n| n.to_string())
+            .or_else(|| issue["id"].as_u64().map(|n| n.to_string())),
+        url: issue["html_url"].as_str().map(str::to_string),
+        note: None,
+        body: issue.clone(),
+    }
+}
+
+/// `{"message", "errors": [{resource, field, code, message?}]}` in plain words.
+fn error_message(body: &Value) -> Option<String> {
+    let mut msg = body["message"].as_str()?.to_string();
+    let details: Vec<String> = body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| match e["message"].as_str() {
+            Some(m) => m.to_string(),
+            None => format!(
+                "{} {} {}",
+                e["resource"].as_str().unwrap_or(""),
+                e["field"].as_str().unwrap_or(""),
+                e["code"].as_str().unwrap_or("")
+            )
+            .trim()
+            .to_string(),
+        })
+        .collect();
+    if !details.is_empty() {
+        msg.push_str(&format!(" ({})", details.join("; ")));
+    }
+    Some(msg)
+}
+
+// ---- Pure builder ----
+
+/// Publishes a post-mortem as an issue of `repo` with `labels`.
+pub fn publish_issue(
+    repo: &str,
+    title: &str,
+    body: String,
+    labels: Vec<String>,
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let body = json!({ "title": title, "body": body, "labels": labels });
+    Delivery {
+        provider: PROVIDER.into(),
+        action: PUBLISH.into(),
+        target: repo.to_string(),
+        dedup_key,
+        incident: inc_id.map(str::to_string),
+        request: Request::Http(HttpRequest::post(format!("/repos/{repo}/issues"), body)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_names() {
+        assert!(check_repo("acme/ops").is_ok());
+        assert!(check_repo("acme/ops.github.io").is_ok());
+        for bad in ["acme", "acme/", "/ops", "a/b/c", "acme/o ps"] {
+            assert!(check_repo(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn issue_body_and_errors() {
+        let d = publish_issue(
+            "acme/ops",
+            "t",
+            "b".into(),
+            vec!["sev1".into()],
+            "k".into(),
+            None,
+        );
+        let Request::Http(h) = &d.request else {
+            panic!()
+        };
+        assert_eq!(h.path, "/repos/acme/ops/issues");
+        assert_eq!(h.body.as_ref().unwrap()["labels"][0], "sev1");
+        let e = json!({"message":"Validation Failed","errors":[{"resource":"Issue","field":"title","code":"missing_field"}]});
+        assert_eq!(
+            error_message(&e).unwrap(),
+            "Validation Failed (Issue title missing_field)"
+        );
+    }
+}

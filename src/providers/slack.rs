@@ -1,0 +1,358 @@
+//! Slack Web API (`{api_url}/<method>`, `Authorization: Bearer`, JSON bodies). Method-level
+//! errors arrive as HTTP 200 `{ok:false,error}` and are mapped here: `not_in_channel` joins the
+//! channel and retries once, `name_taken` reuses the existing channel, auth errors name the
+//! token's variable. Every user-supplied string is escaped (`&`, `<`, `>`), so a note can never
+//! inject a mention. Bodies follow `shared/specs/slack/web-api/slack_web_openapi_v2.json`.
+
+use serde_json::{Value, json};
+
+use super::http;
+use super::{Delivery, HttpRequest, Receipt, Request, SendError};
+use crate::config::{ConfigError, Env, Secret, SlackConfig};
+
+pub const PROVIDER: &str = "slack";
+pub const TOKEN_ENV: &str = "SLACK_BOT_TOKEN";
+const DEFAULT_API: &str = "https://slack.com/api";
+
+/// Slack's escaping for text: `&`, `<` and `>` only.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A valid channel name: lowercase letters, digits, `-` and `_`, at most 80 characters.
+pub fn channel_name(prefix: &str, date: &str, title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let clean = |s: &str| {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect::<String>()
+    };
+    let mut name = format!(
+        "{}{}-{}",
+        clean(prefix),
+        clean(date),
+        slug.trim_matches('-')
+    );
+    name.truncate(80);
+    name.trim_end_matches(['-', '_']).to_string()
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    api: url::Url,
+    token: Result<Secret, String>,
+    token_env: String,
+}
+
+impl Client {
+    pub fn new(http: reqwest::Client, cfg: &SlackConfig, env: &Env) -> Result<Client, ConfigError> {
+        let api = crate::config::check_http_url(cfg.api_url.as_deref().unwrap_or(DEFAULT_API))
+            .map_err(|message| ConfigError::Invalid {
+                key: "slack.api_url".into(),
+                message,
+            })?;
+        Ok(Client {
+            http,
+            api,
+            token: cfg
+                .secret
+                .resolve(TOKEN_ENV, env)
+                .map_err(|e| e.to_string()),
+            token_env: cfg.secret.describe(TOKEN_ENV),
+        })
+    }
+
+    /// Calls one method; `{ok:false}` becomes a typed error. Read methods (`auth.test`,
+    /// `users.lookupByEmail`, `conversations.info`, `conversations.list`) go as GET with a query,
+    /// as Slack documents them; writes as POST with a JSON body.
+    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SendError> {
+        let token = self.token.as_ref().map_err(|e| SendError::Auth {
+            message: format!("no Slack token: {e}; run `inc doctor`"),
+        })?;
+        let hint = format!("check the token in {} and run `inc doctor`", self.token_env);
+        let read = matches!(
+            method,
+            "auth.test" | "users.lookupByEmail" | "conversations.info" | "conversations.list"
+        );
+        let req = if read {
+            let query: Vec<(String, String)> = body
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect();
+            self.http.get(http::join(&self.api, method, &query))
+        } else {
+            self.http
+                .post(http::join(&self.api, method, &[]))
+                .header("Content-Type", "application/json; charset=utf-8")
+                .body(serde_json::to_vec(body).expect("json"))
+        };
+        let req = req.header("Authorization", format!("Bearer {}", token.expose()));
+        let resp = http::execute(req, |b| b["error"].as_str().map(str::to_string), &hint).await?;
+        if resp.body["ok"].as_bool() == Some(true) {
+            return Ok(resp.body);
+        }
+        let code = resp.body["error"]
+            .as_str()
+            .unwrap_or("unknown_error")
+            .to_string();
+        Err(match code.as_str() {
+            "not_authed" | "invalid_auth" | "token_revoked" | "account_inactive"
+            | "token_expired" => SendError::Auth {
+                message: format!("Slack refused the token ({code}); {hint}"),
+            },
+            "ratelimited"
+            | "rate_limited"
+            | "internal_error"
+            | "fatal_error"
+            | "service_unavailable"
+            | "request_timeout" => SendError::Transient {
+                message: format!("Slack {method}: {code}"),
+                retry_after: None,
+            },
+            "channel_not_found" => SendError::Rejected {
+                status: None,
+                message: format!(
+                    "Slack {method}: channel_not_found (check the channel name, and that the bot may see it)"
+                ),
+            },
+            _ => SendError::Rejected {
+                status: None,
+                message: format!("Slack {method}: {code}"),
+            },
+        })
+    }
+
+    /// Sends one delivery with Slack's recoveries.
+    pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
+        let Request::Http(req) = &d.request else {
+            return Err(SendError::Rejected {
+                status: None,
+                message: "not an HTTP delivery".into(),
+            });
+        };
+        let method = req.path.trim_start_matches('/');
+        let body = req.body.clone().unwrap_or(json!({}));
+        match self.call(method, &body).await {
+            Ok(b) => Ok(receipt(&b)),
+            Err(SendError::Rejected { message, .. })
+                if message.ends_with(": not_in_channel") && body["channel"].is_string() =>
+            {
+                self.call("conversations.join", &json!({ "channel": body["channel"] }))
+                    .await?;
+                self.call(method, &body).await.map(|b| receipt(&b))
+            }
+            Err(SendError::Rejected { message, .. })
+                if method == "conversations.create" && message.ends_with(": name_taken") =>
+            {
+                let name = body["name"].as_str().unwrap_or_default();
+                match self.find_channel(name).await? {
+                    Some(id) => Ok(Receipt {
+                        id: Some(id),
+                        note: Some(format!("reused the existing #{name}")),
+                        ..Default::default()
+                    }),
+                    None => Err(SendError::Rejected {
+                        status: None,
+                        message: format!(
+                            "#{name} exists but the bot cannot see it: invite the bot"
+                        ),
+                    }),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn find_channel(&self, name: &str) -> Result<Option<String>, SendError> {
+        let mut cursor = String::new();
+        for _ in 0..50 {
+            let mut q = json!({ "types": "public_channel,private_channel", "exclude_archived": true, "limit": 200 });
+            if !cursor.is_empty() {
+                q["cursor"] = json!(cursor);
+            }
+            let b = self.call("conversations.list", &q).await?;
+            if let Some(c) = b["channels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["name"] == json!(name))
+            {
+                return Ok(c["id"].as_str().map(str::to_string));
+            }
+            cursor = b["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if cursor.is_empty() {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    /// The Slack user id for an email, if there is one.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<String>, SendError> {
+        match self
+            .call("users.lookupByEmail", &json!({ "email": email }))
+            .await
+        {
+            Ok(b) => Ok(b["user"]["id"].as_str().map(str::to_string)),
+            Err(SendError::Rejected { message, .. }) if message.ends_with("users_not_found") => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `inc doctor`: `auth.test`.
+    pub async fn check(&self) -> Result<String, SendError> {
+        let b = self.call("auth.test", &json!({})).await?;
+        Ok(format!(
+            "auth.test ok: {} in {}",
+            b["user"].as_str().unwrap_or("?"),
+            b["team"].as_str().unwrap_or("?")
+        ))
+    }
+
+    /// Whether a channel is private (for exec updates about security incidents).
+    pub async fn is_private(&self, channel: &str) -> Result<bool, SendError> {
+        let b = self
+            .call("conversations.info", &json!({ "channel": channel }))
+            .await?;
+        Ok(b["channel"]["is_private"].as_bool().unwrap_or(false))
+    }
+}
+
+fn receipt(b: &Value) -> Receipt {
+    let id = b["channel"]["id"]
+        .as_str()
+        .or(b["channel"].as_str())
+        .map(str::to_string);
+    let ts = b["ts"].as_str().map(str::to_string);
+    Receipt {
+        id: ts.or(id),
+        url: None,
+        note: None,
+        body: b.clone(),
+    }
+}
+
+// ---- Pure builders ----
+
+fn delivery(
+    action: &str,
+    target: &str,
+    dedup_key: String,
+    inc_id: Option<&str>,
+    method: &str,
+    body: Value,
+) -> Delivery {
+    Delivery {
+        provider: PROVIDER.into(),
+        action: action.into(),
+        target: target.into(),
+        dedup_key,
+        incident: inc_id.map(str::to_string),
+        request: Request::Http(HttpRequest::post(format!("/{method}"), body)),
+    }
+}
+
+pub fn create_channel(name: &str, private: bool, dedup_key: String, inc_id: &str) -> Delivery {
+    delivery(
+        "create_channel",
+        &format!("#{name}"),
+        dedup_key,
+        Some(inc_id),
+        "conversations.create",
+        json!({ "name": name, "is_private": private }),
+    )
+}
+
+pub fn set_topic(channel: &str, topic: &str, dedup_key: String, inc_id: &str) -> Delivery {
+    let topic: String = topic.chars().take(250).collect();
+    delivery(
+        "set_topic",
+        channel,
+        dedup_key,
+        Some(inc_id),
+        "conversations.setTopic",
+        json!({ "channel": channel, "topic": topic }),
+    )
+}
+
+/// A post. `text` is already escaped; `blocks` (Block Kit) is optional, `text` stays the fallback.
+pub fn post(
+    channel: &str,
+    text: &str,
+    blocks: Option<Value>,
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let mut body = json!({ "channel": channel, "text": text, "unfurl_links": false });
+    if let Some(b) = blocks {
+        body["blocks"] = b;
+    }
+    delivery("post", channel, dedup_key, inc_id, "chat.postMessage", body)
+}
+
+pub fn pin(channel: &str, ts: &str, dedup_key: String, inc_id: &str) -> Delivery {
+    delivery(
+        "pin",
+        channel,
+        dedup_key,
+        Some(inc_id),
+        "pins.add",
+        json!({ "channel": channel, "timestamp": ts }),
+    )
+}
+
+pub fn invite(channel: &str, users: &[String], dedup_key: String, inc_id: &str) -> Delivery {
+    delivery(
+        "invite",
+        channel,
+        dedup_key,
+        Some(inc_id),
+        "conversations.invite",
+        json!({ "channel": channel, "users": users.join(",") }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_mentions() {
+        assert_eq!(
+            escape("<!channel> & <@U123>"),
+            "&lt;!channel&gt; &amp; &lt;@U123&gt;"
+        );
+    }
+
+    #[test]
+    fn channel_names_are_valid() {
+        let n = channel_name("inc-", "20261126", "Checkout: 500s for ALL users!! (EU)");
+        assert_eq!(n, "inc-20261126-checkout-500s-for-all-users-eu");
+        let long = channel_name("inc-", "20261126", &"very long title ".repeat(20));
+        assert!(long.len() <= 80 && !long.ends_with('-'));
+    }
+}
