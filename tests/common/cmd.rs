@@ -47,7 +47,12 @@ impl TestEnv {
 
     /// `inc` with a clean environment.
     pub fn inc(&self) -> Command {
-        let mut cmd = Command::cargo_bin("inc").expect("binary");
+        Command::from_std(self.std_command())
+    }
+
+    /// The same environment as [`TestEnv::inc`], as a std command (for processes a test spawns and stops).
+    pub fn std_command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("inc"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home.path())

@@ -2,5 +2,11 @@
 
 pub mod cmd;
 pub mod fake;
+pub mod opsgenie;
 pub mod pagerduty;
+pub mod slack;
+pub mod smtp;
 pub mod spec;
+pub mod statuspage;
+pub mod synapse;
+pub mod webhooks;

@@ -421,8 +421,15 @@ impl FakePd {
 pub fn config_for(uri: &str, extra: &str) -> String {
     format!(
         "[call]\nbridge_url = \"https://meet.example.com/incident\"\nphone = \"+1 555 244 3473\"\npin = \"123456\"\n\n\
-         [delivery]\ntimeout = \"1s\"\nretry_for = \"6s\"\nbackoff = \"50ms\"\n\n\
-         [pagerduty]\napi_url = \"{uri}\"\nevents_url = \"{uri}\"\nfrom = \"{FROM}\"\n\
+         [delivery]\ntimeout = \"1s\"\nretry_for = \"6s\"\nbackoff = \"50ms\"\n\n{}",
+        pagerduty_table(uri, extra)
+    )
+}
+
+/// Only the `[pagerduty]` table, to add to another provider's config.
+pub fn pagerduty_table(uri: &str, extra: &str) -> String {
+    format!(
+        "[pagerduty]\napi_url = \"{uri}\"\nevents_url = \"{uri}\"\nfrom = \"{FROM}\"\n\
          ic_schedules = [\"PPRIMRY\", \"PBACKUP\", \"PSHADOW\"]\nic_service = \"PICSRVC\"\nincident_service = \"PMAJORS\"\n\
          stakeholders = {{ sev1 = [\"PTEAM01\"], sev2 = [\"PTEAM02\"] }}\n{extra}"
     )

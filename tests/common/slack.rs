@@ -1,0 +1,258 @@
+//! A stateful fake Slack Web API on 127.0.0.1 (`{uri}/api/<method>`): checks the bearer token,
+//! validates each JSON body against the official Slack description, answers like Slack
+//! (`{ok:false,error}` for method errors, HTTP 429 + Retry-After when throttled).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+
+use super::fake::{SpecValidated, decode_body};
+
+pub const TOKEN: &str = "xoxb-fake-0123456789-slacktoken";
+
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// HTTP 429 with Retry-After for the next call of this method.
+    RateLimited(&'static str, u64),
+    /// `{ok:false,error}` for the next call of this method.
+    Error(&'static str, &'static str),
+}
+
+#[derive(Clone, Debug)]
+pub struct Channel {
+    pub id: String,
+    pub name: String,
+    pub private: bool,
+    pub topic: String,
+    pub members: Vec<String>,
+    pub bot_joined: bool,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub channels: Vec<Channel>,
+    /// (channel id or name, text, blocks)
+    pub posts: Vec<(String, String, Value)>,
+    pub pins: Vec<(String, String)>,
+    pub log: Vec<String>,
+    pub faults: VecDeque<Fault>,
+}
+
+pub struct FakeSlack {
+    pub server: MockServer,
+    pub state: Arc<Mutex<State>>,
+    pub spec: SpecValidated,
+}
+
+struct Responder {
+    state: Arc<Mutex<State>>,
+    spec: SpecValidated,
+}
+
+fn ok(v: Value) -> ResponseTemplate {
+    let mut v = v;
+    v["ok"] = json!(true);
+    ResponseTemplate::new(200).set_body_json(v)
+}
+
+fn fail(code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({ "ok": false, "error": code }))
+}
+
+impl Respond for Responder {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let method = req.url.path().trim_start_matches("/api/").to_string();
+        let mut st = self.state.lock().unwrap();
+        st.log.push(method.clone());
+        if req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            != Some(&format!("Bearer {TOKEN}"))
+        {
+            return fail("invalid_auth");
+        }
+        let mut body = match decode_body(req) {
+            Ok(b) => b,
+            Err(e) => return ResponseTemplate::new(400).set_body_string(e),
+        };
+        if body.is_null() {
+            // A GET read method: its arguments are in the query.
+            body = Value::Object(
+                req.url
+                    .query_pairs()
+                    .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                    .collect(),
+            );
+        }
+        if let Err(e) = self.spec.check_and_record(req) {
+            return ResponseTemplate::new(400).set_body_string(e);
+        }
+        if let Some(pos) = st.faults.iter().position(|f| match f {
+            Fault::RateLimited(m, _) | Fault::Error(m, _) => *m == method,
+        }) {
+            match st.faults.remove(pos).unwrap() {
+                Fault::RateLimited(_, secs) => {
+                    return ResponseTemplate::new(429)
+                        .insert_header("retry-after", secs.to_string().as_str());
+                }
+                Fault::Error(_, code) => return fail(code),
+            }
+        }
+        let find = |st: &State, ch: &str| {
+            st.channels
+                .iter()
+                .position(|c| c.id == ch || format!("#{}", c.name) == ch || c.name == ch)
+        };
+        let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
+        match method.as_str() {
+            "auth.test" => ok(
+                json!({ "url": "https://fake.slack/", "team": "Fake Team", "user": "incbot", "team_id": "T1", "user_id": "UBOT" }),
+            ),
+            "conversations.create" => {
+                let name = s("name");
+                if st.channels.iter().any(|c| c.name == name) {
+                    return fail("name_taken");
+                }
+                let id = format!("C{:04}", st.channels.len() + 1);
+                let private = body["is_private"].as_bool().unwrap_or(false);
+                st.channels.push(Channel {
+                    id: id.clone(),
+                    name: name.clone(),
+                    private,
+                    topic: String::new(),
+                    members: vec![],
+                    bot_joined: true,
+                });
+                ok(json!({ "channel": { "id": id, "name": name, "is_private": private } }))
+            }
+            "conversations.list" => {
+                let list: Vec<Value> = st
+                    .channels
+                    .iter()
+                    .map(|c| json!({ "id": c.id, "name": c.name, "is_private": c.private }))
+                    .collect();
+                ok(json!({ "channels": list, "response_metadata": { "next_cursor": "" } }))
+            }
+            "conversations.info" => match find(&st, &s("channel")) {
+                Some(i) => ok(
+                    json!({ "channel": { "id": st.channels[i].id, "name": st.channels[i].name, "is_private": st.channels[i].private } }),
+                ),
+                None => fail("channel_not_found"),
+            },
+            "conversations.join" => match find(&st, &s("channel")) {
+                Some(i) => {
+                    st.channels[i].bot_joined = true;
+                    ok(json!({ "channel": { "id": st.channels[i].id } }))
+                }
+                None => fail("channel_not_found"),
+            },
+            "conversations.setTopic" => match find(&st, &s("channel")) {
+                Some(i) => {
+                    st.channels[i].topic = s("topic");
+                    ok(json!({ "channel": { "id": st.channels[i].id } }))
+                }
+                None => fail("channel_not_found"),
+            },
+            "conversations.invite" => match find(&st, &s("channel")) {
+                Some(i) => {
+                    let users: Vec<String> = s("users").split(',').map(str::to_string).collect();
+                    st.channels[i].members.extend(users);
+                    ok(json!({ "channel": { "id": st.channels[i].id } }))
+                }
+                None => fail("channel_not_found"),
+            },
+            "users.lookupByEmail" => match s("email").as_str() {
+                "ann@example.com" => ok(json!({ "user": { "id": "UANN" } })),
+                "bob@example.com" => ok(json!({ "user": { "id": "UBOB" } })),
+                _ => fail("users_not_found"),
+            },
+            "chat.postMessage" => {
+                let ch = s("channel");
+                let Some(i) = find(&st, &ch) else {
+                    return fail("channel_not_found");
+                };
+                if !st.channels[i].bot_joined {
+                    return fail("not_in_channel");
+                }
+                let ts = format!("1700000000.{:06}", st.posts.len() + 1);
+                let id = st.channels[i].id.clone();
+                st.posts
+                    .push((id.clone(), s("text"), body["blocks"].clone()));
+                ok(json!({ "channel": id, "ts": ts, "message": { "text": s("text") } }))
+            }
+            "pins.add" => {
+                st.pins.push((s("channel"), s("timestamp")));
+                ok(json!({}))
+            }
+            other => fail(&format!("unknown_method_{other}")),
+        }
+    }
+}
+
+impl FakeSlack {
+    pub async fn start() -> FakeSlack {
+        let server = MockServer::start().await;
+        let state = Arc::new(Mutex::new(State::default()));
+        let spec = SpecValidated::load("slack/web-api/slack_web_openapi_v2.json");
+        Mock::given(any())
+            .respond_with(Responder {
+                state: state.clone(),
+                spec: spec.clone(),
+            })
+            .mount(&server)
+            .await;
+        FakeSlack {
+            server,
+            state,
+            spec,
+        }
+    }
+
+    pub fn api_url(&self) -> String {
+        format!("{}/api", self.server.uri())
+    }
+
+    /// A shared channel that exists before inc runs (for per_incident_channel = false).
+    pub fn add_channel(&self, name: &str, private: bool, bot_joined: bool) -> String {
+        let mut st = self.state.lock().unwrap();
+        let id = format!("C{:04}", st.channels.len() + 1);
+        st.channels.push(Channel {
+            id: id.clone(),
+            name: name.into(),
+            private,
+            topic: String::new(),
+            members: vec![],
+            bot_joined,
+        });
+        id
+    }
+
+    pub fn fault(&self, f: Fault) {
+        self.state.lock().unwrap().faults.push_back(f);
+    }
+
+    pub fn posts(&self) -> Vec<(String, String, Value)> {
+        self.state.lock().unwrap().posts.clone()
+    }
+
+    pub fn channels(&self) -> Vec<Channel> {
+        self.state.lock().unwrap().channels.clone()
+    }
+
+    pub fn calls(&self, method: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|m| *m == method)
+            .count()
+    }
+
+    pub fn assert_clean(&self) {
+        self.spec.assert_clean();
+    }
+}
