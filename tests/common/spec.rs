@@ -877,6 +877,35 @@ fn patch_document(rel: &str, doc: &mut Value) {
                 "/paths/~1enqueue/post/requestBody/content/application~1json/schema/properties/dedup_key",
             )["maxLength"] = json!(255);
         }
+        "confluence/openapi-v2.v3.json" => {
+            // The page body is `oneOf: [PageBodyWrite, PageNestedBodyWrite]`, but neither
+            // alternative requires a field or forbids the other's, so every body matches both
+            // and `oneOf` rejects every request (one of the 2 errors SOURCES.md's validator
+            // reports). Keep the two documented shapes apart: `{representation, value}` or
+            // `{storage|atlas_doc_format|wiki: {representation, value}}`.
+            *at(
+                doc,
+                rel,
+                "/components/requestBodies/PageCreateRequest/content/application~1json/schema/properties/body",
+            ) = json!({
+                "description": "inc-spec workaround: the oneOf could never match exactly one",
+                "anyOf": [
+                    { "allOf": [
+                        { "$ref": "#/components/schemas/PageBodyWrite" },
+                        { "type": "object", "required": ["representation", "value"] }
+                    ] },
+                    { "allOf": [
+                        { "$ref": "#/components/schemas/PageNestedBodyWrite" },
+                        {
+                            "type": "object",
+                            "minProperties": 1,
+                            "properties": { "storage": {}, "atlas_doc_format": {}, "wiki": {} },
+                            "additionalProperties": false
+                        }
+                    ] }
+                ]
+            });
+        }
         _ => {}
     }
 }
