@@ -1,0 +1,384 @@
+//! Opsgenie as a second pager, against a fake Opsgenie that validates every request against the
+//! official description, checks the `GenieKey` header and processes writes asynchronously:
+//! page-ic (alone and beside PagerDuty), oncall, notes, close, doctor.
+
+mod common;
+
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::cmd::TestEnv;
+use common::opsgenie::{FakeOpsgenie, KEY};
+use common::pagerduty::{self as pd, FakePd, Fault};
+use serde_json::{Value, json};
+
+async fn run(env: &TestEnv, args: &[&str]) -> Output {
+    let mut cmd = env.inc();
+    cmd.args(args);
+    tokio::task::spawn_blocking(move || cmd.output().expect("run inc"))
+        .await
+        .unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o).0))
+}
+
+#[track_caller]
+fn ok(o: &Output) {
+    let (out, err) = text(o);
+    assert!(o.status.success(), "exit {:?}\n{out}\n{err}", o.status);
+}
+
+const DELIVERY: &str = "[delivery]\ntimeout = \"2s\"\nretry_for = \"6s\"\nbackoff = \"50ms\"\n\n";
+
+fn env_for(og: &FakeOpsgenie) -> TestEnv {
+    let mut env = TestEnv::with_config(&format!("{DELIVERY}{}", og.config()));
+    env.set("OPSGENIE_API_KEY", KEY);
+    env
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn page_ic_through_opsgenie_alone_pages_both_schedules_once() {
+    let og = FakeOpsgenie::start().await;
+    let env = env_for(&og);
+    let id = env.declare("Checkout down", &["--sev", "1"]);
+    let o = run(&env, &["page-ic"]).await;
+    ok(&o);
+    let (out, _) = text(&o);
+    for line in [
+        "✔ paged         primary  ann@example.com",
+        "✔ paged         backup   bob@example.com",
+        "Opsgenie alert: og-alert-1 (alias inc-",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    let alerts = og.alerts();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        alerts[0]["responders"],
+        json!([{ "type": "schedule", "name": "IC Primary" }, { "type": "schedule", "name": "IC Backup" }])
+    );
+    assert_eq!(alerts[0]["alias"], format!("inc-{id}-ic-page"));
+    assert_eq!(alerts[0]["priority"], "P1");
+    assert!(
+        alerts[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("IC needed: SEV-1 Checkout down")
+    );
+    // The 202 was followed by the request-status lookup.
+    assert!(
+        og.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .any(|(_, l)| l.starts_with("GET /v2/alerts/requests/"))
+    );
+
+    // A re-run reports the open alert and creates nothing.
+    let o = run(&env, &["page-ic", "--json"]).await;
+    ok(&o);
+    let doc = json_of(&o);
+    assert_eq!(doc["deliveries"][0]["provider"], "opsgenie");
+    assert_eq!(doc["deliveries"][0]["id"], "og-alert-1");
+    assert_eq!(doc["alert"]["already_open"], true);
+    assert_eq!(doc["paged"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["paged"][0]["phone"], "+1 5550101");
+    let o = run(&env, &["page-ic"]).await;
+    assert!(text(&o).0.contains("already paged"), "{}", text(&o).0);
+    assert_eq!(
+        og.alerts().len(),
+        1,
+        "a re-run does not create a second alert"
+    );
+    assert_eq!(og.count("POST /v2/alerts"), 1);
+    assert_eq!(og.alerts()[0]["count"], 1);
+
+    // The page is journaled on the incident.
+    let tl = env.json(&["timeline"]);
+    assert!(
+        tl["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "delivery"
+                && e["provider"] == "opsgenie"
+                && e["action"] == "page_ic"
+                && e["ok"] == true)
+    );
+    assert!(
+        og.state
+            .lock()
+            .unwrap()
+            .auth_seen
+            .iter()
+            .all(|a| a == &format!("GenieKey {KEY}"))
+    );
+    og.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_async_request_is_reported_as_a_failure() {
+    let og = FakeOpsgenie::start().await;
+    let env = env_for(&og);
+    env.declare("DB down", &[]);
+    og.state.lock().unwrap().fail_next =
+        Some("Failed: schedule [IC Backup] has no rotation".into());
+    let o = run(&env, &["page-ic"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(out.contains("✘ NOT paged"), "{out}");
+    assert!(!out.contains("✔"), "{out}");
+    assert!(
+        err.contains("could not process it: Failed: schedule [IC Backup] has no rotation"),
+        "{err}"
+    );
+    assert!(err.contains("CALL THEM NOW"), "{err}");
+    assert!(err.contains("ann@example.com: +1 5550101"), "{err}");
+    assert!(err.contains("bob@example.com: +1 5550202"), "{err}");
+    assert!(og.alerts().is_empty());
+    let doc = json_of(&run(&env, &["page-ic", "--json"]).await);
+    // The next try succeeds (nothing is scripted to fail any more).
+    assert_eq!(doc["deliveries"][0]["ok"], true, "{doc}");
+    og.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_request_status_is_polled_until_known() {
+    let og = FakeOpsgenie::start().await;
+    let env = env_for(&og);
+    og.state.lock().unwrap().pending_polls = 2;
+    let o = run(&env, &["page-ic", "-m", "Need an IC", "--json"]).await;
+    ok(&o);
+    let doc = json_of(&o);
+    assert_eq!(doc["deliveries"][0]["id"], "og-alert-1", "{doc}");
+    let polls = og
+        .state
+        .lock()
+        .unwrap()
+        .log
+        .iter()
+        .filter(|(_, l)| l.starts_with("GET /v2/alerts/requests/"))
+        .count();
+    assert_eq!(polls, 3, "two 404s, then the status");
+    og.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_both_pagers_page_ic_pages_through_both_at_once() {
+    let og = FakeOpsgenie::start().await;
+    let fake = FakePd::start().await;
+    let cfg = format!("{}\n{}", fake.config(""), og.config())
+        .replace("timeout = \"1s\"", "timeout = \"4s\"");
+    let mut env = TestEnv::with_config(&cfg);
+    env.set("PAGERDUTY_TOKEN", pd::TOKEN)
+        .set("OPSGENIE_API_KEY", KEY);
+    env.declare("Everything is down", &["--sev", "1"]);
+    // Both pages take 1.5 s to answer: one after the other would take 3 s.
+    fake.fault(Fault::SlowAfterWrite(Duration::from_millis(1500)));
+    og.state.lock().unwrap().create_latency = Duration::from_millis(1500);
+    let start = Instant::now();
+    let o = run(&env, &["page-ic", "--json"]).await;
+    let took = start.elapsed();
+    ok(&o);
+    let doc = json_of(&o);
+    let providers: Vec<&str> = doc["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(providers, ["pagerduty", "opsgenie"]);
+    assert!(
+        doc["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["ok"] == true),
+        "{doc}"
+    );
+    assert!(
+        took < Duration::from_millis(2900),
+        "concurrent: took {took:?}"
+    );
+    let pd_pages: Vec<Value> = fake
+        .incidents()
+        .into_iter()
+        .filter(|i| i["service"]["id"] == "PICSRVC")
+        .collect();
+    assert_eq!(pd_pages.len(), 1);
+    assert_eq!(og.alerts().len(), 1);
+    let pagers: Vec<&str> = doc["paged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pager"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pagers,
+        [
+            "pagerduty",
+            "pagerduty",
+            "pagerduty",
+            "opsgenie",
+            "opsgenie"
+        ]
+    );
+    let o = run(&env, &["page-ic"]).await;
+    ok(&o);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("already paged primary  Ann Primary <ann@example.com> via PagerDuty"),
+        "{out}"
+    );
+    assert!(
+        out.contains("already paged primary  ann@example.com via Opsgenie"),
+        "{out}"
+    );
+
+    // One pager failing while the other works: exit 3; no one to call, all were reached.
+    let env2 = {
+        let mut e = TestEnv::with_config(&cfg);
+        e.set("PAGERDUTY_TOKEN", pd::TOKEN)
+            .set("OPSGENIE_API_KEY", KEY);
+        e
+    };
+    env2.declare("Second incident", &[]);
+    og.state.lock().unwrap().create_latency = Duration::ZERO;
+    og.state.lock().unwrap().fail_next = Some("Failed: integration disabled".into());
+    let o = run(&env2, &["page-ic"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert!(err.contains("the Opsgenie page failed"), "{err}");
+    assert!(
+        !err.contains("CALL THEM NOW"),
+        "everyone was reached through PagerDuty: {err}"
+    );
+    fake.assert_clean();
+    og.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oncall_reads_the_ic_schedules_on_call_participants() {
+    let og = FakeOpsgenie::start().await;
+    let env = env_for(&og);
+    let doc = json_of(&run(&env, &["oncall", "--ic", "--json"]).await);
+    let people = doc["oncall"].as_array().unwrap();
+    let roles: Vec<&str> = people.iter().map(|p| p["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["primary", "backup"]);
+    assert_eq!(people[0]["name"], "ann@example.com");
+    assert_eq!(people[0]["schedule"], "IC Primary");
+    assert_eq!(people[0]["pager"], "opsgenie");
+    assert!(
+        people[1]["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "phone" && c["address"] == "+1 5550202"),
+        "{doc}"
+    );
+    assert_eq!(og.count("GET /v2/schedules/IC%20Primary/on-calls"), 1);
+    let all = json_of(&run(&env, &["oncall", "--json"]).await);
+    assert_eq!(all["oncall"].as_array().unwrap().len(), 2);
+    let o = run(&env, &["oncall", "--ic"]).await;
+    assert!(text(&o).0.contains("bob@example.com"), "{}", text(&o).0);
+    og.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notes_and_resolve_mirror_the_incident_on_the_alert() {
+    let og = FakeOpsgenie::start().await;
+    let env = env_for(&og);
+    env.declare("Payments failing", &[]);
+    // Before the IC page there is no alert to mirror to.
+    ok(&run(&env, &["note", "Before the page"]).await);
+    assert_eq!(og.count("POST /v2/alerts"), 0);
+    ok(&run(&env, &["page-ic"]).await);
+    ok(&run(&env, &["note", "Rolled back 4411", "--type", "action"]).await);
+    ok(&run(&env, &["todo", "Alert on queue depth"]).await);
+    let notes: Vec<String> = og
+        .state
+        .lock()
+        .unwrap()
+        .notes
+        .iter()
+        .map(|(_, n)| n.clone())
+        .collect();
+    assert_eq!(
+        notes,
+        ["ACTION: Rolled back 4411", "TODO: Alert on queue depth"]
+    );
+    let o = run(&env, &["resolve", "--final-sev", "2", "--json"]).await;
+    ok(&o);
+    let doc = json_of(&o);
+    assert!(
+        doc["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["provider"] == "opsgenie"
+                && d["action"] == "close_alert"
+                && d["ok"] == true),
+        "{doc}"
+    );
+    assert_eq!(og.alerts()[0]["status"], "closed");
+    og.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_proves_the_key_and_a_bad_key_is_named_never_printed() {
+    let og = FakeOpsgenie::start().await;
+    let mut env = env_for(&og);
+    let doc = json_of(&run(&env, &["doctor", "--json"]).await);
+    let row = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "opsgenie")
+        .unwrap()
+        .clone();
+    assert_eq!(row["ok"], true, "{doc}");
+    assert!(
+        row["detail"].as_str().unwrap().contains("account acme"),
+        "{row}"
+    );
+    assert_eq!(og.count("GET /v2/account"), 1);
+
+    let secret = "wrong-genie-key-42";
+    env.set("OPSGENIE_API_KEY", secret);
+    for args in [
+        vec!["doctor", "-vvv"],
+        vec!["page-ic", "-vv"],
+        vec!["oncall", "--ic"],
+    ] {
+        let o = run(&env, &args).await;
+        let (out, err) = text(&o);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "{args:?} leaked the key"
+        );
+        assert!(
+            format!("{out}{err}").contains("$OPSGENIE_API_KEY"),
+            "{args:?}: {out}{err}"
+        );
+    }
+    for f in env.state_files() {
+        assert!(
+            !std::fs::read_to_string(&f)
+                .unwrap_or_default()
+                .contains(secret),
+            "{f:?}"
+        );
+    }
+    assert!(og.alerts().is_empty());
+}
