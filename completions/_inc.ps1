@@ -47,7 +47,11 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Add a note to the timeline (`-` reads it from stdin)')
             [CompletionResult]::new('todo', 'todo', [CompletionResultType]::ParameterValue, 'Add a follow-up TODO (it becomes a post-mortem action item)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due')
+            [CompletionResult]::new('comms', 'comms', [CompletionResultType]::ParameterValue, 'Post a public update on the status page; the message is previewed for the IC''s approval')
+            [CompletionResult]::new('notify-exec', 'notify-exec', [CompletionResultType]::ParameterValue, 'Brief executives: summary, actions, impact and ETA to the exec channel with @here')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist')
+            [CompletionResult]::new('postmortem', 'postmortem', [CompletionResultType]::ParameterValue, 'The post-mortem of an incident')
+            [CompletionResult]::new('email', 'email', [CompletionResultType]::ParameterValue, 'Send the internal email about the incident, with the post-mortem link, over SMTP')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the incidents in the local journal, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one incident [default: the current one]')
             [CompletionResult]::new('timeline', 'timeline', [CompletionResultType]::ParameterValue, 'Show an incident''s timeline in UTC [default: the current incident]')
@@ -105,7 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
             [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
-            [CompletionResult]::new('--ic', '--ic', [CompletionResultType]::ParameterName, 'Only the Incident Commander schedules (`[pagerduty] ic_schedules`): primary, backup, shadows')
+            [CompletionResult]::new('--ic', '--ic', [CompletionResultType]::ParameterName, 'Only the Incident Commander schedules (`ic_schedules` of [pagerduty] / [opsgenie]): primary, backup, shadows')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
@@ -248,6 +252,57 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Re-check every interval and print only what changed (Ctrl-C stops)')
+            [CompletionResult]::new('--post', '--post', [CompletionResultType]::ParameterName, 'With --watch: post each change to the incident room ("stalk" mode)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;comms' {
+            [CompletionResult]::new('--component', '--component', [CompletionResultType]::ParameterName, 'A component''s status, NAME=STATUS (NAME from [statuspage] components; STATUS operational, degraded_performance, partial_outage, major_outage, under_maintenance); repeatable')
+            [CompletionResult]::new('--impact', '--impact', [CompletionResultType]::ParameterName, 'The impact shown on the page [default: Statuspage computes it from the components]')
+            [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'The public incident''s name [default: the incident''s title]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--long', '--long', [CompletionResultType]::ParameterName, 'Use the long-incident template (an incident running over 2 hours)')
+            [CompletionResult]::new('--close', '--close', [CompletionResultType]::ParameterName, 'retract: close the post with the retract template instead of removing it')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Post for a security incident (only once the facts are verified)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;notify-exec' {
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Current state: severity and suspected cause')
+            [CompletionResult]::new('--actions', '--actions', [CompletionResultType]::ParameterName, 'Actions in progress')
+            [CompletionResult]::new('--impact', '--impact', [CompletionResultType]::ParameterName, 'Customer impact')
+            [CompletionResult]::new('--eta', '--eta', [CompletionResultType]::ParameterName, 'Expected time to recovery')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the fields from a file (`-` for stdin)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Post even when the incident is a security incident and the exec channel is not private')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
@@ -265,9 +320,88 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
         }
         'inc;resolve' {
             [CompletionResult]::new('--final-sev', '--final-sev', [CompletionResultType]::ParameterName, 'Final severity [default: asked on a terminal, else the current one]')
+            [CompletionResult]::new('--public-message', '--public-message', [CompletionResultType]::ParameterName, 'The message that resolves the open public status-page incident [default: asked on a terminal; with --yes, the `resolved` template]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
             [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;postmortem' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'inc;postmortem;new' {
+            [CompletionResult]::new('--owner', '--owner', [CompletionResultType]::ParameterName, 'The one person who owns it [default: the recorded owner; asked on a terminal]')
+            [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'A minijinja template to use instead of the built-in one [default: [postmortem] template]')
+            [CompletionResult]::new('--publish', '--publish', [CompletionResultType]::ParameterName, 'Where it goes [default: [postmortem] publish, else file]')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The file to write, `-` for stdout [default: [postmortem] dir/ID.md]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite a file that was edited since inc wrote it; publish a security incident''s anyway')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;postmortem;help' {
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'inc;postmortem;help;new' {
+            break
+        }
+        'inc;postmortem;help;help' {
+            break
+        }
+        'inc;email' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Recipients, repeated or comma-separated [default: [email] to]')
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Which email: right after the call, or with the results after the post-mortem meeting')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send a security incident''s email outside the sender''s domain anyway')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
@@ -445,6 +579,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
             [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--send-test', '--send-test', [CompletionResultType]::ParameterName, 'Also post one short test message through each chat webhook (otherwise nothing is sent to them)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
@@ -510,7 +645,11 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Add a note to the timeline (`-` reads it from stdin)')
             [CompletionResult]::new('todo', 'todo', [CompletionResultType]::ParameterValue, 'Add a follow-up TODO (it becomes a post-mortem action item)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due')
+            [CompletionResult]::new('comms', 'comms', [CompletionResultType]::ParameterValue, 'Post a public update on the status page; the message is previewed for the IC''s approval')
+            [CompletionResult]::new('notify-exec', 'notify-exec', [CompletionResultType]::ParameterValue, 'Brief executives: summary, actions, impact and ETA to the exec channel with @here')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist')
+            [CompletionResult]::new('postmortem', 'postmortem', [CompletionResultType]::ParameterValue, 'The post-mortem of an incident')
+            [CompletionResult]::new('email', 'email', [CompletionResultType]::ParameterValue, 'Send the internal email about the incident, with the post-mortem link, over SMTP')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the incidents in the local journal, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one incident [default: the current one]')
             [CompletionResult]::new('timeline', 'timeline', [CompletionResultType]::ParameterValue, 'Show an incident''s timeline in UTC [default: the current incident]')
@@ -551,7 +690,23 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
         'inc;help;status' {
             break
         }
+        'inc;help;comms' {
+            break
+        }
+        'inc;help;notify-exec' {
+            break
+        }
         'inc;help;resolve' {
+            break
+        }
+        'inc;help;postmortem' {
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items')
+            break
+        }
+        'inc;help;postmortem;new' {
+            break
+        }
+        'inc;help;email' {
             break
         }
         'inc;help;list' {

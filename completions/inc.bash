@@ -16,6 +16,9 @@ _inc() {
             ",$1")
                 cmd="inc"
                 ;;
+            inc,comms)
+                cmd="inc__subcmd__comms"
+                ;;
             inc,completions)
                 cmd="inc__subcmd__completions"
                 ;;
@@ -24,6 +27,9 @@ _inc() {
                 ;;
             inc,doctor)
                 cmd="inc__subcmd__doctor"
+                ;;
+            inc,email)
+                cmd="inc__subcmd__email"
                 ;;
             inc,handover)
                 cmd="inc__subcmd__handover"
@@ -40,6 +46,9 @@ _inc() {
             inc,note)
                 cmd="inc__subcmd__note"
                 ;;
+            inc,notify-exec)
+                cmd="inc__subcmd__notify__subcmd__exec"
+                ;;
             inc,oncall)
                 cmd="inc__subcmd__oncall"
                 ;;
@@ -51,6 +60,9 @@ _inc() {
                 ;;
             inc,page-ic)
                 cmd="inc__subcmd__page__subcmd__ic"
+                ;;
+            inc,postmortem)
+                cmd="inc__subcmd__postmortem"
                 ;;
             inc,resolve)
                 cmd="inc__subcmd__resolve"
@@ -73,6 +85,9 @@ _inc() {
             inc,todo)
                 cmd="inc__subcmd__todo"
                 ;;
+            inc__subcmd__help,comms)
+                cmd="inc__subcmd__help__subcmd__comms"
+                ;;
             inc__subcmd__help,completions)
                 cmd="inc__subcmd__help__subcmd__completions"
                 ;;
@@ -81,6 +96,9 @@ _inc() {
                 ;;
             inc__subcmd__help,doctor)
                 cmd="inc__subcmd__help__subcmd__doctor"
+                ;;
+            inc__subcmd__help,email)
+                cmd="inc__subcmd__help__subcmd__email"
                 ;;
             inc__subcmd__help,handover)
                 cmd="inc__subcmd__help__subcmd__handover"
@@ -97,6 +115,9 @@ _inc() {
             inc__subcmd__help,note)
                 cmd="inc__subcmd__help__subcmd__note"
                 ;;
+            inc__subcmd__help,notify-exec)
+                cmd="inc__subcmd__help__subcmd__notify__subcmd__exec"
+                ;;
             inc__subcmd__help,oncall)
                 cmd="inc__subcmd__help__subcmd__oncall"
                 ;;
@@ -108,6 +129,9 @@ _inc() {
                 ;;
             inc__subcmd__help,page-ic)
                 cmd="inc__subcmd__help__subcmd__page__subcmd__ic"
+                ;;
+            inc__subcmd__help,postmortem)
+                cmd="inc__subcmd__help__subcmd__postmortem"
                 ;;
             inc__subcmd__help,resolve)
                 cmd="inc__subcmd__help__subcmd__resolve"
@@ -139,6 +163,9 @@ _inc() {
             inc__subcmd__help__subcmd__outbox,retry)
                 cmd="inc__subcmd__help__subcmd__outbox__subcmd__retry"
                 ;;
+            inc__subcmd__help__subcmd__postmortem,new)
+                cmd="inc__subcmd__help__subcmd__postmortem__subcmd__new"
+                ;;
             inc__subcmd__outbox,drop)
                 cmd="inc__subcmd__outbox__subcmd__drop"
                 ;;
@@ -163,6 +190,18 @@ _inc() {
             inc__subcmd__outbox__subcmd__help,retry)
                 cmd="inc__subcmd__outbox__subcmd__help__subcmd__retry"
                 ;;
+            inc__subcmd__postmortem,help)
+                cmd="inc__subcmd__postmortem__subcmd__help"
+                ;;
+            inc__subcmd__postmortem,new)
+                cmd="inc__subcmd__postmortem__subcmd__new"
+                ;;
+            inc__subcmd__postmortem__subcmd__help,help)
+                cmd="inc__subcmd__postmortem__subcmd__help__subcmd__help"
+                ;;
+            inc__subcmd__postmortem__subcmd__help,new)
+                cmd="inc__subcmd__postmortem__subcmd__help__subcmd__new"
+                ;;
             *)
                 ;;
         esac
@@ -170,12 +209,50 @@ _inc() {
 
     case "${cmd}" in
         inc)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help"
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__comms)
+            opts="-y -q -v -h -V --component --impact --title --long --close --force --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version investigating identified monitoring resolved retract"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --component)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --impact)
+                    COMPREPLY=($(compgen -W "none minor major critical" -- "${cur}"))
+                    return 0
+                    ;;
+                --title)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -264,12 +341,46 @@ _inc() {
             return 0
             ;;
         inc__subcmd__doctor)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --send-test --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__email)
+            opts="-y -q -v -h -V --to --after --force --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after)
+                    COMPREPLY=($(compgen -W "call meeting" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -316,8 +427,22 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help)
-            opts="page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help"
+            opts="page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__comms)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -358,6 +483,20 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__email)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -428,6 +567,20 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help__subcmd__note)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__notify__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -528,6 +681,34 @@ _inc() {
         inc__subcmd__help__subcmd__page__subcmd__ic)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__postmortem)
+            opts="new"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__postmortem__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -702,6 +883,52 @@ _inc() {
             case "${prev}" in
                 --type)
                     COMPREPLY=($(compgen -W "action decision status callout" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__notify__subcmd__exec)
+            opts="-y -q -v -h -V --summary --actions --impact --eta --file --force --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --impact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --eta)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -995,14 +1222,128 @@ _inc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        inc__subcmd__postmortem)
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version new help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__postmortem__subcmd__help)
+            opts="new help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__postmortem__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__postmortem__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__postmortem__subcmd__new)
+            opts="-y -q -v -h -V --owner --template --publish --out --force --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -W "file confluence github" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         inc__subcmd__resolve)
-            opts="-y -q -v -h -V --final-sev --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --final-sev --public-message --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --final-sev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-message)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1104,7 +1445,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__status)
-            opts="-y -q -v -h -V --watch --interval --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --watch --interval --post --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -44,7 +44,11 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand note 'Add a note to the timeline (`-` reads it from stdin)'
             cand todo 'Add a follow-up TODO (it becomes a post-mortem action item)'
             cand status 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
+            cand comms 'Post a public update on the status page; the message is previewed for the IC''s approval'
+            cand notify-exec 'Brief executives: summary, actions, impact and ETA to the exec channel with @here'
             cand resolve 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
+            cand postmortem 'The post-mortem of an incident'
+            cand email 'Send the internal email about the incident, with the post-mortem link, over SMTP'
             cand list 'List the incidents in the local journal, newest first'
             cand show 'Show one incident [default: the current one]'
             cand timeline 'Show an incident''s timeline in UTC [default: the current incident]'
@@ -99,7 +103,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
             cand --incident 'Incident to act on [default: the current incident]'
             cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
-            cand --ic 'Only the Incident Commander schedules (`[pagerduty] ic_schedules`): primary, backup, shadows'
+            cand --ic 'Only the Incident Commander schedules (`ic_schedules` of [pagerduty] / [opsgenie]): primary, backup, shadows'
             cand --json 'Print exactly one JSON document on stdout'
             cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
             cand -y 'Skip confirmations'
@@ -235,6 +239,55 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --incident 'Incident to act on [default: the current incident]'
             cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
             cand --watch 'Re-check every interval and print only what changed (Ctrl-C stops)'
+            cand --post 'With --watch: post each change to the incident room ("stalk" mode)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;comms'= {
+            cand --component 'A component''s status, NAME=STATUS (NAME from [statuspage] components; STATUS operational, degraded_performance, partial_outage, major_outage, under_maintenance); repeatable'
+            cand --impact 'The impact shown on the page [default: Statuspage computes it from the components]'
+            cand --title 'The public incident''s name [default: the incident''s title]'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --long 'Use the long-incident template (an incident running over 2 hours)'
+            cand --close 'retract: close the post with the retract template instead of removing it'
+            cand --force 'Post for a security incident (only once the facts are verified)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;notify-exec'= {
+            cand --summary 'Current state: severity and suspected cause'
+            cand --actions 'Actions in progress'
+            cand --impact 'Customer impact'
+            cand --eta 'Expected time to recovery'
+            cand --file 'Read the fields from a file (`-` for stdin)'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --force 'Post even when the incident is a security incident and the exec channel is not private'
             cand --json 'Print exactly one JSON document on stdout'
             cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
             cand -y 'Skip confirmations'
@@ -251,9 +304,82 @@ set edit:completion:arg-completer[inc] = {|@words|
         }
         &'inc;resolve'= {
             cand --final-sev 'Final severity [default: asked on a terminal, else the current one]'
+            cand --public-message 'The message that resolves the open public status-page incident [default: asked on a terminal; with --yes, the `resolved` template]'
             cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
             cand --incident 'Incident to act on [default: the current incident]'
             cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;postmortem'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand new 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;postmortem;new'= {
+            cand --owner 'The one person who owns it [default: the recorded owner; asked on a terminal]'
+            cand --template 'A minijinja template to use instead of the built-in one [default: [postmortem] template]'
+            cand --publish 'Where it goes [default: [postmortem] publish, else file]'
+            cand --out 'The file to write, `-` for stdout [default: [postmortem] dir/ID.md]'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --force 'Overwrite a file that was edited since inc wrote it; publish a security incident''s anyway'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;postmortem;help'= {
+            cand new 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;postmortem;help;new'= {
+        }
+        &'inc;postmortem;help;help'= {
+        }
+        &'inc;email'= {
+            cand --to 'Recipients, repeated or comma-separated [default: [email] to]'
+            cand --after 'Which email: right after the call, or with the results after the post-mortem meeting'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --force 'Send a security incident''s email outside the sender''s domain anyway'
             cand --json 'Print exactly one JSON document on stdout'
             cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
             cand -y 'Skip confirmations'
@@ -418,6 +544,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
             cand --incident 'Incident to act on [default: the current incident]'
             cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --send-test 'Also post one short test message through each chat webhook (otherwise nothing is sent to them)'
             cand --json 'Print exactly one JSON document on stdout'
             cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
             cand -y 'Skip confirmations'
@@ -480,7 +607,11 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand note 'Add a note to the timeline (`-` reads it from stdin)'
             cand todo 'Add a follow-up TODO (it becomes a post-mortem action item)'
             cand status 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
+            cand comms 'Post a public update on the status page; the message is previewed for the IC''s approval'
+            cand notify-exec 'Brief executives: summary, actions, impact and ETA to the exec channel with @here'
             cand resolve 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
+            cand postmortem 'The post-mortem of an incident'
+            cand email 'Send the internal email about the incident, with the post-mortem link, over SMTP'
             cand list 'List the incidents in the local journal, newest first'
             cand show 'Show one incident [default: the current one]'
             cand timeline 'Show an incident''s timeline in UTC [default: the current incident]'
@@ -510,7 +641,18 @@ set edit:completion:arg-completer[inc] = {|@words|
         }
         &'inc;help;status'= {
         }
+        &'inc;help;comms'= {
+        }
+        &'inc;help;notify-exec'= {
+        }
         &'inc;help;resolve'= {
+        }
+        &'inc;help;postmortem'= {
+            cand new 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items'
+        }
+        &'inc;help;postmortem;new'= {
+        }
+        &'inc;help;email'= {
         }
         &'inc;help;list'= {
         }

@@ -47,7 +47,11 @@ complete -c inc -n "__fish_inc_needs_command" -f -a "sev" -d 'Raise the severity
 complete -c inc -n "__fish_inc_needs_command" -f -a "note" -d 'Add a note to the timeline (`-` reads it from stdin)'
 complete -c inc -n "__fish_inc_needs_command" -f -a "todo" -d 'Add a follow-up TODO (it becomes a post-mortem action item)'
 complete -c inc -n "__fish_inc_needs_command" -f -a "status" -d 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
+complete -c inc -n "__fish_inc_needs_command" -f -a "comms" -d 'Post a public update on the status page; the message is previewed for the IC\'s approval'
+complete -c inc -n "__fish_inc_needs_command" -f -a "notify-exec" -d 'Brief executives: summary, actions, impact and ETA to the exec channel with @here'
 complete -c inc -n "__fish_inc_needs_command" -f -a "resolve" -d 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
+complete -c inc -n "__fish_inc_needs_command" -f -a "postmortem" -d 'The post-mortem of an incident'
+complete -c inc -n "__fish_inc_needs_command" -f -a "email" -d 'Send the internal email about the incident, with the post-mortem link, over SMTP'
 complete -c inc -n "__fish_inc_needs_command" -f -a "list" -d 'List the incidents in the local journal, newest first'
 complete -c inc -n "__fish_inc_needs_command" -f -a "show" -d 'Show one incident [default: the current one]'
 complete -c inc -n "__fish_inc_needs_command" -f -a "timeline" -d 'Show an incident\'s timeline in UTC [default: the current incident]'
@@ -90,7 +94,7 @@ complete -c inc -n "__fish_inc_using_subcommand oncall" -l incident -d 'Incident
 complete -c inc -n "__fish_inc_using_subcommand oncall" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c inc -n "__fish_inc_using_subcommand oncall" -l ic -d 'Only the Incident Commander schedules (`[pagerduty] ic_schedules`): primary, backup, shadows'
+complete -c inc -n "__fish_inc_using_subcommand oncall" -l ic -d 'Only the Incident Commander schedules (`ic_schedules` of [pagerduty] / [opsgenie]): primary, backup, shadows'
 complete -c inc -n "__fish_inc_using_subcommand oncall" -l json -d 'Print exactly one JSON document on stdout'
 complete -c inc -n "__fish_inc_using_subcommand oncall" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
 complete -c inc -n "__fish_inc_using_subcommand oncall" -s y -l yes -d 'Skip confirmations'
@@ -194,6 +198,7 @@ complete -c inc -n "__fish_inc_using_subcommand status" -l color -d 'When to use
 always\t''
 never\t''"
 complete -c inc -n "__fish_inc_using_subcommand status" -l watch -d 'Re-check every interval and print only what changed (Ctrl-C stops)'
+complete -c inc -n "__fish_inc_using_subcommand status" -l post -d 'With --watch: post each change to the incident room ("stalk" mode)'
 complete -c inc -n "__fish_inc_using_subcommand status" -l json -d 'Print exactly one JSON document on stdout'
 complete -c inc -n "__fish_inc_using_subcommand status" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
 complete -c inc -n "__fish_inc_using_subcommand status" -s y -l yes -d 'Skip confirmations'
@@ -202,7 +207,49 @@ complete -c inc -n "__fish_inc_using_subcommand status" -s q -l quiet -d 'Print 
 complete -c inc -n "__fish_inc_using_subcommand status" -s v -l verbose -d 'Log to stderr (repeat for more); secrets are never logged'
 complete -c inc -n "__fish_inc_using_subcommand status" -s h -l help -d 'Print help'
 complete -c inc -n "__fish_inc_using_subcommand status" -s V -l version -d 'Print version'
+complete -c inc -n "__fish_inc_using_subcommand comms" -l component -d 'A component\'s status, NAME=STATUS (NAME from [statuspage] components; STATUS operational, degraded_performance, partial_outage, major_outage, under_maintenance); repeatable' -r
+complete -c inc -n "__fish_inc_using_subcommand comms" -l impact -d 'The impact shown on the page [default: Statuspage computes it from the components]' -r -f -a "none\t''
+minor\t''
+major\t''
+critical\t''"
+complete -c inc -n "__fish_inc_using_subcommand comms" -l title -d 'The public incident\'s name [default: the incident\'s title]' -r
+complete -c inc -n "__fish_inc_using_subcommand comms" -l config -d 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]' -r -F
+complete -c inc -n "__fish_inc_using_subcommand comms" -l incident -d 'Incident to act on [default: the current incident]' -r
+complete -c inc -n "__fish_inc_using_subcommand comms" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c inc -n "__fish_inc_using_subcommand comms" -l long -d 'Use the long-incident template (an incident running over 2 hours)'
+complete -c inc -n "__fish_inc_using_subcommand comms" -l close -d 'retract: close the post with the retract template instead of removing it'
+complete -c inc -n "__fish_inc_using_subcommand comms" -l force -d 'Post for a security incident (only once the facts are verified)'
+complete -c inc -n "__fish_inc_using_subcommand comms" -l json -d 'Print exactly one JSON document on stdout'
+complete -c inc -n "__fish_inc_using_subcommand comms" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
+complete -c inc -n "__fish_inc_using_subcommand comms" -s y -l yes -d 'Skip confirmations'
+complete -c inc -n "__fish_inc_using_subcommand comms" -l no-input -d 'Never prompt (a missing value is an error naming its flag)'
+complete -c inc -n "__fish_inc_using_subcommand comms" -s q -l quiet -d 'Print only ids and errors'
+complete -c inc -n "__fish_inc_using_subcommand comms" -s v -l verbose -d 'Log to stderr (repeat for more); secrets are never logged'
+complete -c inc -n "__fish_inc_using_subcommand comms" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c inc -n "__fish_inc_using_subcommand comms" -s V -l version -d 'Print version'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l summary -d 'Current state: severity and suspected cause' -r
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l actions -d 'Actions in progress' -r
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l impact -d 'Customer impact' -r
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l eta -d 'Expected time to recovery' -r
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l file -d 'Read the fields from a file (`-` for stdin)' -r
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l config -d 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]' -r -F
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l incident -d 'Incident to act on [default: the current incident]' -r
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l force -d 'Post even when the incident is a security incident and the exec channel is not private'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l json -d 'Print exactly one JSON document on stdout'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -s y -l yes -d 'Skip confirmations'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -l no-input -d 'Never prompt (a missing value is an error naming its flag)'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -s q -l quiet -d 'Print only ids and errors'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -s v -l verbose -d 'Log to stderr (repeat for more); secrets are never logged'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -s h -l help -d 'Print help'
+complete -c inc -n "__fish_inc_using_subcommand notify-exec" -s V -l version -d 'Print version'
 complete -c inc -n "__fish_inc_using_subcommand resolve" -l final-sev -d 'Final severity [default: asked on a terminal, else the current one]' -r
+complete -c inc -n "__fish_inc_using_subcommand resolve" -l public-message -d 'The message that resolves the open public status-page incident [default: asked on a terminal; with --yes, the `resolved` template]' -r
 complete -c inc -n "__fish_inc_using_subcommand resolve" -l config -d 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]' -r -F
 complete -c inc -n "__fish_inc_using_subcommand resolve" -l incident -d 'Incident to act on [default: the current incident]' -r
 complete -c inc -n "__fish_inc_using_subcommand resolve" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
@@ -216,6 +263,60 @@ complete -c inc -n "__fish_inc_using_subcommand resolve" -s q -l quiet -d 'Print
 complete -c inc -n "__fish_inc_using_subcommand resolve" -s v -l verbose -d 'Log to stderr (repeat for more); secrets are never logged'
 complete -c inc -n "__fish_inc_using_subcommand resolve" -s h -l help -d 'Print help'
 complete -c inc -n "__fish_inc_using_subcommand resolve" -s V -l version -d 'Print version'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -l config -d 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]' -r -F
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -l incident -d 'Incident to act on [default: the current incident]' -r
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -l json -d 'Print exactly one JSON document on stdout'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -s y -l yes -d 'Skip confirmations'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -l no-input -d 'Never prompt (a missing value is an error naming its flag)'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -s q -l quiet -d 'Print only ids and errors'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -s v -l verbose -d 'Log to stderr (repeat for more); secrets are never logged'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -s h -l help -d 'Print help'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -s V -l version -d 'Print version'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -f -a "new" -d 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and not __fish_seen_subcommand_from new help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l owner -d 'The one person who owns it [default: the recorded owner; asked on a terminal]' -r
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l template -d 'A minijinja template to use instead of the built-in one [default: [postmortem] template]' -r -F
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l publish -d 'Where it goes [default: [postmortem] publish, else file]' -r -f -a "file\t'A Markdown file under [postmortem] dir (relative to the current directory)'
+confluence\t'A page in the [confluence] space'
+github\t'An issue in the [github] repo'"
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l out -d 'The file to write, `-` for stdout [default: [postmortem] dir/ID.md]' -r -F
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l config -d 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]' -r -F
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l incident -d 'Incident to act on [default: the current incident]' -r
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l force -d 'Overwrite a file that was edited since inc wrote it; publish a security incident\'s anyway'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l json -d 'Print exactly one JSON document on stdout'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -s y -l yes -d 'Skip confirmations'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -l no-input -d 'Never prompt (a missing value is an error naming its flag)'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Print only ids and errors'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -s v -l verbose -d 'Log to stderr (repeat for more); secrets are never logged'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from help" -f -a "new" -d 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items'
+complete -c inc -n "__fish_inc_using_subcommand postmortem; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c inc -n "__fish_inc_using_subcommand email" -l to -d 'Recipients, repeated or comma-separated [default: [email] to]' -r
+complete -c inc -n "__fish_inc_using_subcommand email" -l after -d 'Which email: right after the call, or with the results after the post-mortem meeting' -r -f -a "call\t''
+meeting\t''"
+complete -c inc -n "__fish_inc_using_subcommand email" -l config -d 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]' -r -F
+complete -c inc -n "__fish_inc_using_subcommand email" -l incident -d 'Incident to act on [default: the current incident]' -r
+complete -c inc -n "__fish_inc_using_subcommand email" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c inc -n "__fish_inc_using_subcommand email" -l force -d 'Send a security incident\'s email outside the sender\'s domain anyway'
+complete -c inc -n "__fish_inc_using_subcommand email" -l json -d 'Print exactly one JSON document on stdout'
+complete -c inc -n "__fish_inc_using_subcommand email" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
+complete -c inc -n "__fish_inc_using_subcommand email" -s y -l yes -d 'Skip confirmations'
+complete -c inc -n "__fish_inc_using_subcommand email" -l no-input -d 'Never prompt (a missing value is an error naming its flag)'
+complete -c inc -n "__fish_inc_using_subcommand email" -s q -l quiet -d 'Print only ids and errors'
+complete -c inc -n "__fish_inc_using_subcommand email" -s v -l verbose -d 'Log to stderr (repeat for more); secrets are never logged'
+complete -c inc -n "__fish_inc_using_subcommand email" -s h -l help -d 'Print help'
+complete -c inc -n "__fish_inc_using_subcommand email" -s V -l version -d 'Print version'
 complete -c inc -n "__fish_inc_using_subcommand list" -l config -d 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]' -r -F
 complete -c inc -n "__fish_inc_using_subcommand list" -l incident -d 'Incident to act on [default: the current incident]' -r
 complete -c inc -n "__fish_inc_using_subcommand list" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
@@ -322,6 +423,7 @@ complete -c inc -n "__fish_inc_using_subcommand doctor" -l incident -d 'Incident
 complete -c inc -n "__fish_inc_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c inc -n "__fish_inc_using_subcommand doctor" -l send-test -d 'Also post one short test message through each chat webhook (otherwise nothing is sent to them)'
 complete -c inc -n "__fish_inc_using_subcommand doctor" -l json -d 'Print exactly one JSON document on stdout'
 complete -c inc -n "__fish_inc_using_subcommand doctor" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
 complete -c inc -n "__fish_inc_using_subcommand doctor" -s y -l yes -d 'Skip confirmations'
@@ -357,25 +459,30 @@ complete -c inc -n "__fish_inc_using_subcommand man" -s q -l quiet -d 'Print onl
 complete -c inc -n "__fish_inc_using_subcommand man" -s v -l verbose -d 'Log to stderr (repeat for more); secrets are never logged'
 complete -c inc -n "__fish_inc_using_subcommand man" -s h -l help -d 'Print help'
 complete -c inc -n "__fish_inc_using_subcommand man" -s V -l version -d 'Print version'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "page-ic" -d 'Page the primary and backup Incident Commanders (and shadows) at the same time'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "page" -d 'Page a user, a schedule\'s on-call or an escalation policy'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "oncall" -d 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "declare" -d 'Declare a major incident: journal, severity, roles and the contact summary'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "role" -d 'Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "handover" -d 'Hand command to a new Incident Commander (the IC holds no other role)'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "sev" -d 'Raise the severity (it only goes up during an incident), or set the final one with --final'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "note" -d 'Add a note to the timeline (`-` reads it from stdin)'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "todo" -d 'Add a follow-up TODO (it becomes a post-mortem action item)'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "status" -d 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "resolve" -d 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "list" -d 'List the incidents in the local journal, newest first'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "show" -d 'Show one incident [default: the current one]'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "timeline" -d 'Show an incident\'s timeline in UTC [default: the current incident]'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "outbox" -d 'Messages that could not be delivered, kept until delivered or dropped'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "doctor" -d 'Check the config, the state dir and every configured provider\'s credentials'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "completions" -d 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status resolve list show timeline outbox doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "page-ic" -d 'Page the primary and backup Incident Commanders (and shadows) at the same time'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "page" -d 'Page a user, a schedule\'s on-call or an escalation policy'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "oncall" -d 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "declare" -d 'Declare a major incident: journal, severity, roles and the contact summary'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "role" -d 'Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "handover" -d 'Hand command to a new Incident Commander (the IC holds no other role)'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "sev" -d 'Raise the severity (it only goes up during an incident), or set the final one with --final'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "note" -d 'Add a note to the timeline (`-` reads it from stdin)'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "todo" -d 'Add a follow-up TODO (it becomes a post-mortem action item)'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "status" -d 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "comms" -d 'Post a public update on the status page; the message is previewed for the IC\'s approval'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "notify-exec" -d 'Brief executives: summary, actions, impact and ETA to the exec channel with @here'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "resolve" -d 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "postmortem" -d 'The post-mortem of an incident'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "email" -d 'Send the internal email about the incident, with the post-mortem link, over SMTP'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "list" -d 'List the incidents in the local journal, newest first'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "show" -d 'Show one incident [default: the current one]'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "timeline" -d 'Show an incident\'s timeline in UTC [default: the current incident]'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "outbox" -d 'Messages that could not be delivered, kept until delivered or dropped'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "doctor" -d 'Check the config, the state dir and every configured provider\'s credentials'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "completions" -d 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c inc -n "__fish_inc_using_subcommand help; and __fish_seen_subcommand_from postmortem" -f -a "new" -d 'Write the post-mortem from the journal: owner, meeting deadline, impact, timeline, action items'
 complete -c inc -n "__fish_inc_using_subcommand help; and __fish_seen_subcommand_from outbox" -f -a "list" -d 'List what is waiting'
 complete -c inc -n "__fish_inc_using_subcommand help; and __fish_seen_subcommand_from outbox" -f -a "retry" -d 'Try to deliver again (all, or the given ids); delivered entries leave the outbox'
 complete -c inc -n "__fish_inc_using_subcommand help; and __fish_seen_subcommand_from outbox" -f -a "drop" -d 'Give up on entries for good'
