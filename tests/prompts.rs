@@ -324,3 +324,36 @@ fn declare_without_a_terminal_never_prompts() {
     };
     assert_eq!(status.code(), Some(2));
 }
+
+#[test]
+fn notify_exec_asks_for_missing_fields_then_confirms() {
+    if !have_tmux() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.declare("Checkout down", &["--sev", "1"]);
+    let tmux = Tmux::start(&env, "inc notify-exec --summary 'SEV-1: checkout down'");
+    tmux.wait_for("actions prompt", |s| s.contains("Actions in progress"));
+    tmux.type_text("rolling back 4411");
+    tmux.key("Enter");
+    tmux.wait_for("impact prompt", |s| s.contains("Customer impact"));
+    tmux.key("Enter");
+    tmux.wait_for("eta prompt", |s| s.contains("Expected time to recovery"));
+    tmux.type_text("20 min");
+    tmux.key("Enter");
+    let screen = tmux.wait_for("preview and confirmation", |s| {
+        s.contains("Send this executive update?")
+    });
+    assert!(
+        screen.contains("Actions in progress: rolling back 4411"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Customer impact:"),
+        "an empty field is left out: {screen}"
+    );
+    tmux.type_text("y");
+    assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    let status = env.json(&["status"]);
+    assert!(status["last_exec_update"].is_string(), "{status}");
+}

@@ -68,34 +68,13 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         checks.push(match pd.secret.resolve("PAGERDUTY_TOKEN", &ctx.env) {
             Err(e) => check("pagerduty", Some(false), format!("{e}")),
             Ok(_) => {
-                let live = match ctx.pagerduty() {
-                    Ok(client) => {
-                        tokio::time::timeout(config.values.delivery.timeout.0, client.check())
-                            .await
-                            .unwrap_or_else(|_| {
-                                Err(crate::providers::SendError::Transient {
-                                    message: "timed out".into(),
-                                    retry_after: None,
-                                })
-                            })
-                    }
-                    Err(e) => Err(crate::providers::SendError::Rejected {
-                        status: None,
-                        message: e.message,
-                    }),
-                };
-                match live {
-                    Ok(detail) => check(
-                        "pagerduty",
-                        Some(true),
-                        format!("token from {source}: {detail}"),
-                    ),
-                    Err(e) => check(
-                        "pagerduty",
-                        Some(false),
-                        format!("token from {source}: {e}"),
-                    ),
-                }
+                live_row(
+                    ctx,
+                    "pagerduty",
+                    &source,
+                    ctx.pagerduty().map(|c| c.check()),
+                )
+                .await
             }
         });
         if let Some(var) = &pd.routing_key_env {
@@ -112,28 +91,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     }
     if let Some(sl) = &v.slack {
         let source = sl.secret.describe(crate::providers::slack::TOKEN_ENV);
-        let live = match ctx.slack() {
-            Ok(client) => tokio::time::timeout(config.values.delivery.timeout.0, client.check())
-                .await
-                .unwrap_or_else(|_| {
-                    Err(crate::providers::SendError::Transient {
-                        message: "timed out".into(),
-                        retry_after: None,
-                    })
-                }),
-            Err(e) => Err(crate::providers::SendError::Rejected {
-                status: None,
-                message: e.message,
-            }),
-        };
-        checks.push(match live {
-            Ok(detail) => check(
-                "slack",
-                Some(true),
-                format!("token from {source}: {detail}"),
-            ),
-            Err(e) => check("slack", Some(false), format!("token from {source}: {e}")),
-        });
+        checks.push(live_row(ctx, "slack", &source, ctx.slack().map(|c| c.check())).await);
     }
     if let Some(mx) = &v.matrix {
         checks.extend(matrix_checks(ctx, mx).await);
@@ -193,6 +151,35 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     }
 }
 
+/// A provider's read-only call, bounded by the delivery timeout, as a row that also says where
+/// the secret comes from (never the secret).
+async fn live_row<F>(ctx: &Ctx, name: &str, source: &str, call: CliResult<F>) -> Check
+where
+    F: std::future::Future<Output = Result<String, crate::providers::SendError>>,
+{
+    use crate::providers::SendError;
+    let timeout = ctx
+        .config()
+        .map(|c| c.values.delivery.timeout.0)
+        .unwrap_or(std::time::Duration::from_secs(10));
+    let result = match call {
+        Ok(f) => tokio::time::timeout(timeout, f).await.unwrap_or_else(|_| {
+            Err(SendError::Transient {
+                message: "timed out".into(),
+                retry_after: None,
+            })
+        }),
+        Err(e) => Err(SendError::Rejected {
+            status: None,
+            message: e.message,
+        }),
+    };
+    match result {
+        Ok(detail) => check(name, Some(true), format!("token from {source}: {detail}")),
+        Err(e) => check(name, Some(false), format!("token from {source}: {e}")),
+    }
+}
+
 /// Matrix: `whoami` proves the token; each configured room alias must resolve (read-only:
 /// nothing is joined).
 async fn matrix_checks(ctx: &Ctx, mx: &crate::config::MatrixConfig) -> Vec<Check> {
@@ -210,18 +197,10 @@ async fn matrix_checks(ctx: &Ctx, mx: &crate::config::MatrixConfig) -> Vec<Check
         Ok(c) => c,
         Err(e) => return vec![check("matrix", Some(false), e.message)],
     };
-    let live = tokio::time::timeout(timeout, client.check())
-        .await
-        .unwrap_or_else(|_| Err(timed_out()));
-    let mut rows = vec![match &live {
-        Ok(detail) => check(
-            "matrix",
-            Some(true),
-            format!("token from {source}: {detail}"),
-        ),
-        Err(e) => check("matrix", Some(false), format!("token from {source}: {e}")),
-    }];
-    if live.is_err() {
+    let first = live_row(ctx, "matrix", &source, Ok(client.check())).await;
+    let failed = first.ok == Some(false);
+    let mut rows = vec![first];
+    if failed {
         return rows;
     }
     let rooms = [("room", &mx.room), ("exec_room", &mx.exec_room)];
