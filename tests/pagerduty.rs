@@ -427,6 +427,13 @@ async fn events_v2_page_keeps_the_routing_key_out_of_every_file() {
             .ends_with("-ic-page")
     );
     assert!(!String::from_utf8_lossy(&o.stdout).contains(ROUTING_KEY));
+    // resolve sends the Events v2 resolve with the same dedup_key.
+    let o = run(&env, &["resolve"]).await;
+    assert!(o.status.success(), "{}", text(&o).1);
+    let events = fake.state.lock().unwrap().events.clone();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["event_action"], "resolve");
+    assert_eq!(events[1]["dedup_key"], events[0]["dedup_key"]);
     for f in env.state_files() {
         assert!(
             !std::fs::read_to_string(&f)

@@ -77,6 +77,13 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
                 ));
             }
         }
+        // An IC page sent through Events v2 is resolved with the same dedup_key.
+        if let Some(key) = inc
+            .find_ref(pagerduty::PROVIDER, "page_ic_event")
+            .and_then(|r| r.id.as_deref())
+        {
+            deliveries.push(pagerduty::event("resolve", key, Some(&inc.id)));
+        }
     }
     let results = ctx.deliver(deliveries).await?;
     if let Some(p) = &public {

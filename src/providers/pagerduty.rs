@@ -520,6 +520,18 @@ pub fn trigger(summary: &str, dedup_key: String, details: Value, inc_id: Option<
     )
 }
 
+/// An Events API v2 `acknowledge` or `resolve` for the alert opened with `dedup_key`.
+pub fn event(action: &str, dedup_key: &str, inc_id: Option<&str>) -> Delivery {
+    let body = json!({ "event_action": action, "dedup_key": dedup_key });
+    delivery(
+        &format!("{action}_event"),
+        "events v2 routing key".into(),
+        format!("{dedup_key}-{action}"),
+        inc_id,
+        HttpRequest::post("/v2/enqueue", body).on("events"),
+    )
+}
+
 pub fn add_note(pd_id: &str, content: &str, dedup_key: String, inc_id: Option<&str>) -> Delivery {
     let body = json!({ "note": { "content": content } });
     delivery(
