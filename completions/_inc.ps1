@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write the config file: asked on a terminal, or from flags with --non-interactive')
             [CompletionResult]::new('page-ic', 'page-ic', [CompletionResultType]::ParameterValue, 'Page the primary and backup Incident Commanders (and shadows) at the same time')
             [CompletionResult]::new('page', 'page', [CompletionResultType]::ParameterValue, 'Page a user, a schedule''s on-call or an escalation policy')
             [CompletionResult]::new('oncall', 'oncall', [CompletionResultType]::ParameterValue, 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods')
@@ -60,6 +61,39 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page, or write one page per command into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'inc;init' {
+            [CompletionResult]::new('--chat', '--chat', [CompletionResultType]::ParameterName, '[call] chat room people join')
+            [CompletionResult]::new('--bridge-url', '--bridge-url', [CompletionResultType]::ParameterName, '[call] bridge URL')
+            [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, '[call] dial-in phone number')
+            [CompletionResult]::new('--pin', '--pin', [CompletionResultType]::ParameterName, '[call] dial-in PIN')
+            [CompletionResult]::new('--pagerduty-from', '--pagerduty-from', [CompletionResultType]::ParameterName, '[pagerduty] the PagerDuty user email sent as `From:` on writes (enables PagerDuty)')
+            [CompletionResult]::new('--pagerduty-api-url', '--pagerduty-api-url', [CompletionResultType]::ParameterName, '[pagerduty] API URL (EU accounts: https://api.eu.pagerduty.com)')
+            [CompletionResult]::new('--ic-schedule', '--ic-schedule', [CompletionResultType]::ParameterName, '[pagerduty] an IC schedule id, primary first (repeat)')
+            [CompletionResult]::new('--ic-service', '--ic-service', [CompletionResultType]::ParameterName, '[pagerduty] the service IC pages are opened on')
+            [CompletionResult]::new('--incident-service', '--incident-service', [CompletionResultType]::ParameterName, '[pagerduty] the service major incidents are declared on')
+            [CompletionResult]::new('--slack-channel', '--slack-channel', [CompletionResultType]::ParameterName, '[slack] the incident channel (enables Slack)')
+            [CompletionResult]::new('--slack-exec-channel', '--slack-exec-channel', [CompletionResultType]::ParameterName, '[slack] the executive updates channel')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Take every value from the flags; never prompt')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing config file')
+            [CompletionResult]::new('--slack-per-incident-channel', '--slack-per-incident-channel', [CompletionResultType]::ParameterName, '[slack] open one channel per incident')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'inc;page-ic' {
@@ -635,6 +669,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             break
         }
         'inc;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write the config file: asked on a terminal, or from flags with --non-interactive')
             [CompletionResult]::new('page-ic', 'page-ic', [CompletionResultType]::ParameterValue, 'Page the primary and backup Incident Commanders (and shadows) at the same time')
             [CompletionResult]::new('page', 'page', [CompletionResultType]::ParameterValue, 'Page a user, a schedule''s on-call or an escalation policy')
             [CompletionResult]::new('oncall', 'oncall', [CompletionResultType]::ParameterValue, 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods')
@@ -658,6 +693,9 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page, or write one page per command into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'inc;help;init' {
             break
         }
         'inc;help;page-ic' {

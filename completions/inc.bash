@@ -37,6 +37,9 @@ _inc() {
             inc,help)
                 cmd="inc__subcmd__help"
                 ;;
+            inc,init)
+                cmd="inc__subcmd__init"
+                ;;
             inc,list)
                 cmd="inc__subcmd__list"
                 ;;
@@ -105,6 +108,9 @@ _inc() {
                 ;;
             inc__subcmd__help,help)
                 cmd="inc__subcmd__help__subcmd__help"
+                ;;
+            inc__subcmd__help,init)
+                cmd="inc__subcmd__help__subcmd__init"
                 ;;
             inc__subcmd__help,list)
                 cmd="inc__subcmd__help__subcmd__list"
@@ -209,7 +215,7 @@ _inc() {
 
     case "${cmd}" in
         inc)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,7 +433,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help)
-            opts="page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
+            opts="init page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +531,20 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -811,6 +831,76 @@ _inc() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__init)
+            opts="-y -q -v -h -V --non-interactive --force --chat --bridge-url --phone --pin --pagerduty-from --pagerduty-api-url --ic-schedule --ic-service --incident-service --slack-channel --slack-per-incident-channel --slack-exec-channel --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --chat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pagerduty-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pagerduty-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ic-schedule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ic-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-exec-channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand init 'Write the config file: asked on a terminal, or from flags with --non-interactive'
             cand page-ic 'Page the primary and backup Incident Commanders (and shadows) at the same time'
             cand page 'Page a user, a schedule''s on-call or an escalation policy'
             cand oncall 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods'
@@ -57,6 +58,38 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand completions 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print the man page, or write one page per command into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;init'= {
+            cand --chat '[call] chat room people join'
+            cand --bridge-url '[call] bridge URL'
+            cand --phone '[call] dial-in phone number'
+            cand --pin '[call] dial-in PIN'
+            cand --pagerduty-from '[pagerduty] the PagerDuty user email sent as `From:` on writes (enables PagerDuty)'
+            cand --pagerduty-api-url '[pagerduty] API URL (EU accounts: https://api.eu.pagerduty.com)'
+            cand --ic-schedule '[pagerduty] an IC schedule id, primary first (repeat)'
+            cand --ic-service '[pagerduty] the service IC pages are opened on'
+            cand --incident-service '[pagerduty] the service major incidents are declared on'
+            cand --slack-channel '[slack] the incident channel (enables Slack)'
+            cand --slack-exec-channel '[slack] the executive updates channel'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --non-interactive 'Take every value from the flags; never prompt'
+            cand --force 'Replace an existing config file'
+            cand --slack-per-incident-channel '[slack] open one channel per incident'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'inc;page-ic'= {
             cand -m 'What the ICs should know [default: the current incident''s title, else "Incident Commander needed"]'
@@ -597,6 +630,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --version 'Print version'
         }
         &'inc;help'= {
+            cand init 'Write the config file: asked on a terminal, or from flags with --non-interactive'
             cand page-ic 'Page the primary and backup Incident Commanders (and shadows) at the same time'
             cand page 'Page a user, a schedule''s on-call or an escalation policy'
             cand oncall 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods'
@@ -620,6 +654,8 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand completions 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print the man page, or write one page per command into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;help;init'= {
         }
         &'inc;help;page-ic'= {
         }

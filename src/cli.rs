@@ -36,6 +36,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    Init(commands::init::Args),
     PageIc(commands::page_ic::Args),
     Page(commands::page::Args),
     Oncall(commands::oncall::Args),
@@ -64,6 +65,7 @@ pub enum Command {
 
 pub async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
     match command {
+        Command::Init(a) => commands::init::run(ctx, a),
         Command::PageIc(a) => commands::page_ic::run(ctx, a).await,
         Command::Page(a) => commands::page::run(ctx, a).await,
         Command::Oncall(a) => commands::oncall::run(ctx, a).await,

@@ -452,23 +452,26 @@ pub struct Config {
 }
 
 impl Config {
-    /// Loads the config: `--config FILE`, else `$INC_CONFIG`, else `$XDG_CONFIG_HOME/inc/config.toml`.
-    pub fn load(flag: Option<&Path>, env: &Env) -> Result<Config, ConfigError> {
-        let home = env
-            .get("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let (path, explicit) = match (flag, env.get("INC_CONFIG")) {
+    /// Where the config file is: `--config FILE`, else `$INC_CONFIG`, else
+    /// `$XDG_CONFIG_HOME/inc/config.toml`; `true` when it was named explicitly.
+    pub fn location(flag: Option<&Path>, env: &Env) -> (PathBuf, bool) {
+        match (flag, env.get("INC_CONFIG")) {
             (Some(p), _) => (p.to_path_buf(), true),
             (None, Some(p)) => (PathBuf::from(p), true),
             (None, None) => {
                 let base = env
                     .get("XDG_CONFIG_HOME")
                     .map(PathBuf::from)
-                    .unwrap_or_else(|| home.join(".config"));
+                    .unwrap_or_else(|| home_dir(env).join(".config"));
                 (base.join("inc").join("config.toml"), false)
             }
-        };
+        }
+    }
+
+    /// Loads the config from [`Config::location`]; a missing default file is fine.
+    pub fn load(flag: Option<&Path>, env: &Env) -> Result<Config, ConfigError> {
+        let home = home_dir(env);
+        let (path, explicit) = Self::location(flag, env);
         let shown = path.display().to_string();
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => Some(t),
@@ -568,6 +571,12 @@ impl Config {
     pub fn source_of(&self, key: &str) -> Source {
         self.sources.get(key).cloned().unwrap_or(Source::Default)
     }
+}
+
+fn home_dir(env: &Env) -> PathBuf {
+    env.get("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// `INC_PAGERDUTY_API_URL` → `("pagerduty", "api_url")`, only for known sections.

@@ -357,3 +357,42 @@ fn notify_exec_asks_for_missing_fields_then_confirms() {
     let status = env.json(&["status"]);
     assert!(status["last_exec_update"].is_string(), "{status}");
 }
+
+#[test]
+fn init_on_a_terminal_asks_and_writes_the_config() {
+    if !have_tmux() {
+        return;
+    }
+    let env = TestEnv::new();
+    let path = env.home.path().join("inc.toml");
+    let tmux = Tmux::start(
+        &env,
+        &format!("inc init --config {}", sh_quote(path.to_str().unwrap())),
+    );
+    tmux.wait_for("chat prompt", |s| s.contains("Chat room"));
+    tmux.type_text("#war-room");
+    tmux.key("Enter");
+    tmux.wait_for("bridge prompt", |s| s.contains("Bridge URL"));
+    tmux.type_text("https://meet.example.com/x");
+    tmux.key("Enter");
+    for prompt in [
+        "Dial-in phone",
+        "Dial-in PIN",
+        "PagerDuty: your bot",
+        "Slack: incident channel",
+    ] {
+        tmux.wait_for(prompt, |s| s.contains(prompt));
+        tmux.key("Enter");
+    }
+    assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("chat = \"#war-room\"")
+            && text.contains("bridge_url = \"https://meet.example.com/x\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains("[pagerduty]") && !text.contains("[slack]"),
+        "skipped sections stay out: {text}"
+    );
+}

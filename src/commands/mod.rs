@@ -5,6 +5,7 @@ pub mod completions;
 pub mod declare;
 pub mod doctor;
 pub mod email;
+pub mod init;
 pub mod list;
 pub mod man;
 pub mod note;
