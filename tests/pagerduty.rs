@@ -471,3 +471,67 @@ async fn doctor_proves_the_token_and_dry_run_sends_nothing() {
     assert_eq!(env.state_files(), before);
     assert_eq!(fake.count("POST /incidents"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_watch_reports_pagerduty_changes_and_alarms_once_when_unreadable() {
+    use std::io::BufRead;
+    let fake = FakePd::start().await;
+    let env = env_for(&fake, "");
+    assert!(
+        run(&env, &["declare", "Watch me", "--sev", "1"])
+            .await
+            .status
+            .success()
+    );
+    let mut cmd = env.std_command();
+    cmd.args(["status", "--watch", "--json", "--interval", "200ms"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let next = |what: &str| -> Value {
+        let line = rx
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| panic!("no line for {what}"));
+        serde_json::from_str(&line).unwrap()
+    };
+    assert_eq!(
+        next("initial")["status"]["pagerduty"]["status"],
+        "triggered"
+    );
+    // Someone acknowledges in PagerDuty: the watch reports it.
+    fake.state.lock().unwrap().incidents[0]["status"] = "acknowledged".into();
+    let change = next("ack");
+    assert_eq!(
+        change["changes"]["pagerduty"]["to"], "acknowledged",
+        "{change}"
+    );
+    // The PagerDuty incident cannot be read: one alarm, not one per check.
+    let saved = fake.state.lock().unwrap().incidents.remove(0);
+    let alarm = next("alarm");
+    assert!(
+        alarm["alarm"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read the PagerDuty incident"),
+        "{alarm}"
+    );
+    assert!(
+        rx.recv_timeout(Duration::from_millis(700)).is_err(),
+        "the alarm is not repeated every check"
+    );
+    fake.state.lock().unwrap().incidents.insert(0, saved);
+    let back = next("recovered");
+    assert_eq!(back["changes"]["pagerduty"]["to"], "acknowledged", "{back}");
+    child.kill().ok();
+    child.wait().ok();
+}

@@ -319,6 +319,7 @@ async fn watch(
     let mut previous = first.fields;
     let mut last_good: Option<Incident> = None;
     let mut alarm: Option<String> = None;
+    let mut pager_alarm: Option<String> = None;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -355,10 +356,19 @@ async fn watch(
             doc["recovered"] = json!(true);
         }
         let pager = pager_state(ctx, &inc).await;
-        if let Some(Err(e)) = &pager {
-            let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
-            doc["alarm"] = json!(text);
-            lines.push(text);
+        // Alarm once per failure, and say when the source is readable again.
+        match (&pager, &pager_alarm) {
+            (Some(Err(e)), prev) if prev.as_deref() != Some(e.as_str()) => {
+                let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
+                doc["alarm"] = json!(text);
+                lines.push(text);
+                pager_alarm = Some(e.clone());
+            }
+            (Some(Ok(_)), Some(_)) => {
+                lines.push("the PagerDuty incident is readable again".into());
+                pager_alarm = None;
+            }
+            _ => {}
         }
         let snap = snapshot(&inc, now, &config.values.cadence, &pager);
         let mut changes = serde_json::Map::new();
