@@ -35,7 +35,7 @@ fn ok(o: Output) -> Output {
 
 fn config(smtp_url: &str, extra: &str) -> String {
     format!(
-        "[delivery]\ntimeout = \"5s\"\nretry_for = \"1s\"\nbackoff = \"100ms\"\n\n\
+        "[delivery]\ntimeout = \"5s\"\nretry_for = \"3s\"\nbackoff = \"100ms\"\n\n\
          [email]\nsmtp_url = \"{smtp_url}\"\nfrom = \"incidents@example.com\"\nto = [\"eng-all@example.com\"]\n{extra}"
     )
 }
