@@ -7,28 +7,9 @@ mod common;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::cmd::TestEnv;
+use common::cmd::{TestEnv, json, run, text};
 use common::statuspage::{FakeStatuspage, Fault, KEY, PAGE};
 use serde_json::Value;
-
-async fn run(env: &TestEnv, args: &[&str]) -> Output {
-    let mut cmd = env.inc();
-    cmd.args(args);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run inc"))
-        .await
-        .unwrap()
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o).0))
-}
 
 #[track_caller]
 fn ok(o: &Output) {

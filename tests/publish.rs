@@ -9,7 +9,7 @@ mod common;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
 
-use common::cmd::TestEnv;
+use common::cmd::{TestEnv, json, run, text};
 use common::fake::{SpecValidated, decode_body};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -19,26 +19,6 @@ const CONFLUENCE_TOKEN: &str = "fakeConfluenceToken0123";
 /// base64("pm-bot@example.com:fakeConfluenceToken0123")
 const CONFLUENCE_BASIC: &str = "Basic cG0tYm90QGV4YW1wbGUuY29tOmZha2VDb25mbHVlbmNlVG9rZW4wMTIz";
 const GITHUB_TOKEN: &str = "ghp_fakeGithubToken0123456789abcdef";
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-async fn run(env: &TestEnv, args: &[&str]) -> Output {
-    let mut cmd = env.inc();
-    cmd.env("INC_NOW", "2026-11-26T05:30:00Z").args(args);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run inc"))
-        .await
-        .unwrap()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not one JSON document ({e}): {:?}", text(o)))
-}
 
 /// A resolved SEV-1 incident with a TODO.
 fn incident(env: &TestEnv) -> String {

@@ -3,28 +3,12 @@
 
 mod common;
 
-use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::cmd::TestEnv;
+use common::cmd::{TestEnv, run, text};
 use common::pagerduty::{self as pd, FakePd};
 use common::slack::{FakeSlack, Fault, TOKEN};
 use serde_json::Value;
-
-async fn run(env: &TestEnv, args: &[&str]) -> Output {
-    let mut cmd = env.inc();
-    cmd.args(args);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run inc"))
-        .await
-        .unwrap()
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 fn slack_config(slack: &FakeSlack, per_incident: bool) -> String {
     format!(

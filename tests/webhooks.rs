@@ -8,18 +8,10 @@ mod common;
 use std::process::Output;
 use std::time::Duration;
 
-use common::cmd::TestEnv;
+use common::cmd::{TestEnv, json, run};
 use common::slack::{FakeSlack, TOKEN as SLACK_TOKEN};
 use common::webhooks::{CONFIG, DISCORD_ENV, FakeHooks, Fault, Kind, SECRETS, TEAMS_ENV, text_of};
 use serde_json::Value;
-
-async fn run(env: &TestEnv, args: &[&str]) -> Output {
-    let mut cmd = env.inc();
-    cmd.args(args);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run inc"))
-        .await
-        .unwrap()
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -27,10 +19,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
 }
 
 fn env_for(hooks: &FakeHooks, extra: &str) -> TestEnv {

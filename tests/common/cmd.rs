@@ -2,6 +2,7 @@
 //! environment (no real token can leak in), and an optional config whose URLs point at fakes.
 
 use std::path::PathBuf;
+use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -126,4 +127,26 @@ impl TestEnv {
         v.sort();
         v
     }
+}
+
+/// Runs `inc ARGS` off the async test's runtime thread (the fakes run on that runtime).
+pub async fn run(env: &TestEnv, args: &[&str]) -> Output {
+    let mut cmd = env.inc();
+    cmd.args(args);
+    tokio::task::spawn_blocking(move || cmd.output().expect("run inc"))
+        .await
+        .unwrap()
+}
+
+/// stdout and stderr as text.
+pub fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// stdout as the one JSON document.
+pub fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o).0))
 }
