@@ -186,6 +186,15 @@ impl Ctx {
         Ok(())
     }
 
+    /// Appends an event that happened at `at` (a provider's time), not now.
+    pub fn record_at(&self, id: &str, at: Timestamp, kind: EventKind) -> CliResult<()> {
+        if self.dry_run() {
+            return Ok(());
+        }
+        self.journal()?.append(id, &Event { at, by: None, kind })?;
+        Ok(())
+    }
+
     fn providers(&self) -> CliResult<&Providers> {
         if let Some(p) = self.providers.get() {
             return Ok(p);

@@ -217,6 +217,15 @@ pub enum EventKind {
     Resolved {
         severity: Severity,
     },
+    /// Someone acknowledged a page in the pager (seen by `inc status`); `at` is the pager's time.
+    Acknowledged {
+        provider: String,
+        /// Who acknowledged (not `by`: that is the journal's own field, who ran inc).
+        who: String,
+        /// The pager's incident id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        incident: Option<String>,
+    },
     /// A public status-page post (`inc comms`): the "went public" moment of the timeline.
     Comms {
         stage: crate::comms::Stage,
@@ -417,7 +426,7 @@ impl Incident {
                     at: e.at,
                 });
             }
-            EventKind::Delivery { .. } => {}
+            EventKind::Delivery { .. } | EventKind::Acknowledged { .. } => {}
             EventKind::Comms { .. } => crate::comms::apply(&mut self.public, e),
             EventKind::Resolved { severity } => {
                 self.resolved_at = Some(e.at);
@@ -481,6 +490,33 @@ mod tests {
             assert!(s.parse::<Severity>().is_err(), "{s}");
         }
         assert!(Severity(1) < Severity(2));
+    }
+
+    #[test]
+    fn events_round_trip_with_the_journal_by_field() {
+        // A variant field named like Event's own (`by`) would be swallowed by the flatten.
+        for kind in [
+            EventKind::Acknowledged {
+                provider: "pagerduty".into(),
+                who: "Ann".into(),
+                incident: Some("P1".into()),
+            },
+            EventKind::Note {
+                text: "t".into(),
+                note_type: Some(NoteType::Action),
+            },
+            EventKind::Resolved {
+                severity: Severity(2),
+            },
+        ] {
+            let e = Event {
+                at: Timestamp::UNIX_EPOCH,
+                by: Some("scribe".into()),
+                kind,
+            };
+            let line = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<Event>(&line).unwrap(), e, "{line}");
+        }
     }
 
     #[test]

@@ -404,7 +404,11 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
         times.push(e.at);
         attach = true;
     }
-    rows
+    // Events journaled later at a provider's time (acknowledgements) take their place in time;
+    // the sort is stable, so events of the same second keep the journal's order.
+    let mut timed: Vec<(Timestamp, TimelineRow)> = times.into_iter().zip(rows).collect();
+    timed.sort_by_key(|(t, _)| *t);
+    timed.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The context of an incident's post-mortem.

@@ -338,6 +338,19 @@ async fn incident_commands_mirror_to_the_pagerduty_incident() {
     let st = json(&run(&env, &["status", "--json"]).await);
     assert_eq!(st["pagerduty"]["status"], "acknowledged");
     assert_eq!(st["pagerduty"]["acknowledged_by"][0], "Ann Primary");
+    // The acknowledgement is journaled once, at PagerDuty's time, for the post-mortem timeline.
+    let o = run(&env, &["status"]).await;
+    assert!(o.status.success(), "{}", text(&o).1);
+    let tl = env.json(&["timeline"]);
+    let acks: Vec<&Value> = tl["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "acknowledged")
+        .collect();
+    assert_eq!(acks.len(), 1, "{tl}");
+    assert_eq!(acks[0]["who"], "Ann Primary");
+    assert_eq!(acks[0]["at"], "2026-11-26T03:06:00Z");
     assert_eq!(st["pagerduty"]["url"], url);
     // page a SME: a responder request on the major incident, in the wrapped form.
     let o = run(&env, &["page", "dan@example.com", "-m", "Need a DBA"]).await;

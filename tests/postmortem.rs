@@ -80,6 +80,7 @@ async fn scenario() -> (FakePd, TestEnv, String) {
     let extra = "\n[postmortem]\nrecording_url = \"https://meet.example.com/rec/4411\"\n";
     let mut env = TestEnv::with_config(&fake.config(extra));
     env.set("PAGERDUTY_TOKEN", TOKEN);
+    let pd_state = fake.state.clone();
     let env = tokio::task::spawn_blocking(move || {
         let steps: &[(&str, &[&str])] = &[
             (
@@ -96,6 +97,8 @@ async fn scenario() -> (FakePd, TestEnv, String) {
                 ],
             ),
             ("03:04:30", &["page-ic", "-m", "Checkout returns 500s"]),
+            // Ann acknowledges the IC page at 03:05:10; `inc status` at 03:07 journals it.
+            ("03:07:00", &["status"]),
             (
                 "03:06:10",
                 &[
@@ -137,6 +140,15 @@ async fn scenario() -> (FakePd, TestEnv, String) {
             ("04:47:00", &["resolve", "--final-sev", "2"]),
         ];
         for (when, args) in steps {
+            if *when == "03:07:00" {
+                let mut st = pd_state.lock().unwrap();
+                let page = st.incidents.iter_mut().find(|i| i["id"] == "PINC002").expect("the IC page");
+                page["status"] = "acknowledged".into();
+                page["acknowledgements"] = serde_json::json!([{
+                    "at": "2026-11-26T03:05:10Z",
+                    "acknowledger": { "id": "PUANN01", "type": "user_reference", "summary": "Ann Primary" },
+                }]);
+            }
             ok(at(&env, when, args));
         }
         env

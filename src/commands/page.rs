@@ -105,7 +105,11 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         })
         .collect();
     let inc_id = inc.as_ref().map(|i| i.id.as_str());
-    let delivery = match inc.as_ref().and_then(super::pd_incident) {
+    let who: Vec<String> = match &target {
+        Target::Users(u) => u.iter().map(|(_, name)| name.clone()).collect(),
+        Target::EscalationPolicy(ep) => vec![format!("escalation policy {ep}")],
+    };
+    let mut delivery = match inc.as_ref().and_then(super::pd_incident) {
         Some(pd_id) => {
             let from = cfg.from.as_deref().ok_or_else(|| {
                 CliError::config("pagerduty.from is required to request responders")
@@ -169,11 +173,9 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             })
         }
     };
+    // The journal and the post-mortem timeline name the people, not their PagerDuty ids.
+    delivery.target = who.join(", ");
     let results = ctx.deliver(vec![delivery]).await?;
-    let who: Vec<String> = match &target {
-        Target::Users(u) => u.iter().map(|(_, name)| name.clone()).collect(),
-        Target::EscalationPolicy(ep) => vec![format!("escalation policy {ep}")],
-    };
     let r = &results[0];
     let human: Vec<String> = if ctx.dry_run() {
         Vec::new()

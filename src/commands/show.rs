@@ -124,6 +124,10 @@ pub fn describe(e: &Event) -> (&'static str, String) {
             ),
         ),
         EventKind::Resolved { severity } => ("resolved", format!("final {severity}")),
+        EventKind::Acknowledged { provider, who, .. } => (
+            "acknowledged",
+            format!("{who} acknowledged the page ({provider})"),
+        ),
         EventKind::Comms { .. } => ("public", crate::comms::describe(&e.kind)),
         EventKind::Postmortem {
             path_or_url, owner, ..

@@ -9,7 +9,8 @@ use crate::config::{Cadence, Source, format_duration, parse_duration};
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult, ErrorKind};
 use crate::messages;
-use crate::model::{Incident, Role};
+use crate::model::{EventKind, Incident, Role};
+use crate::providers::pagerduty;
 
 /// The incident at a glance: severity, roles, elapsed time, TODOs and what is due
 #[derive(clap::Args, Debug)]
@@ -59,6 +60,58 @@ async fn pager_state(ctx: &Ctx, inc: &Incident) -> Option<Result<Value, String>>
             Err(_) => Err("timed out".into()),
         },
     )
+}
+
+/// Journals the acknowledgements PagerDuty reports (on the major incident and on the IC page)
+/// that the journal does not have yet, at PagerDuty's time, so the post-mortem timeline shows
+/// who acknowledged and when.
+async fn journal_acks(ctx: &Ctx, inc: &Incident, major: &Option<Result<Value, String>>) {
+    let mut seen: Vec<Value> = Vec::new();
+    if let Some(Ok(v)) = major {
+        seen.push(v.clone());
+    }
+    let page = inc
+        .find_ref(pagerduty::PROVIDER, "page_ic")
+        .and_then(|r| r.id.clone());
+    if let Some(page_id) = page
+        && Some(page_id.as_str()) != super::pd_incident(inc).filter(|_| major.is_some())
+        && let Ok(client) = ctx.pagerduty()
+        && let Ok(timeout) = ctx.config().map(|c| c.values.delivery.timeout.0)
+        && let Ok(Ok(v)) = tokio::time::timeout(timeout, client.incident(&page_id)).await
+    {
+        seen.push(v);
+    }
+    for pd in &seen {
+        let pd_id = pd["id"].as_str().map(str::to_string);
+        for a in pd["acknowledgements"].as_array().into_iter().flatten() {
+            let by = a["acknowledger"]["summary"]
+                .as_str()
+                .unwrap_or("someone")
+                .to_string();
+            let Some(at) = a["at"].as_str().and_then(|t| t.parse::<Timestamp>().ok()) else {
+                continue;
+            };
+            let known = inc.events.iter().any(|e| {
+                e.at == at && matches!(&e.kind, EventKind::Acknowledged { who, incident: i, .. } if *who == by && *i == pd_id)
+            });
+            if !known
+                && let Err(e) = ctx.record_at(
+                    &inc.id,
+                    at,
+                    EventKind::Acknowledged {
+                        provider: pagerduty::PROVIDER.into(),
+                        who: by,
+                        incident: pd_id.clone(),
+                    },
+                )
+            {
+                ctx.io.warn(&format!(
+                    "could not journal an acknowledgement: {}",
+                    e.message
+                ));
+            }
+        }
+    }
 }
 
 fn pager_fields(
@@ -250,6 +303,9 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     }
     let inc = ctx.current_incident()?;
     let pager = pager_state(ctx, &inc).await;
+    if pager.is_some() {
+        journal_acks(ctx, &inc, &pager).await;
+    }
     let snap = snapshot(&inc, ctx.now(), &config.values.cadence, &pager);
     if !args.watch {
         return print_once(ctx, &inc, snap, interval, &source);
@@ -356,6 +412,9 @@ async fn watch(
             doc["recovered"] = json!(true);
         }
         let pager = pager_state(ctx, &inc).await;
+        if pager.is_some() {
+            journal_acks(ctx, &inc, &pager).await;
+        }
         // Alarm once per failure, and say when the source is readable again.
         match (&pager, &pager_alarm) {
             (Some(Err(e)), prev) if prev.as_deref() != Some(e.as_str()) => {
