@@ -361,9 +361,16 @@ pub fn dry_run_text(d: &Delivery) -> String {
             );
         }
     };
+    // `base` names a configured URL (`api`, `events`, `webhook`), never the URL itself: a
+    // webhook's URL is a secret.
+    let place = if h.path.is_empty() {
+        format!("the {} {} URL", d.provider, h.base)
+    } else {
+        format!("{}:{}", h.base, h.path)
+    };
     let mut s = format!(
-        "would send: {} {} → {}\n  {} {}:{}",
-        d.provider, d.action, d.target, h.method, h.base, h.path
+        "would send: {} {} → {}\n  {} {place}",
+        d.provider, d.action, d.target, h.method
     );
     if let Some(body) = &h.body {
         s.push_str("\n  ");
