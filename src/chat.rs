@@ -219,6 +219,25 @@ async fn open_slack(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Deli
             None => return Ok(results),
         }
     };
+    results.extend(fill_slack(ctx, inc, &channel, text).await?);
+    Ok(results)
+}
+
+/// The rest of a Slack room once its channel exists: topic ∥ roster → pin ∥ invites. Also run
+/// by `inc outbox retry` when a channel create that had failed finally goes through.
+async fn fill_slack(
+    ctx: &Ctx,
+    inc: &Incident,
+    channel: &str,
+    text: &str,
+) -> CliResult<Vec<DeliveryResult>> {
+    let config = ctx.config()?;
+    let Some(cfg) = &config.values.slack else {
+        return Ok(Vec::new());
+    };
+    let key = |step: &str| format!("inc-{}-slack-{step}", inc.id);
+    let channel = channel.to_string();
+    let mut results = Vec::new();
     // People given as emails are invited to a channel inc created.
     let emails: Vec<String> = inc
         .roles
@@ -354,6 +373,22 @@ async fn open_matrix(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Del
         (None, true) if ctx.dry_run() => placeholder,
         _ => return Ok(results),
     };
+    results.extend(fill_matrix(ctx, inc, &room, own, text).await?);
+    Ok(results)
+}
+
+/// The rest of a Matrix room once it exists: topic ∥ roster → pin (pins and topic only in a
+/// room inc created). Also run by `inc outbox retry` when a create that had failed goes through.
+async fn fill_matrix(
+    ctx: &Ctx,
+    inc: &Incident,
+    room: &str,
+    own: bool,
+    text: &str,
+) -> CliResult<Vec<DeliveryResult>> {
+    let key = |step: &str| format!("inc-{}-matrix-{step}", inc.id);
+    let room = room.to_string();
+    let mut results = Vec::new();
     let topic = async {
         if own {
             ctx.deliver(vec![matrix::set_topic(
@@ -440,4 +475,29 @@ pub fn exec_posts(ctx: &Ctx, inc: &Incident, update: &ExecUpdate, key: &str) -> 
         Some(&inc.id),
     ));
     out
+}
+
+/// After `inc outbox retry` delivered a room that had failed to open at declare, finish the
+/// room (topic, roster, pin, invites) as declare would have.
+pub async fn after_retry(ctx: &Ctx, r: &DeliveryResult) -> CliResult<Vec<DeliveryResult>> {
+    let (Some(id), Some(inc_id)) = (r.id.as_deref(), r.delivery.incident.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    if !r.ok || r.dry_run {
+        return Ok(Vec::new());
+    }
+    let inc = ctx.load(inc_id)?;
+    let config = ctx.config()?;
+    let text = [
+        crate::messages::declared(&inc),
+        crate::messages::roster(&inc),
+        crate::messages::contact_summary(&config.values.call),
+    ]
+    .join("\n");
+    match (r.provider.as_str(), r.action.as_str()) {
+        (slack::PROVIDER, "create_channel") => fill_slack(ctx, &inc, id, &text).await,
+        (matrix::PROVIDER, "create_room") => fill_matrix(ctx, &inc, id, true, &text).await,
+        (matrix::PROVIDER, "join_room") => fill_matrix(ctx, &inc, id, false, &text).await,
+        _ => Ok(Vec::new()),
+    }
 }

@@ -418,3 +418,68 @@ async fn doctor_runs_auth_test() {
     assert!(row["detail"].as_str().unwrap().contains("auth.test ok"));
     assert_eq!(slack.calls("auth.test"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outbox_retry_of_a_failed_channel_finishes_the_room() {
+    let slack = FakeSlack::start().await;
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}/api", l.local_addr().unwrap().port())
+    };
+    let live = slack_config(&slack, true).replace("retry_for = \"6s\"", "retry_for = \"1s\"");
+    let mut env = TestEnv::with_config(&live.replace(&slack.api_url(), &dead));
+    env.set("SLACK_BOT_TOKEN", TOKEN);
+    // Slack is down at declare: the channel create waits in the outbox, nothing after it was planned.
+    let o = run(
+        &env,
+        &[
+            "declare",
+            "Search is slow",
+            "--sev",
+            "2",
+            "--ic",
+            "ann@example.com",
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert_eq!(
+        env.json(&["outbox", "list"])["outbox"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Slack is back: the retry creates the channel and finishes the room as declare would have.
+    env.write_config(&live);
+    ok(&env, &["outbox", "retry"]).await;
+    let ch = slack
+        .channels()
+        .into_iter()
+        .find(|c| c.name.starts_with("inc-"))
+        .expect("channel");
+    assert!(
+        ch.topic.starts_with("SEV-2 | IC: ann@example.com"),
+        "{}",
+        ch.topic
+    );
+    assert_eq!(ch.members, ["UANN"]);
+    let posts = slack.posts();
+    assert_eq!(posts.len(), 1);
+    assert!(
+        posts[0].1.contains("Roster: IC ann@example.com"),
+        "{}",
+        posts[0].1
+    );
+    assert_eq!(slack.state.lock().unwrap().pins.len(), 1);
+    assert!(
+        env.json(&["outbox", "list"])["outbox"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Later mirrors find the channel.
+    ok(&env, &["note", "index rebuilt"]).await;
+    assert_eq!(slack.posts().last().unwrap().0, ch.id);
+    slack.assert_clean();
+}

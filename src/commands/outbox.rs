@@ -96,6 +96,7 @@ pub async fn run(ctx: &Ctx, cmd: Command) -> CliResult {
             let mut report = Report::default();
             for (entry, mut r) in entries.into_iter().zip(results) {
                 if ctx.dry_run() {
+                    // Nothing was sent: the entry stays.
                 } else if r.ok {
                     outbox.remove(&entry.id)?;
                 } else {
@@ -108,6 +109,14 @@ pub async fn run(ctx: &Ctx, cmd: Command) -> CliResult {
                     r.outbox = Some(entry.id.clone());
                 }
                 report.results.push(r);
+            }
+            // A chat room that failed to open at declare is finished now (topic, roster, pin):
+            // its follow-up deliveries were never planned, so nothing else would send them.
+            let opened: Vec<_> = report.results.iter().filter(|r| r.ok).cloned().collect();
+            for r in &opened {
+                report
+                    .results
+                    .extend(crate::chat::after_retry(ctx, r).await?);
             }
             if ctx.io.json {
                 ctx.io.json_doc(&json!({ "deliveries": report.json() }));
