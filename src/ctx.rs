@@ -164,6 +164,19 @@ impl Ctx {
         Ok(inc)
     }
 
+    /// The incident a paging command belongs to, if any: `--incident` (which must exist: exit 4),
+    /// else the current incident while it is open. Paging works with no incident at all.
+    pub fn optional_incident(&self) -> CliResult<Option<Incident>> {
+        if self.global.incident.is_some() {
+            return self.current_incident().map(Some);
+        }
+        Ok(self
+            .journal()?
+            .current()
+            .and_then(|id| self.load(&id).ok())
+            .filter(|i| i.is_open()))
+    }
+
     pub fn current_incident(&self) -> CliResult<Incident> {
         let id = self.incident_id()?;
         self.load(&id)

@@ -78,14 +78,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         }
         Target::Users(vec![(id.to_string(), id.to_string())])
     };
-    let inc = match &ctx.global.incident {
-        Some(_) => Some(ctx.current_incident()?),
-        None => ctx
-            .journal()?
-            .current()
-            .and_then(|id| ctx.load(&id).ok())
-            .filter(|i| i.is_open()),
-    };
+    let inc = ctx.optional_incident()?;
     let message = args.message.clone().unwrap_or_else(|| match &inc {
         Some(i) => format!(
             "Please join the incident call: {} {}",

@@ -94,14 +94,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let (use_pd, use_og) = pagers(ctx)?;
     let pd = if use_pd { Some(ctx.pagerduty()?) } else { None };
     let og = if use_og { Some(ctx.opsgenie()?) } else { None };
-    let inc = match &ctx.global.incident {
-        Some(_) => Some(ctx.current_incident()?),
-        None => ctx
-            .journal()?
-            .current()
-            .and_then(|id| ctx.load(&id).ok())
-            .filter(|i| i.is_open()),
-    };
+    let inc = ctx.optional_incident()?;
     let now = ctx.now();
     let key = match &inc {
         Some(i) => opsgenie::ic_alias(&i.id),

@@ -42,6 +42,31 @@ pub fn client(config: &Config, env: &Env) -> Result<reqwest::Client, ConfigError
     })
 }
 
+/// A request as the adapters send it: the method a delivery spells (`"POST"`), the given
+/// `Authorization` value, and, when there is a body, JSON with its `Content-Type`.
+pub fn request(
+    http: &reqwest::Client,
+    method: &str,
+    url: url::Url,
+    authorization: String,
+    body: Option<&Value>,
+) -> Result<reqwest::RequestBuilder, SendError> {
+    let method =
+        reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| SendError::Rejected {
+            status: None,
+            message: e.to_string(),
+        })?;
+    let mut req = http
+        .request(method, url)
+        .header("Authorization", authorization);
+    if let Some(b) = body {
+        req = req
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_vec(b).expect("json"));
+    }
+    Ok(req)
+}
+
 /// A response that came back with a 2xx status.
 #[derive(Debug)]
 pub struct Response {

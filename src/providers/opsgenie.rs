@@ -68,21 +68,10 @@ impl Client {
         let token = self.token.as_ref().map_err(|e| SendError::Auth {
             message: format!("no Opsgenie API key: {e}; run `inc doctor`"),
         })?;
-        let method =
-            reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| SendError::Rejected {
-                status: None,
-                message: e.to_string(),
-            })?;
-        let mut req = self
-            .http
-            .request(method, http::join(&self.api, path, query))
-            .header("Authorization", format!("GenieKey {}", token.expose()))
+        let url = http::join(&self.api, path, query);
+        let auth = format!("GenieKey {}", token.expose());
+        let req = http::request(&self.http, method, url, auth, body)?
             .header("Accept", "application/json");
-        if let Some(b) = body {
-            req = req
-                .header("Content-Type", "application/json")
-                .body(serde_json::to_vec(b).expect("json"));
-        }
         let hint = format!(
             "check the API key in {} and run `inc doctor`",
             self.token_env

@@ -111,22 +111,13 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Response, SendError> {
         let url = http::join(&self.api, path, query);
-        let method =
-            reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| SendError::Rejected {
-                status: None,
-                message: e.to_string(),
-            })?;
-        let write = method != reqwest::Method::GET;
-        let mut req = self
-            .http
-            .request(method, url)
-            .header(
-                "Authorization",
-                format!("Token token={}", self.token()?.expose()),
-            )
-            .header("Accept", ACCEPT)
-            .header("Content-Type", "application/json");
-        if write {
+        let auth = format!("Token token={}", self.token()?.expose());
+        let mut req = http::request(&self.http, method, url, auth, body)?.header("Accept", ACCEPT);
+        if body.is_none() {
+            // The spec marks Content-Type as required on every operation, GETs included.
+            req = req.header("Content-Type", "application/json");
+        }
+        if method != "GET" {
             match &self.from {
                 Some(from) => req = req.header("From", from),
                 None => {
@@ -137,9 +128,6 @@ impl Client {
                     });
                 }
             }
-        }
-        if let Some(b) = body {
-            req = req.body(serde_json::to_vec(b).expect("json"));
         }
         http::execute(req, rest_error, &self.auth_hint()).await
     }
