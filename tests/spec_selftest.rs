@@ -650,3 +650,57 @@ async fn wiremock_round_trip_records_failures() {
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(failures[0].contains("\"channel\""), "{failures:?}");
 }
+
+/// The copies under tests/specs are byte for byte what SOURCES.md records (size and the first
+/// 16 hex digits of the sha256), and every JSON file there is listed: the repository stands
+/// alone, and nobody edits an upstream description by hand (patches live in common/spec.rs).
+#[test]
+fn stored_specs_are_the_upstream_bytes_listed_in_sources() {
+    let dir = Spec::dir();
+    let sources = std::fs::read_to_string(dir.join("SOURCES.md")).expect("tests/specs/SOURCES.md");
+    let mut listed = std::collections::BTreeMap::new();
+    for line in sources.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let rel = cells[1].trim_matches('`').to_string();
+        let bytes: u64 = cells[2].replace(',', "").parse().expect("bytes column");
+        listed.insert(rel, (bytes, cells[3].to_string()));
+    }
+    let mut stored = Vec::new();
+    fn walk(root: &std::path::Path, p: &std::path::Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(p).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if path.extension().is_some_and(|x| x == "json") {
+                out.push(
+                    path.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    walk(&dir, &dir, &mut stored);
+    assert!(stored.len() >= 8, "tests/specs holds {stored:?}");
+    for rel in [PD, EV2, SLACK, STATUSPAGE, OPSGENIE, DISCORD] {
+        assert!(
+            stored.iter().any(|s| s == rel),
+            "{rel} is used but not stored"
+        );
+    }
+    for rel in stored {
+        let (bytes, sha) = listed
+            .get(&rel)
+            .unwrap_or_else(|| panic!("tests/specs/{rel} is not listed in SOURCES.md"));
+        let data = std::fs::read(dir.join(&rel)).unwrap();
+        assert_eq!(
+            data.len() as u64,
+            *bytes,
+            "{rel}: size differs from SOURCES.md"
+        );
+        let digest = ring::digest::digest(&ring::digest::SHA256, &data);
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(&hex[..16], sha, "{rel}: sha256 differs from SOURCES.md");
+    }
+}

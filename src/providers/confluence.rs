@@ -1,5 +1,5 @@
 //! Confluence Cloud REST API v2: publish the post-mortem as a page (shared/notes/apis.md §9,
-//! `shared/specs/confluence/openapi-v2.v3.json`). Paths are appended to `[confluence]
+//! `tests/specs/confluence/openapi-v2.v3.json`). Paths are appended to `[confluence]
 //! base_url` as documented (`{base_url}/wiki/api/v2/pages`). Auth is HTTP Basic with
 //! `email:api_token`; the token is added when sending, never stored in a delivery.
 //!

@@ -1,7 +1,7 @@
 //! Opsgenie Alert API v2, a second pager beside PagerDuty: the IC page is one alert whose
 //! responders are the IC schedules, with `alias` as its dedup key; notes and close mirror the
 //! incident; on-call comes from the schedules. Request bodies follow
-//! `shared/specs/opsgenie/swagger.json`.
+//! `tests/specs/opsgenie/swagger.json`.
 //!
 //! Every Opsgenie write is asynchronous (202 + `requestId`): the adapter then asks
 //! `GET /v2/alerts/requests/{requestId}` for a while, so that a request Opsgenie could not

@@ -1,6 +1,6 @@
 //! PagerDuty: REST API v2 (incidents, notes, status updates, responders, on-call) and Events
 //! API v2 (trigger with a stable `dedup_key`). Request bodies follow
-//! `shared/specs/pagerduty/REST/openapiv3.json` and `shared/specs/pagerduty/events-v2/openapiv3.json`.
+//! `tests/specs/pagerduty/REST/openapiv3.json` and `tests/specs/pagerduty/events-v2/openapiv3.json`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

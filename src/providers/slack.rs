@@ -2,7 +2,7 @@
 //! errors arrive as HTTP 200 `{ok:false,error}` and are mapped here: `not_in_channel` joins the
 //! channel and retries once, `name_taken` reuses the existing channel, auth errors name the
 //! token's variable. Every user-supplied string is escaped (`&`, `<`, `>`), so a note can never
-//! inject a mention. Bodies follow `shared/specs/slack/web-api/slack_web_openapi_v2.json`.
+//! inject a mention. Bodies follow `tests/specs/slack/web-api/slack_web_openapi_v2.json`.
 
 use serde_json::{Value, json};
 

@@ -1,5 +1,5 @@
 //! Atlassian Statuspage: the public incident (create, update, resolve, remove) and component
-//! statuses. Request bodies follow `shared/specs/statuspage/swagger.json`.
+//! statuses. Request bodies follow `tests/specs/statuspage/swagger.json`.
 //!
 //! Statuspage allows one request per second per token and answers 420 or 429 when throttled,
 //! so every call of a run goes through one gate that keeps them apart (`[statuspage]

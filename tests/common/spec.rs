@@ -1,5 +1,5 @@
 //! Validate request bodies (and declared header parameters) against the official API
-//! descriptions in `shared/specs/` (see `shared/specs/SOURCES.md`).
+//! descriptions in `tests/specs/` (see `tests/specs/SOURCES.md`).
 //!
 //! The whole spec document is registered as one JSON Schema resource under
 //! `urn:inc-spec:<rel>`, so the spec's own `$ref`s resolve; each operation's body schema is
@@ -53,7 +53,7 @@ struct Found {
 }
 
 impl Spec {
-    /// Load (once per test process) `rel`, relative to `$CARGO_MANIFEST_DIR/../shared/specs`.
+    /// Load (once per test process) `rel`, relative to `tests/specs/`.
     pub fn load(rel: &str) -> &'static Spec {
         static SPECS: OnceLock<Mutex<HashMap<String, &'static Spec>>> = OnceLock::new();
         let mut specs = SPECS
@@ -70,7 +70,7 @@ impl Spec {
 
     /// Directory holding the spec files.
     pub fn dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/specs")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs")
     }
 
     /// The spec's file name relative to [`Spec::dir`].

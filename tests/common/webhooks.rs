@@ -1,9 +1,9 @@
 //! Fake chat webhooks on 127.0.0.1, one server per provider, each behind a secret-looking URL
 //! that tests hand to inc through an environment variable (as users do):
 //! - Teams (Workflows): checks the envelope and validates each `attachments[].content` against
-//!   the Adaptive Card 1.5 schema (`shared/specs/msteams/1.5.0/adaptive-card.json`); 202, empty.
+//!   the Adaptive Card 1.5 schema (`tests/specs/msteams/1.5.0/adaptive-card.json`); 202, empty.
 //! - Mattermost: checks the Slack-compatible body by hand; 200 `text/plain` `ok`, AppError JSON.
-//! - Discord: validates against `shared/specs/discord/openapi.json`; with `?wait=true` answers
+//! - Discord: validates against `tests/specs/discord/openapi.json`; with `?wait=true` answers
 //!   200 + the message, else 204; 429 `{message, retry_after, global}` + `Retry-After`.
 //!
 //! Every fake can be scripted to fail (429, any status) and to answer slowly.
