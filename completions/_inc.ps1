@@ -64,6 +64,8 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             break
         }
         'inc;init' {
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, '[user] your email: the author of your events and `me` in `--ic me`')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, '[user] your name')
             [CompletionResult]::new('--chat', '--chat', [CompletionResultType]::ParameterName, '[call] chat room people join')
             [CompletionResult]::new('--bridge-url', '--bridge-url', [CompletionResultType]::ParameterName, '[call] bridge URL')
             [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, '[call] dial-in phone number')

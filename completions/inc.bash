@@ -839,12 +839,20 @@ _inc() {
             return 0
             ;;
         inc__subcmd__init)
-            opts="-y -q -v -h -V --non-interactive --force --chat --bridge-url --phone --pin --pagerduty-from --pagerduty-api-url --ic-schedule --ic-service --incident-service --slack-channel --slack-per-incident-channel --slack-exec-channel --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --non-interactive --force --email --name --chat --bridge-url --phone --pin --pagerduty-from --pagerduty-api-url --ic-schedule --ic-service --incident-service --slack-channel --slack-per-incident-channel --slack-exec-channel --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --chat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

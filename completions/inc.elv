@@ -60,6 +60,8 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'inc;init'= {
+            cand --email '[user] your email: the author of your events and `me` in `--ic me`'
+            cand --name '[user] your name'
             cand --chat '[call] chat room people join'
             cand --bridge-url '[call] bridge URL'
             cand --phone '[call] dial-in phone number'

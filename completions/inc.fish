@@ -61,6 +61,8 @@ complete -c inc -n "__fish_inc_needs_command" -f -a "doctor" -d 'Check the confi
 complete -c inc -n "__fish_inc_needs_command" -f -a "completions" -d 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c inc -n "__fish_inc_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
 complete -c inc -n "__fish_inc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c inc -n "__fish_inc_using_subcommand init" -l email -d '[user] your email: the author of your events and `me` in `--ic me`' -r
+complete -c inc -n "__fish_inc_using_subcommand init" -l name -d '[user] your name' -r
 complete -c inc -n "__fish_inc_using_subcommand init" -l chat -d '[call] chat room people join' -r
 complete -c inc -n "__fish_inc_using_subcommand init" -l bridge-url -d '[call] bridge URL' -r
 complete -c inc -n "__fish_inc_using_subcommand init" -l phone -d '[call] dial-in phone number' -r

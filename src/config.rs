@@ -147,6 +147,14 @@ impl Env {
     }
 }
 
+/// `[user]`: who you are, the author of your events and `me` in `--ic me`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallConfig {
@@ -400,6 +408,8 @@ pub struct TlsConfig {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     #[serde(default)]
+    pub user: UserConfig,
+    #[serde(default)]
     pub call: CallConfig,
     #[serde(default)]
     pub cadence: Cadence,
@@ -421,6 +431,7 @@ pub struct FileConfig {
 }
 
 const SECTIONS: &[&str] = &[
+    "user",
     "call",
     "cadence",
     "delivery",
@@ -573,9 +584,12 @@ impl Config {
     }
 }
 
+/// `$HOME`, else the home directory of the process's account, else the current directory.
 fn home_dir(env: &Env) -> PathBuf {
     env.get("HOME")
         .map(PathBuf::from)
+        .or_else(|| crate::identity::account().map(|a| a.home))
+        .filter(|h| !h.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."))
 }
 

@@ -54,6 +54,7 @@ pub struct Ctx {
     pub env: Env,
     config: OnceCell<Config>,
     providers: OnceCell<Providers>,
+    me: OnceCell<crate::identity::Identity>,
 }
 
 impl From<JournalError> for CliError {
@@ -90,6 +91,7 @@ impl Ctx {
             env,
             config: OnceCell::new(),
             providers: OnceCell::new(),
+            me: OnceCell::new(),
         }
     }
 
@@ -120,12 +122,19 @@ impl Ctx {
             .unwrap_or_else(Timestamp::now)
     }
 
-    /// The person running inc, for `--ic me` and the journal's `by`.
-    pub fn me(&self) -> Option<String> {
-        self.env
-            .get("INC_USER")
-            .or_else(|| self.env.get("USER"))
-            .map(str::to_string)
+    /// The person running inc, for `--ic me` and the journal's `by` (SPEC's identity order).
+    pub fn identity(&self) -> &crate::identity::Identity {
+        self.me.get_or_init(|| {
+            let user = self
+                .config()
+                .map(|c| c.values.user.clone())
+                .unwrap_or_default();
+            crate::identity::resolve(&user, &self.env, crate::identity::git_email)
+        })
+    }
+
+    pub fn me(&self) -> String {
+        self.identity().name.clone()
     }
 
     pub fn dry_run(&self) -> bool {
@@ -185,7 +194,7 @@ impl Ctx {
     pub fn event(&self, kind: EventKind) -> Event {
         Event {
             at: self.now(),
-            by: self.me(),
+            by: Some(self.me()),
             kind,
         }
     }

@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod deliver;
 pub mod error;
 pub mod generate;
+pub mod identity;
 pub mod io;
 pub mod journal;
 pub mod messages;

@@ -1,7 +1,7 @@
 //! Prompts in a real terminal (tmux): `inc declare` asks for what is missing on a terminal, and
 //! never prompts with `--no-input` or when stdin is not a terminal.
 //!
-//! tmux is required: without it these tests fail, unless `INC_SKIP_TMUX=1`.
+//! tmux is required: without it these tests fail, naming it.
 
 mod common;
 
@@ -10,26 +10,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::cmd::TestEnv;
+use common::tools::require_tmux;
 use serde_json::Value;
 
 const PANE_WAIT: Duration = Duration::from_secs(10);
-
-fn have_tmux() -> bool {
-    if Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return true;
-    }
-    if std::env::var("INC_SKIP_TMUX").as_deref() == Ok("1") {
-        eprintln!("tmux is missing: skipped (INC_SKIP_TMUX=1)");
-        return false;
-    }
-    panic!(
-        "tmux is required for the prompt tests (apt-get install -y tmux), or set INC_SKIP_TMUX=1"
-    );
-}
 
 fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -176,9 +160,7 @@ fn incidents(env: &TestEnv) -> Vec<Value> {
 
 #[test]
 fn declare_on_a_terminal_asks_for_title_and_severity() {
-    if !have_tmux() {
-        return;
-    }
+    require_tmux();
     let env = TestEnv::new();
     let tmux = Tmux::start(&env, "inc declare");
     tmux.wait_for("title prompt", |s| s.contains("Title"));
@@ -214,9 +196,7 @@ fn declare_on_a_terminal_asks_for_title_and_severity() {
 
 #[test]
 fn declare_on_a_terminal_severity_can_be_chosen() {
-    if !have_tmux() {
-        return;
-    }
+    require_tmux();
     let env = TestEnv::new();
     let tmux = Tmux::start(&env, "inc declare 'Slow search'");
     tmux.wait_for("severity menu", |s| {
@@ -234,9 +214,7 @@ fn declare_on_a_terminal_severity_can_be_chosen() {
 
 #[test]
 fn no_input_on_a_terminal_never_prompts() {
-    if !have_tmux() {
-        return;
-    }
+    require_tmux();
     let env = TestEnv::new();
     let tmux = Tmux::start(&env, "inc declare --no-input");
     assert_eq!(tmux.exit_code(), 2, "{}", tmux.screen());
@@ -255,9 +233,7 @@ fn no_input_on_a_terminal_never_prompts() {
 
 #[test]
 fn piped_stdin_on_a_terminal_never_prompts() {
-    if !have_tmux() {
-        return;
-    }
+    require_tmux();
     // stderr and stdout are the terminal, stdin is not.
     let env = TestEnv::new();
     let tmux = Tmux::start(&env, "true | inc declare 'From a script'");
@@ -327,9 +303,7 @@ fn declare_without_a_terminal_never_prompts() {
 
 #[test]
 fn notify_exec_asks_for_missing_fields_then_confirms() {
-    if !have_tmux() {
-        return;
-    }
+    require_tmux();
     let env = TestEnv::new();
     env.declare("Checkout down", &["--sev", "1"]);
     let tmux = Tmux::start(&env, "inc notify-exec --summary 'SEV-1: checkout down'");
@@ -360,15 +334,18 @@ fn notify_exec_asks_for_missing_fields_then_confirms() {
 
 #[test]
 fn init_on_a_terminal_asks_and_writes_the_config() {
-    if !have_tmux() {
-        return;
-    }
+    require_tmux();
     let env = TestEnv::new();
     let path = env.home.path().join("inc.toml");
     let tmux = Tmux::start(
         &env,
         &format!("inc init --config {}", sh_quote(path.to_str().unwrap())),
     );
+    tmux.wait_for("email prompt", |s| s.contains("Your email"));
+    tmux.type_text("ann@example.com");
+    tmux.key("Enter");
+    tmux.wait_for("name prompt", |s| s.contains("Your name"));
+    tmux.key("Enter");
     tmux.wait_for("chat prompt", |s| s.contains("Chat room"));
     tmux.type_text("#war-room");
     tmux.key("Enter");
@@ -387,7 +364,8 @@ fn init_on_a_terminal_asks_and_writes_the_config() {
     assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(
-        text.contains("chat = \"#war-room\"")
+        text.contains("[user]\nemail = \"ann@example.com\"")
+            && text.contains("chat = \"#war-room\"")
             && text.contains("bridge_url = \"https://meet.example.com/x\""),
         "{text}"
     );

@@ -11,7 +11,7 @@ use crate::error::{CliError, CliResult};
 #[command(
     after_help = "Secrets are never written: each provider reads its token from an environment \
 variable (PAGERDUTY_TOKEN, SLACK_BOT_TOKEN, ...) or from `token_cmd`.\n\n\
-Examples:\n  inc init\n  inc init --non-interactive --bridge-url https://meet.example.com/incident \\\n    \
+Examples:\n  inc init\n  inc init --non-interactive --email ann@example.com --bridge-url https://meet.example.com/incident \\\n    \
 --pagerduty-from ic-bot@example.com --ic-schedule PPRIMRY --ic-schedule PBACKUP --ic-service PICSRVC"
 )]
 pub struct Args {
@@ -21,6 +21,12 @@ pub struct Args {
     /// Replace an existing config file
     #[arg(long)]
     pub force: bool,
+    /// [user] your email: the author of your events and `me` in `--ic me`
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// [user] your name
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// [call] chat room people join
     #[arg(long, value_name = "ROOM")]
     pub chat: Option<String>,
@@ -98,6 +104,12 @@ pub fn run(ctx: &Ctx, mut a: Args) -> CliResult {
     let p = prompter.as_ref();
     ask(
         p,
+        &mut a.email,
+        "Your email (the author of your events, `me` in --ic me)",
+    )?;
+    ask(p, &mut a.name, "Your name")?;
+    ask(
+        p,
         &mut a.chat,
         "Chat room for the incident call (e.g. #incident-chat)",
     )?;
@@ -153,6 +165,11 @@ pub fn run(ctx: &Ctx, mut a: Args) -> CliResult {
     }
     let s = |v: &String| toml::Value::String(v.clone());
     let mut table = toml::Table::new();
+    for (key, v) in [("email", &a.email), ("name", &a.name)] {
+        if let Some(v) = v {
+            set(&mut table, "user", key, s(v));
+        }
+    }
     for (key, v) in [
         ("chat", &a.chat),
         ("bridge_url", &a.bridge_url),

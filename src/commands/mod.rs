@@ -157,11 +157,7 @@ pub(crate) fn person(ctx: &Ctx, given: &str, flag: &str) -> CliResult<String> {
         return Err(CliError::usage(format!("{flag} is empty")));
     }
     if given.eq_ignore_ascii_case("me") {
-        return ctx.me().ok_or_else(|| {
-            CliError::usage(format!(
-                "{flag} me: cannot tell who you are ($USER is not set); give a name or email"
-            ))
-        });
+        return Ok(ctx.me());
     }
     Ok(given.to_string())
 }

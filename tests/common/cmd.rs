@@ -59,6 +59,8 @@ impl TestEnv {
             .env("HOME", self.home.path())
             .env("INC_STATE_DIR", &self.state)
             .env("USER", "tester")
+            // Only the test's own HOME may hold a git identity (see tests/identity.rs).
+            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("NO_COLOR", "1")
             .env("COLUMNS", "100")
             .current_dir(self.home.path());
