@@ -698,21 +698,9 @@ struct Term {
 }
 
 impl Term {
-    /// Runs `inc ARGS` in a fresh terminal with the env's variables; `None` without tmux
-    /// (allowed only with `INC_SKIP_TMUX=1`, as in tests/prompts.rs).
-    fn start(env: &TestEnv, args: &str) -> Option<Term> {
-        let have = std::process::Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !have {
-            assert_eq!(
-                std::env::var("INC_SKIP_TMUX").as_deref(),
-                Ok("1"),
-                "tmux is required (or INC_SKIP_TMUX=1)"
-            );
-            return None;
-        }
+    /// Runs `inc ARGS` in a fresh terminal with the env's variables; fails without tmux.
+    fn start(env: &TestEnv, args: &str) -> Term {
+        common::tools::require_tmux();
         let q = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
         let bin = assert_cmd::cargo::cargo_bin("inc");
         let mut vars = vec![
@@ -758,7 +746,7 @@ impl Term {
             "tmux new-session: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        Some(t)
+        t
     }
 
     fn tmux(&self) -> std::process::Command {
@@ -837,9 +825,7 @@ async fn on_a_terminal_the_post_is_previewed_and_needs_the_ics_ok() {
     let env = env_for(&sp, "");
     env.declare("Checkout errors", &[]);
     // Declined: nothing is posted, exit 130.
-    let Some(t) = Term::start(&env, "comms investigating --component api=major") else {
-        return;
-    };
+    let t = Term::start(&env, "comms investigating --component api=major");
     t.wait_for("Public message");
     t.keys(&["Enter"]);
     let s = t.wait_for("Post this publicly?");
@@ -852,7 +838,7 @@ async fn on_a_terminal_the_post_is_previewed_and_needs_the_ics_ok() {
     drop(t);
     assert_eq!(sp.count(""), 0);
     // Edited and approved.
-    let t = Term::start(&env, "comms identified").unwrap();
+    let t = Term::start(&env, "comms identified");
     t.wait_for("Public message");
     // Replace the drafted text with our own.
     t.keys(&["C-u"]);

@@ -9,4 +9,5 @@ pub mod smtp;
 pub mod spec;
 pub mod statuspage;
 pub mod synapse;
+pub mod tools;
 pub mod webhooks;
