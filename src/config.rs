@@ -677,18 +677,6 @@ fn check_urls(v: &FileConfig, sources: &BTreeMap<String, Source>) -> Result<(), 
     if let Some(p) = &v.github {
         urls.push(("github.api_url", &p.api_url));
     }
-    if let Some(e) = &v.email
-        && let Some(u) = &e.smtp_url
-    {
-        crate::providers::email::parse_smtp_url(u).map_err(|message| ConfigError::Invalid {
-            key: match sources.get("email.smtp_url") {
-                Some(Source::Env(var)) => format!("email.smtp_url (from ${var})"),
-                Some(Source::File(f)) => format!("email.smtp_url in {f}"),
-                _ => "email.smtp_url".to_string(),
-            },
-            message,
-        })?;
-    }
     for (key, value) in urls {
         if let Some(u) = value {
             check_http_url(u).map_err(|message| ConfigError::Invalid {

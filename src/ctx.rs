@@ -55,6 +55,8 @@ pub struct Ctx {
     config: OnceCell<Config>,
     providers: OnceCell<Providers>,
     me: OnceCell<crate::identity::Identity>,
+    /// Warnings flows leave for the renderer (flows never print).
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl From<JournalError> for CliError {
@@ -92,6 +94,7 @@ impl Ctx {
             config: OnceCell::new(),
             providers: OnceCell::new(),
             me: OnceCell::new(),
+            warnings: Default::default(),
         }
     }
 
@@ -100,6 +103,7 @@ impl Ctx {
             return Ok(c);
         }
         let c = Config::load(self.global.config.as_deref(), &self.env)?;
+        crate::providers::check_config(&c)?;
         if let Some(f) = &c.file {
             self.io.log(1, &format!("config: {}", f.display()));
         }
@@ -120,6 +124,17 @@ impl Ctx {
             .get("INC_NOW")
             .and_then(|t| t.parse().ok())
             .unwrap_or_else(Timestamp::now)
+    }
+
+    /// A warning for the user (stderr, by the renderer): a flow's way to say something went wrong
+    /// without failing.
+    pub fn warn(&self, message: impl Into<String>) {
+        self.warnings.borrow_mut().push(message.into());
+    }
+
+    /// The warnings so far, once.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.borrow_mut())
     }
 
     /// The person running inc, for `--ic me` and the journal's `by` (SPEC's identity order).
@@ -166,7 +181,7 @@ impl Ctx {
     pub fn load(&self, id: &str) -> CliResult<Incident> {
         let (inc, report) = self.journal()?.load(id)?;
         for (line, err) in report.skipped {
-            self.io.warn(&format!(
+            self.warn(format!(
                 "journal of {id}: skipped unreadable line {line} ({err})"
             ));
         }
@@ -296,7 +311,7 @@ impl Ctx {
         }
         if self.dry_run() && !self.io.json {
             for d in &deliveries {
-                self.io.out(&dry_run_text(d));
+                self.io.out(&crate::render::dry_run_text(d));
             }
         }
         let outbox = self.outbox()?;
@@ -341,62 +356,8 @@ impl Ctx {
                 url: r.url.clone(),
             };
             if let Err(e) = self.record(id, kind) {
-                self.io
-                    .warn(&format!("could not journal the delivery: {}", e.message));
+                self.warn(format!("could not journal the delivery: {}", e.message));
             }
         }
     }
-
-    /// Prints each failed delivery on stderr with where it is kept.
-    pub fn report_failures(&self, results: &[DeliveryResult]) {
-        for r in results.iter().filter(|r| !r.ok) {
-            let kept = match &r.outbox {
-                Some(id) => format!(" (kept in the outbox as {id}; `inc outbox retry`)"),
-                None => String::new(),
-            };
-            self.io.warn(&format!(
-                "{} {} → {}: {}{kept}",
-                r.provider,
-                r.action,
-                r.target,
-                r.error.as_deref().unwrap_or("failed")
-            ));
-        }
-    }
-}
-
-/// What `--dry-run` prints for one delivery.
-pub fn dry_run_text(d: &Delivery) -> String {
-    let h = match &d.request {
-        crate::providers::Request::Http(h) => h,
-        crate::providers::Request::Email(m) => {
-            return format!(
-                "would send: {} {} → {}\n  From: {}\n  To: {}\n  Subject: {}\n  Message-ID: {}\n\n{}",
-                d.provider,
-                d.action,
-                d.target,
-                m.from,
-                m.to.join(", "),
-                m.subject,
-                m.message_id,
-                m.body
-            );
-        }
-    };
-    // `base` names a configured URL (`api`, `events`, `webhook`), never the URL itself: a
-    // webhook's URL is a secret.
-    let place = if h.path.is_empty() {
-        format!("the {} {} URL", d.provider, h.base)
-    } else {
-        format!("{}:{}", h.base, h.path)
-    };
-    let mut s = format!(
-        "would send: {} {} → {}\n  {} {place}",
-        d.provider, d.action, d.target, h.method
-    );
-    if let Some(body) = &h.body {
-        s.push_str("\n  ");
-        s.push_str(&serde_json::to_string(body).expect("json"));
-    }
-    s
 }

@@ -1,25 +1,24 @@
 //! `inc`: the major-incident process from the shell. The binary is `src/main.rs`; the command
 //! tree and its dispatch are in [`cli`].
 
-pub mod chat;
 pub mod cli;
 pub mod commands;
-pub mod comms;
 pub mod config;
 pub mod ctx;
 pub mod deliver;
 pub mod error;
+pub mod flows;
 pub mod generate;
 pub mod identity;
 pub mod io;
 pub mod journal;
 pub mod messages;
 pub mod model;
-pub mod oncall;
 pub mod outbox;
 pub mod postmortem;
 pub mod prompt;
 pub mod providers;
+pub mod render;
 
 use clap::CommandFactory;
 
@@ -60,7 +59,9 @@ pub fn usage_error(e: clap::Error) -> u8 {
 /// Runs a parsed command line and returns the process exit code.
 pub async fn run(cli: cli::Cli) -> u8 {
     let ctx = ctx::Ctx::new(cli.global, config::Env::from_process());
-    match cli::dispatch(&ctx, cli.command).await {
+    let result = cli::dispatch(&ctx, cli.command).await;
+    render::warnings(&ctx);
+    match result {
         Ok(()) => 0,
         Err(e) => {
             if !e.message.is_empty() {

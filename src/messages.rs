@@ -2,7 +2,7 @@
 //! adapters post them; with no chat provider configured, commands show them to the user.
 
 use crate::config::CallConfig;
-use crate::model::{Incident, NoteType, Role, Severity};
+use crate::model::{Event, EventKind, Incident, NoteType, PublicIncident, Role, Severity, Stage};
 
 pub fn roster(inc: &Incident) -> String {
     let who = |r: Role| {
@@ -145,5 +145,109 @@ pub fn elapsed(secs: i64) -> String {
         format!("{m}m")
     } else {
         format!("{s}s")
+    }
+}
+
+/// A `comms` event in the timeline's words.
+pub fn public_update(kind: &EventKind) -> String {
+    let EventKind::Comms {
+        stage,
+        message,
+        public_id,
+        url,
+        components,
+    } = kind
+    else {
+        return String::new();
+    };
+    let mut s = match (stage, message.is_empty()) {
+        (Stage::Retract, true) => "public post removed (false alarm)".to_string(),
+        (Stage::Retract, false) => format!("public post closed (false alarm): {message}"),
+        (_, _) => format!("went public ({stage}): {message}"),
+    };
+    if !components.is_empty() {
+        let c: Vec<String> = components.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        s.push_str(&format!(" [{}]", c.join(", ")));
+    }
+    match (public_id, url) {
+        (_, Some(u)) => s.push_str(&format!(" {u}")),
+        (None, None) => s.push_str(" (no status page configured: shown for posting by hand)"),
+        _ => {}
+    }
+    s
+}
+
+/// One line about the public incident, for `inc show`.
+pub fn public_summary(p: &PublicIncident) -> String {
+    let mut s = format!(
+        "{} since {}, {} post{}",
+        p.stage,
+        time(p.first_posted_at),
+        p.posts,
+        if p.posts == 1 { "" } else { "s" }
+    );
+    if let Some(u) = p.url.as_deref().or(p.id.as_deref()) {
+        s.push_str(&format!(" · {u}"));
+    }
+    s
+}
+
+/// One timeline row: what happened, in words.
+pub fn describe(e: &Event) -> (&'static str, String) {
+    match &e.kind {
+        EventKind::Declared {
+            title,
+            severity,
+            security,
+            ..
+        } => (
+            "declared",
+            format!(
+                "{severity} {title}{}",
+                if *security { " (security)" } else { "" }
+            ),
+        ),
+        EventKind::Role { role, person } => ("role", self::role(*role, person)),
+        EventKind::Severity { severity, is_final } => (
+            "severity",
+            if *is_final {
+                format!("final {severity}")
+            } else {
+                format!("raised to {severity}")
+            },
+        ),
+        EventKind::Note { text, note_type } => ("note", note(*note_type, text)),
+        EventKind::Todo { text } => ("todo", text.clone()),
+        EventKind::ExecUpdate { summary } => ("exec update", summary.clone()),
+        EventKind::Delivery {
+            provider,
+            action,
+            target,
+            ok,
+            url,
+            ..
+        } => (
+            "delivery",
+            format!(
+                "{provider} {action} → {target}: {}{}",
+                if *ok { "ok" } else { "failed" },
+                url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+            ),
+        ),
+        EventKind::Resolved { severity } => ("resolved", format!("final {severity}")),
+        EventKind::Acknowledged { provider, who, .. } => (
+            "acknowledged",
+            format!("{who} acknowledged the page ({provider})"),
+        ),
+        EventKind::Comms { .. } => ("public", public_update(&e.kind)),
+        EventKind::Postmortem {
+            path_or_url, owner, ..
+        } => (
+            "postmortem",
+            match owner {
+                Some(o) => format!("{path_or_url} (owner {o})"),
+                None => path_or_url.clone(),
+            },
+        ),
     }
 }

@@ -7,6 +7,9 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod public;
+pub use public::{PublicIncident, Stage};
+
 /// SEV-1 (most severe) .. SEV-5. Ordered so that `SEV-1 < SEV-2`: "raising" means a smaller number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -228,7 +231,7 @@ pub enum EventKind {
     },
     /// A public status-page post (`inc comms`): the "went public" moment of the timeline.
     Comms {
-        stage: crate::comms::Stage,
+        stage: Stage,
         message: String,
         /// The status-page incident (none when there is no status page to post to).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,7 +290,7 @@ pub struct Incident {
     pub last_exec_update: Option<Timestamp>,
     /// The public status-page incident, once something was posted (`inc comms`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public: Option<crate::comms::PublicIncident>,
+    pub public: Option<PublicIncident>,
     /// The newest post-mortem link (`inc postmortem new`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postmortem: Option<PostmortemLink>,
@@ -427,7 +430,7 @@ impl Incident {
                 });
             }
             EventKind::Delivery { .. } | EventKind::Acknowledged { .. } => {}
-            EventKind::Comms { .. } => crate::comms::apply(&mut self.public, e),
+            EventKind::Comms { .. } => public::apply(&mut self.public, e),
             EventKind::Resolved { severity } => {
                 self.resolved_at = Some(e.at);
                 if *severity != self.severity {

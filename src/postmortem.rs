@@ -396,7 +396,7 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
             ),
             #[allow(unreachable_patterns)]
             _ => {
-                let (kind, text) = crate::commands::show::describe(e);
+                let (kind, text) = crate::messages::describe(e);
                 (kind, text)
             }
         };

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::comms::{self, Fill, Stage};
 use crate::config::{StatuspageConfig, format_duration};
 use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult};
+use crate::flows::comms::{self, Fill, Stage};
 use crate::messages;
 use crate::model::{EventKind, Incident};
 use crate::providers::Delivery;
@@ -303,7 +303,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         return Err(CliError::usage(format!(
             "the public incident of {} is already closed ({}): nothing more to post",
             inc.id,
-            comms::summary(p)
+            crate::messages::public_summary(p)
         ))
         .hint("a new problem is a new incident: `inc declare`"));
     }
@@ -493,7 +493,10 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         } else {
             ctx.load(&inc.id)?
         };
-        results.extend(ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?);
+        results.extend(
+            ctx.deliver(crate::flows::mirrors(ctx, &inc, &msgs, true))
+                .await?,
+        );
     }
     let mut human = Vec::new();
     if went_public && !ctx.dry_run() {
@@ -539,7 +542,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         "public": { "id": public_id, "url": url, "new": open.is_none() && !remove },
         "next_update_due": stage.is_open().then_some(next_update),
     });
-    super::finish(ctx, &human, doc, &msgs, results)
+    crate::render::finish(ctx, &human, doc, &msgs, results)
 }
 
 /// What `inc resolve` posts to close the open public incident.

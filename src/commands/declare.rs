@@ -143,7 +143,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     // The PagerDuty incident and every chat room open concurrently.
     let (pd, chat) = tokio::join!(
         ctx.deliver(deliveries),
-        crate::chat::open_rooms(ctx, &inc, &msgs)
+        crate::flows::room::open_rooms(ctx, &inc, &msgs)
     );
     let mut results = pd?;
     results.extend(chat?);
@@ -162,5 +162,5 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             "Security incident: use the codename \"{c}\" anywhere others can see"
         ));
     }
-    super::finish(ctx, &human, json!({ "incident": inc }), &msgs, results)
+    crate::render::finish(ctx, &human, json!({ "incident": inc }), &msgs, results)
 }

@@ -246,7 +246,7 @@ async fn webhook_checks(
         let tests = webhook::test_posts(Some(w), &key);
         if ctx.dry_run() && !ctx.io.json {
             for d in &tests {
-                ctx.io.out(&crate::ctx::dry_run_text(d));
+                ctx.io.out(&crate::render::dry_run_text(d));
             }
         }
         let names: Vec<String> = tests

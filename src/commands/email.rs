@@ -130,7 +130,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         "incident": inc.id,
         "email": { "after": after, "to": to, "subject": subject, "postmortem": link },
     });
-    super::finish(ctx, &[], doc, &[], results)
+    crate::render::finish(ctx, &[], doc, &[], results)
 }
 
 /// Runs a read-only provider check within the delivery timeout.

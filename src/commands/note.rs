@@ -39,9 +39,11 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         },
     )?;
     let msgs = vec![messages::note(args.note_type, &text)];
-    let results = ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?;
+    let results = ctx
+        .deliver(crate::flows::mirrors(ctx, &inc, &msgs, true))
+        .await?;
     let doc = json!({ "incident": inc.id, "note": { "text": text, "type": args.note_type } });
-    super::finish(ctx, &[], doc, &msgs, results)
+    crate::render::finish(ctx, &[], doc, &msgs, results)
 }
 
 pub async fn todo(ctx: &Ctx, args: TodoArgs) -> CliResult {
@@ -50,7 +52,9 @@ pub async fn todo(ctx: &Ctx, args: TodoArgs) -> CliResult {
     ctx.record(&inc.id, EventKind::Todo { text: text.clone() })?;
     let number = inc.todos.len() + 1;
     let msgs = vec![messages::todo(&text)];
-    let results = ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?;
+    let results = ctx
+        .deliver(crate::flows::mirrors(ctx, &inc, &msgs, true))
+        .await?;
     let doc = json!({ "incident": inc.id, "todo": { "number": number, "text": text } });
-    super::finish(ctx, &[], doc, &msgs, results)
+    crate::render::finish(ctx, &[], doc, &msgs, results)
 }

@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
-use crate::chat::ExecUpdate;
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
+use crate::flows::room::ExecUpdate;
 use crate::model::EventKind;
 use crate::providers::pagerduty;
 
@@ -149,7 +149,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         }
     }
     let key = format!("inc-{}-{}-exec", inc.id, inc.events.len());
-    let mut deliveries = crate::chat::exec_posts(ctx, &inc, &u, &key);
+    let mut deliveries = crate::flows::room::exec_posts(ctx, &inc, &u, &key);
     if inc.security && !args.force {
         // inc cannot tell who reads a webhook's channel: a security update stays off them.
         let before = deliveries.len();
@@ -159,7 +159,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         }
     }
     if ctx.has_pagerduty()
-        && let Some(pd_id) = super::pd_incident(&inc)
+        && let Some(pd_id) = crate::flows::pd_incident(&inc)
     {
         deliveries.push(pagerduty::status_update(
             pd_id,
@@ -192,12 +192,12 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             },
         )?;
     }
-    let msgs = if crate::chat::configured(ctx) {
+    let msgs = if crate::flows::room::configured(ctx) {
         Vec::new()
     } else {
         vec![u.text(&inc)]
     };
-    super::finish(
+    crate::render::finish(
         ctx,
         &[],
         json!({ "incident": inc.id, "update": u }),

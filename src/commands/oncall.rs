@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
+use crate::flows::oncall::{self, Lookup, OnCall, Roster};
 use crate::messages;
-use crate::oncall::{self, Lookup, OnCall, Roster};
 
 /// Who is on call now (the IC rotation with --ic, else every schedule), with contact methods
 #[derive(clap::Args, Debug)]

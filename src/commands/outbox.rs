@@ -116,7 +116,7 @@ pub async fn run(ctx: &Ctx, cmd: Command) -> CliResult {
             for r in &opened {
                 report
                     .results
-                    .extend(crate::chat::after_retry(ctx, r).await?);
+                    .extend(crate::flows::room::after_retry(ctx, r).await?);
             }
             if ctx.io.json {
                 ctx.io.json_doc(&json!({ "deliveries": report.json() }));
@@ -132,7 +132,7 @@ pub async fn run(ctx: &Ctx, cmd: Command) -> CliResult {
                     ));
                 }
             }
-            ctx.report_failures(&report.results);
+            crate::render::report_failures(ctx, &report.results);
             report.exit()
         }
         Command::Drop { ids, all } => {

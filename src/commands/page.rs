@@ -102,7 +102,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         Target::Users(u) => u.iter().map(|(_, name)| name.clone()).collect(),
         Target::EscalationPolicy(ep) => vec![format!("escalation policy {ep}")],
     };
-    let mut delivery = match inc.as_ref().and_then(super::pd_incident) {
+    let mut delivery = match inc.as_ref().and_then(crate::flows::pd_incident) {
         Some(pd_id) => {
             let from = cfg.from.as_deref().ok_or_else(|| {
                 CliError::config("pagerduty.from is required to request responders")
@@ -183,7 +183,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             })
             .collect()
     };
-    super::finish(
+    crate::render::finish(
         ctx,
         &human,
         json!({ "paged": who, "message": message }),

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult, ErrorKind};
+use crate::flows::oncall::{self, OnCall};
 use crate::journal::new_id;
 use crate::messages;
 use crate::model::Incident;
-use crate::oncall::{self, OnCall};
 use crate::providers::opsgenie;
 use crate::providers::pagerduty::{self, NewIncident};
 use crate::providers::{Delivery, pagerduty::PROVIDER as PD};
@@ -257,14 +257,14 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     render(ctx, &parts);
     // The result goes to the incident room too, so nobody there wonders whether an IC is coming.
     if let Some(inc) = &inc
-        && crate::chat::configured(ctx)
+        && crate::flows::room::configured(ctx)
         && !ctx.dry_run()
     {
         let text = room_message(&parts);
         let posted = ctx
-            .deliver(super::mirrors(ctx, inc, &[text], false))
+            .deliver(crate::flows::mirrors(ctx, inc, &[text], false))
             .await?;
-        ctx.report_failures(&posted);
+        crate::render::report_failures(ctx, &posted);
     }
     let ok = parts.iter().filter(|p| p.ok()).count();
     if ok == parts.len() {
@@ -350,43 +350,6 @@ fn description(summary: &str, inc: Option<&Incident>, call: &crate::config::Call
     }
     lines.push(messages::contact_summary(call));
     lines.join("\n")
-}
-
-/// Notes for the incident's Opsgenie IC alert (part of `super::mirrors`).
-pub(crate) fn opsgenie_notes(ctx: &Ctx, inc: &Incident, messages: &[String]) -> Vec<Delivery> {
-    let configured = ctx.config().is_ok_and(|c| c.values.opsgenie.is_some());
-    if !configured || inc.find_ref(opsgenie::PROVIDER, "page_ic").is_none() {
-        return Vec::new();
-    }
-    let alias = opsgenie::ic_alias(&inc.id);
-    let n = inc.events.len();
-    messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            opsgenie::add_note(
-                &alias,
-                m,
-                format!("inc-{}-{n}-opsgenie-note-{i}", inc.id),
-                Some(&inc.id),
-            )
-        })
-        .collect()
-}
-
-/// Closes the incident's Opsgenie IC alert (part of `inc resolve`).
-pub(crate) fn opsgenie_close(ctx: &Ctx, inc: &Incident, resolution: &str) -> Option<Delivery> {
-    let configured = ctx.config().is_ok_and(|c| c.values.opsgenie.is_some());
-    inc.find_ref(opsgenie::PROVIDER, "page_ic")
-        .filter(|_| configured)
-        .map(|_| {
-            opsgenie::close(
-                &opsgenie::ic_alias(&inc.id),
-                resolution,
-                format!("inc-{}-resolve-opsgenie", inc.id),
-                Some(&inc.id),
-            )
-        })
 }
 
 /// Is this person reached by some page that went out?

@@ -309,7 +309,7 @@ async fn new(ctx: &Ctx, args: NewArgs) -> CliResult {
             if !r.ok || r.dry_run {
                 let status = if r.dry_run { "dry run" } else { "failed" };
                 doc["postmortem"]["status"] = json!(status);
-                return super::finish(ctx, &[], doc, &[], results);
+                return crate::render::finish(ctx, &[], doc, &[], results);
             }
             let url = r
                 .url
@@ -357,7 +357,7 @@ async fn new(ctx: &Ctx, args: NewArgs) -> CliResult {
             ctx.load(&inc.id)?
         };
         results.extend(
-            ctx.deliver(super::mirrors(ctx, &fresh, &msgs, true))
+            ctx.deliver(crate::flows::mirrors(ctx, &fresh, &msgs, true))
                 .await?,
         );
     }
@@ -375,7 +375,7 @@ async fn new(ctx: &Ctx, args: NewArgs) -> CliResult {
             context.tags.join(" ")
         ),
     ];
-    super::finish(ctx, &human, doc, &msgs, results)
+    crate::render::finish(ctx, &human, doc, &msgs, results)
 }
 
 /// Writes the file unless it was edited since inc wrote it; returns what happened and the

@@ -29,7 +29,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             inc.id,
             messages::time(at)
         ));
-        return super::finish(
+        return crate::render::finish(
             ctx,
             &[],
             json!({ "incident": inc, "already_resolved": true }),
@@ -58,10 +58,10 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         ctx.load(&inc.id)?
     };
     let msgs = vec![messages::resolved(&inc)];
-    let mut deliveries = super::mirrors(ctx, &inc, &msgs, false);
-    deliveries.extend(crate::chat::topic_updates(ctx, &inc));
+    let mut deliveries = crate::flows::mirrors(ctx, &inc, &msgs, false);
+    deliveries.extend(crate::flows::room::topic_updates(ctx, &inc));
     deliveries.extend(public.as_ref().map(|p| p.delivery()));
-    deliveries.extend(super::page_ic::opsgenie_close(ctx, &inc, &msgs[0]));
+    deliveries.extend(crate::flows::opsgenie_close(ctx, &inc, &msgs[0]));
     if ctx.has_pagerduty() {
         let resolution = format!("Resolved with inc: final {severity}. {}", msgs[0]);
         for action in ["create_incident", "page_ic"] {
@@ -112,5 +112,5 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         "open_todos": inc.todos,
         "checklist": messages::AFTER_CALL,
     });
-    super::finish(ctx, &human, doc, &msgs, results)
+    crate::render::finish(ctx, &human, doc, &msgs, results)
 }

@@ -45,7 +45,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     {
         ctx.io
             .status(&format!("{person} is already {}", args.role.label()));
-        return super::finish(ctx, &[], json!({ "incident": inc }), &[], Vec::new());
+        return crate::render::finish(ctx, &[], json!({ "incident": inc }), &[], Vec::new());
     }
     ctx.record(
         &inc.id,
@@ -56,10 +56,10 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     )?;
     let inc = ctx.load(&inc.id).unwrap_or(inc);
     let msgs = vec![messages::role(args.role, &person)];
-    let mut deliveries = super::mirrors(ctx, &inc, &msgs, true);
-    deliveries.extend(crate::chat::topic_updates(ctx, &inc));
+    let mut deliveries = crate::flows::mirrors(ctx, &inc, &msgs, true);
+    deliveries.extend(crate::flows::room::topic_updates(ctx, &inc));
     let results = ctx.deliver(deliveries).await?;
-    super::finish(ctx, &[], json!({ "incident": inc }), &msgs, results)
+    crate::render::finish(ctx, &[], json!({ "incident": inc }), &msgs, results)
 }
 
 pub async fn handover(ctx: &Ctx, args: HandoverArgs) -> CliResult {
@@ -68,7 +68,7 @@ pub async fn handover(ctx: &Ctx, args: HandoverArgs) -> CliResult {
     let previous = inc.holder(Role::Ic).map(str::to_string);
     if previous.as_deref() == Some(person.as_str()) {
         ctx.io.status(&format!("{person} is already the IC"));
-        return super::finish(ctx, &[], json!({ "incident": inc }), &[], Vec::new());
+        return crate::render::finish(ctx, &[], json!({ "incident": inc }), &[], Vec::new());
     }
     let dropped: Vec<&str> = inc.roles_of(&person).into_iter().map(Role::label).collect();
     ctx.record(
@@ -84,10 +84,10 @@ pub async fn handover(ctx: &Ctx, args: HandoverArgs) -> CliResult {
         msg.push_str(&format!(" ({person} is no longer {})", dropped.join(", ")));
     }
     let msgs = vec![msg];
-    let mut deliveries = super::mirrors(ctx, &inc, &msgs, true);
-    deliveries.extend(crate::chat::topic_updates(ctx, &inc));
+    let mut deliveries = crate::flows::mirrors(ctx, &inc, &msgs, true);
+    deliveries.extend(crate::flows::room::topic_updates(ctx, &inc));
     let results = ctx.deliver(deliveries).await?;
-    super::finish(
+    crate::render::finish(
         ctx,
         &[],
         json!({ "incident": inc, "previous_ic": previous }),

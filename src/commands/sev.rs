@@ -33,7 +33,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     }
     if !args.is_final && args.severity == from {
         ctx.io.status(&format!("already {from}"));
-        return super::finish(ctx, &[], json!({ "incident": inc }), &[], Vec::new());
+        return crate::render::finish(ctx, &[], json!({ "incident": inc }), &[], Vec::new());
     }
     ctx.record(
         &inc.id,
@@ -48,10 +48,10 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         ctx.load(&inc.id)?
     };
     let msgs = vec![messages::severity(from, args.severity, args.is_final)];
-    let mut deliveries = super::mirrors(ctx, &inc, &msgs, true);
-    deliveries.extend(crate::chat::topic_updates(ctx, &inc));
+    let mut deliveries = crate::flows::mirrors(ctx, &inc, &msgs, true);
+    deliveries.extend(crate::flows::room::topic_updates(ctx, &inc));
     let results = ctx.deliver(deliveries).await?;
-    super::finish(
+    crate::render::finish(
         ctx,
         &[],
         json!({ "incident": inc, "previous": from }),

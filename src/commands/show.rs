@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::ctx::Ctx;
 use crate::error::CliResult;
 use crate::messages;
-use crate::model::{Event, EventKind, Incident};
+use crate::model::Incident;
 
 /// Show one incident [default: the current one]
 #[derive(clap::Args, Debug)]
@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx, args: Args) -> CliResult {
         rows.push(("post-mortem", pm.path_or_url.clone()));
     }
     if let Some(p) = &inc.public {
-        rows.push(("public", crate::comms::summary(p)));
+        rows.push(("public", crate::messages::public_summary(p)));
     }
     for r in &inc.refs {
         rows.push((
@@ -81,66 +81,6 @@ pub fn run(ctx: &Ctx, args: Args) -> CliResult {
     Ok(())
 }
 
-/// One timeline row: what happened, in words.
-pub fn describe(e: &Event) -> (&'static str, String) {
-    match &e.kind {
-        EventKind::Declared {
-            title,
-            severity,
-            security,
-            ..
-        } => (
-            "declared",
-            format!(
-                "{severity} {title}{}",
-                if *security { " (security)" } else { "" }
-            ),
-        ),
-        EventKind::Role { role, person } => ("role", messages::role(*role, person)),
-        EventKind::Severity { severity, is_final } => (
-            "severity",
-            if *is_final {
-                format!("final {severity}")
-            } else {
-                format!("raised to {severity}")
-            },
-        ),
-        EventKind::Note { text, note_type } => ("note", messages::note(*note_type, text)),
-        EventKind::Todo { text } => ("todo", text.clone()),
-        EventKind::ExecUpdate { summary } => ("exec update", summary.clone()),
-        EventKind::Delivery {
-            provider,
-            action,
-            target,
-            ok,
-            url,
-            ..
-        } => (
-            "delivery",
-            format!(
-                "{provider} {action} → {target}: {}{}",
-                if *ok { "ok" } else { "failed" },
-                url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
-            ),
-        ),
-        EventKind::Resolved { severity } => ("resolved", format!("final {severity}")),
-        EventKind::Acknowledged { provider, who, .. } => (
-            "acknowledged",
-            format!("{who} acknowledged the page ({provider})"),
-        ),
-        EventKind::Comms { .. } => ("public", crate::comms::describe(&e.kind)),
-        EventKind::Postmortem {
-            path_or_url, owner, ..
-        } => (
-            "postmortem",
-            match owner {
-                Some(o) => format!("{path_or_url} (owner {o})"),
-                None => path_or_url.clone(),
-            },
-        ),
-    }
-}
-
 pub fn timeline(ctx: &Ctx, args: TimelineArgs) -> CliResult {
     let inc = load(ctx, args.id)?;
     if ctx.io.json {
@@ -152,7 +92,7 @@ pub fn timeline(ctx: &Ctx, args: TimelineArgs) -> CliResult {
         .events
         .iter()
         .map(|e| {
-            let (kind, text) = describe(e);
+            let (kind, text) = messages::describe(e);
             vec![
                 e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
                 kind.to_string(),

@@ -44,7 +44,7 @@ struct Snapshot {
 
 /// The PagerDuty incident's state, when there is one: `Err` when it cannot be read.
 async fn pager_state(ctx: &Ctx, inc: &Incident) -> Option<Result<Value, String>> {
-    let pd_id = super::pd_incident(inc)?;
+    let pd_id = crate::flows::pd_incident(inc)?;
     if !ctx.has_pagerduty() {
         return None;
     }
@@ -74,7 +74,7 @@ async fn journal_acks(ctx: &Ctx, inc: &Incident, major: &Option<Result<Value, St
         .find_ref(pagerduty::PROVIDER, "page_ic")
         .and_then(|r| r.id.clone());
     if let Some(page_id) = page
-        && Some(page_id.as_str()) != super::pd_incident(inc).filter(|_| major.is_some())
+        && Some(page_id.as_str()) != crate::flows::pd_incident(inc).filter(|_| major.is_some())
         && let Ok(client) = ctx.pagerduty()
         && let Ok(timeout) = ctx.config().map(|c| c.values.delivery.timeout.0)
         && let Ok(Ok(v)) = tokio::time::timeout(timeout, client.incident(&page_id)).await
@@ -247,7 +247,7 @@ fn snapshot(
             }
         }
     }
-    let public = crate::comms::cadence(inc, now, cadence);
+    let public = crate::flows::comms::cadence(inc, now, cadence);
     fields.extend(public.fields);
     reminders.extend(
         public
@@ -296,7 +296,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     if interval.is_zero() {
         return Err(CliError::usage("--interval must be more than 0"));
     }
-    if args.post && !crate::chat::configured(ctx) {
+    if args.post && !crate::flows::room::configured(ctx) {
         return Err(CliError::config(
             "--post needs a chat provider: configure [slack], [matrix] or [webhooks]",
         ));
@@ -489,10 +489,10 @@ async fn post_lines(ctx: &Ctx, inc: &Incident, lines: &[String], now: Timestamp)
     let text = format!("Status {}:\n{}", messages::clock(now), lines.join("\n"));
     let key = format!("inc-{}-stalk-{}", inc.id, now.as_millisecond());
     match ctx
-        .deliver(crate::chat::room_posts(ctx, inc, &text, &key))
+        .deliver(crate::flows::room::room_posts(ctx, inc, &text, &key))
         .await
     {
-        Ok(results) => ctx.report_failures(&results),
+        Ok(results) => crate::render::report_failures(ctx, &results),
         Err(e) => ctx
             .io
             .warn(&format!("could not post the status change: {}", e.message)),

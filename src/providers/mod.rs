@@ -122,7 +122,7 @@ pub enum SendError {
     NotConfigured(String),
 }
 
-/// Sends deliveries. The real one is [`crate::ctx::Providers`]; tests use fakes.
+/// Sends deliveries. The real one is [`Providers`]; tests use fakes.
 pub trait Transport {
     /// `attempt` starts at 1; adapters use it to make a retried create idempotent.
     fn send(
@@ -356,4 +356,22 @@ impl Transport for Providers {
             other => Err(SendError::NotConfigured(other.to_string())),
         }
     }
+}
+
+/// Checks what only an adapter can read in the config (the SMTP URL's scheme and host rules),
+/// so that a malformed value is a configuration error for every command, not only `inc email`.
+pub fn check_config(config: &crate::config::Config) -> Result<(), crate::config::ConfigError> {
+    if let Some(e) = &config.values.email
+        && let Some(u) = &e.smtp_url
+    {
+        email::parse_smtp_url(u).map_err(|message| crate::config::ConfigError::Invalid {
+            key: match config.sources.get("email.smtp_url") {
+                Some(crate::config::Source::Env(var)) => format!("email.smtp_url (from ${var})"),
+                Some(crate::config::Source::File(f)) => format!("email.smtp_url in {f}"),
+                _ => "email.smtp_url".to_string(),
+            },
+            message,
+        })?;
+    }
+    Ok(())
 }

@@ -257,10 +257,8 @@ async fn fill_slack(
         for e in &emails {
             match client.user_by_email(e).await {
                 Ok(Some(u)) => users.push(u),
-                Ok(None) => ctx
-                    .io
-                    .warn(&format!("slack: no user with the email {e}; not invited")),
-                Err(err) => ctx.io.warn(&format!("slack: could not look up {e}: {err}")),
+                Ok(None) => ctx.warn(format!("slack: no user with the email {e}; not invited")),
+                Err(err) => ctx.warn(format!("slack: could not look up {e}: {err}")),
             }
         }
         if users.is_empty() {

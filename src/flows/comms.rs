@@ -6,123 +6,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::{Cadence, format_duration};
 use crate::messages;
-use crate::model::{Event, EventKind, Incident};
+use crate::model::Incident;
+pub use crate::model::{PublicIncident, Stage};
 use crate::providers::statuspage;
-
-/// A stage of the public incident.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    /// First post: an investigation is under way (within 5 minutes of the call starting).
-    Investigating,
-    /// Scope and cause known: impact, affected components and regions.
-    Identified,
-    /// A fix is out; watching that it holds.
-    Monitoring,
-    /// Full recovery confirmed by the IC.
-    Resolved,
-    /// False alarm: remove the ephemeral post (or close it, with a message or --close).
-    Retract,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Investigating => "investigating",
-            Stage::Identified => "identified",
-            Stage::Monitoring => "monitoring",
-            Stage::Resolved => "resolved",
-            Stage::Retract => "retract",
-        }
-    }
-
-    /// The Statuspage incident status a post of this stage sets.
-    pub fn status(self) -> &'static str {
-        match self {
-            Stage::Retract => "resolved",
-            s => s.as_str(),
-        }
-    }
-
-    /// Does the public incident stay open after a post of this stage?
-    pub fn is_open(self) -> bool {
-        !matches!(self, Stage::Resolved | Stage::Retract)
-    }
-}
-
-impl std::fmt::Display for Stage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The public incident of an inc incident, folded from its `comms` events.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct PublicIncident {
-    /// The Statuspage incident id (none when posted by hand, without a status page).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    pub stage: Stage,
-    pub first_posted_at: Timestamp,
-    pub last_posted_at: Timestamp,
-    /// Posts so far, the first included.
-    pub posts: usize,
-    /// Component name → the status last posted.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub components: BTreeMap<String, String>,
-}
-
-impl PublicIncident {
-    pub fn is_open(&self) -> bool {
-        self.stage.is_open()
-    }
-}
-
-/// Folds one `comms` event into the incident's public incident (called by `Incident::apply`).
-pub fn apply(public: &mut Option<PublicIncident>, e: &Event) {
-    let EventKind::Comms {
-        stage,
-        public_id,
-        url,
-        components,
-        ..
-    } = &e.kind
-    else {
-        return;
-    };
-    match public {
-        Some(p) if p.is_open() || *stage == Stage::Retract => {
-            p.stage = *stage;
-            p.last_posted_at = e.at;
-            p.posts += 1;
-            if public_id.is_some() {
-                p.id = public_id.clone();
-            }
-            if url.is_some() {
-                p.url = url.clone();
-            }
-            p.components.extend(components.clone());
-        }
-        _ => {
-            *public = Some(PublicIncident {
-                id: public_id.clone(),
-                url: url.clone(),
-                stage: *stage,
-                first_posted_at: e.at,
-                last_posted_at: e.at,
-                posts: 1,
-                components: components.clone(),
-            })
-        }
-    }
-}
 
 /// The open public incident's Statuspage id: from the `comms` events, else from a create that
 /// was delivered later (`inc outbox retry`).
@@ -134,50 +24,6 @@ pub fn open_public_id(inc: &Incident) -> Option<(String, Option<String>)> {
             .find_ref(statuspage::PROVIDER, "create_incident")
             .and_then(|r| Some((r.id.clone()?, r.url.clone()))),
     }
-}
-
-/// A `comms` event in the timeline's words.
-pub fn describe(kind: &EventKind) -> String {
-    let EventKind::Comms {
-        stage,
-        message,
-        public_id,
-        url,
-        components,
-    } = kind
-    else {
-        return String::new();
-    };
-    let mut s = match (stage, message.is_empty()) {
-        (Stage::Retract, true) => "public post removed (false alarm)".to_string(),
-        (Stage::Retract, false) => format!("public post closed (false alarm): {message}"),
-        (_, _) => format!("went public ({stage}): {message}"),
-    };
-    if !components.is_empty() {
-        let c: Vec<String> = components.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        s.push_str(&format!(" [{}]", c.join(", ")));
-    }
-    match (public_id, url) {
-        (_, Some(u)) => s.push_str(&format!(" {u}")),
-        (None, None) => s.push_str(" (no status page configured: shown for posting by hand)"),
-        _ => {}
-    }
-    s
-}
-
-/// One line about the public incident, for `inc show`.
-pub fn summary(p: &PublicIncident) -> String {
-    let mut s = format!(
-        "{} since {}, {} post{}",
-        p.stage,
-        messages::time(p.first_posted_at),
-        p.posts,
-        if p.posts == 1 { "" } else { "s" }
-    );
-    if let Some(u) = p.url.as_deref().or(p.id.as_deref()) {
-        s.push_str(&format!(" · {u}"));
-    }
-    s
 }
 
 // ---- Templates ----
