@@ -206,21 +206,24 @@ impl Ctx {
         self.load(&id)
     }
 
+    /// A new event by the person running inc, now, with its own id.
     pub fn event(&self, kind: EventKind) -> Event {
         Event {
+            id: Some(crate::model::new_event_id()),
             at: self.now(),
             by: Some(self.me()),
             kind,
         }
     }
 
-    /// Appends to an incident's journal; nothing under `--dry-run`.
-    pub fn record(&self, id: &str, kind: EventKind) -> CliResult<()> {
-        if self.dry_run() {
-            return Ok(());
+    /// Appends a new event to an incident's journal (nothing under `--dry-run`) and returns it,
+    /// for the flows that publish it.
+    pub fn record(&self, id: &str, kind: EventKind) -> CliResult<Event> {
+        let event = self.event(kind);
+        if !self.dry_run() {
+            self.journal()?.append(id, &event)?;
         }
-        self.journal()?.append(id, &self.event(kind))?;
-        Ok(())
+        Ok(event)
     }
 
     /// Appends an event that happened at `at` (a provider's time), not now.
@@ -228,7 +231,13 @@ impl Ctx {
         if self.dry_run() {
             return Ok(());
         }
-        self.journal()?.append(id, &Event { at, by: None, kind })?;
+        let event = Event {
+            id: None,
+            at,
+            by: None,
+            kind,
+        };
+        self.journal()?.append(id, &event)?;
         Ok(())
     }
 

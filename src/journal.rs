@@ -203,6 +203,7 @@ mod tests {
 
     fn declared(id: &str) -> Event {
         Event {
+            id: None,
             at: jiff::Timestamp::UNIX_EPOCH,
             by: None,
             kind: EventKind::Declared {
@@ -227,6 +228,7 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!(report.skipped.len(), 1);
         let note = Event {
+            id: None,
             at: jiff::Timestamp::UNIX_EPOCH,
             by: None,
             kind: EventKind::Note {

@@ -195,6 +195,26 @@ pub fn public_summary(p: &PublicIncident) -> String {
 /// One timeline row: what happened, in words.
 pub fn describe(e: &Event) -> (&'static str, String) {
     match &e.kind {
+        EventKind::Paging { message, .. } => ("paging", format!("IC paged: {message}")),
+        EventKind::Pager {
+            provider,
+            action,
+            summary,
+            ..
+        } => ("pager", format!("{provider} {action}: {summary}")),
+        EventKind::Linked {
+            provider,
+            reference,
+            name,
+            url,
+        } => (
+            "linked",
+            format!(
+                "{provider} {}{}",
+                name.as_deref().unwrap_or(reference),
+                url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+            ),
+        ),
         EventKind::Declared {
             title,
             severity,

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 mod public;
+pub mod wire;
 pub use public::{PublicIncident, Stage};
 
 /// SEV-1 (most severe) .. SEV-5. Ordered so that `SEV-1 < SEV-2`: "raising" means a smaller number.
@@ -162,8 +163,13 @@ impl NoteType {
 /// One line of an incident's journal.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Event {
+    /// The event's own id, the same on every machine and in every provider that carries it
+    /// (Slack metadata, Matrix content, the PagerDuty note marker): what merging dedups by.
+    /// Events written before team mode have none.
+    #[serde(rename = "event_id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub at: Timestamp,
-    /// Who ran the command (`$USER`), when known.
+    /// Who did it: the responder's identity (SPEC's order), or a provider's user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
     #[serde(flatten)]
@@ -174,6 +180,12 @@ pub struct Event {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
+    /// `inc page-ic` before any incident was declared: an incident in state `paging`, which a
+    /// later `inc declare` adopts.
+    Paging {
+        id: String,
+        message: String,
+    },
     Declared {
         id: String,
         title: String,
@@ -229,6 +241,29 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         incident: Option<String>,
     },
+    /// Something that happened in the pager outside inc (a PagerDuty log entry: triggered,
+    /// assigned, escalated, resolved), at the pager's time.
+    Pager {
+        provider: String,
+        /// `triggered`, `assigned`, `escalated`, `resolved`, ...
+        action: String,
+        /// The pager's own words.
+        summary: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        incident: Option<String>,
+    },
+    /// A place that carries the incident (the PagerDuty incident, the Slack channel, the Matrix
+    /// room), published so that another responder's `inc attach` finds the others.
+    Linked {
+        provider: String,
+        /// The provider's id: PagerDuty incident id, Slack channel id, Matrix room id.
+        #[serde(rename = "ref")]
+        reference: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
     /// A public status-page post (`inc comms`): the "went public" moment of the timeline.
     Comms {
         stage: Stage,
@@ -269,6 +304,8 @@ pub struct Todo {
 #[derive(Clone, Debug, Serialize)]
 pub struct Incident {
     pub id: String,
+    /// `paging` (an IC page, nothing declared yet), `open` or `resolved`.
+    pub state: &'static str,
     pub title: String,
     pub security: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -296,6 +333,9 @@ pub struct Incident {
     pub postmortem: Option<PostmortemLink>,
     /// Provider references, newest last: `(provider, action) -> (id, url)`.
     pub refs: Vec<ProviderRef>,
+    /// Places that carry the incident (`linked` events, ours and other responders').
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<Linked>,
     #[serde(skip)]
     pub events: Vec<Event>,
 }
@@ -309,6 +349,18 @@ pub struct PostmortemLink {
     pub at: Timestamp,
 }
 
+/// A place that carries the incident.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Linked {
+    pub provider: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ProviderRef {
     pub provider: String,
@@ -320,41 +372,75 @@ pub struct ProviderRef {
 }
 
 impl Incident {
-    /// Folds a journal. The first event must be `declared`.
+    /// Folds a journal: the events of every responder, each once (by event id), in the order
+    /// they happened (UTC; ties keep the journal's order). The incident starts with its
+    /// `declared` event, or with the `paging` of an IC page that a later `declared` adopts.
     pub fn from_events(events: Vec<Event>) -> Option<Incident> {
-        let first = events.first()?;
-        let EventKind::Declared {
-            id,
-            title,
-            severity,
-            security,
-            codename,
-        } = &first.kind
-        else {
-            return None;
+        let events = merge(events);
+        let start = events
+            .iter()
+            .position(|e| matches!(e.kind, EventKind::Declared { .. }))
+            .or_else(|| {
+                events
+                    .iter()
+                    .position(|e| matches!(e.kind, EventKind::Paging { .. }))
+            })?;
+        let first = &events[start];
+        let (id, title, severity, security, codename, state) = match &first.kind {
+            EventKind::Declared {
+                id,
+                title,
+                severity,
+                security,
+                codename,
+            } => (
+                id,
+                title.clone(),
+                *severity,
+                *security,
+                codename.clone(),
+                "open",
+            ),
+            EventKind::Paging { id, message } => (
+                id,
+                message.clone(),
+                Severity::DEFAULT_UNSURE,
+                false,
+                None,
+                "paging",
+            ),
+            _ => return None,
         };
+        let began = events
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::Paging { .. }))
+            .map_or(first.at, |p| p.at.min(first.at));
         let mut inc = Incident {
             id: id.clone(),
-            title: title.clone(),
-            security: *security,
-            codename: codename.clone(),
-            severity: *severity,
-            worst_severity: *severity,
-            declared_at: first.at,
+            state,
+            title,
+            security,
+            codename,
+            severity,
+            worst_severity: severity,
+            declared_at: if state == "paging" { began } else { first.at },
             resolved_at: None,
             roles: BTreeMap::new(),
             ic_since: None,
-            severity_history: vec![(first.at, *severity)],
+            severity_history: vec![(first.at, severity)],
             todos: Vec::new(),
             notes: 0,
             last_exec_update: None,
             public: None,
             postmortem: None,
             refs: Vec::new(),
+            linked: Vec::new(),
             events: Vec::new(),
         };
-        for e in &events[1..] {
-            inc.apply(e);
+        for (i, e) in events.iter().enumerate() {
+            if i != start {
+                inc.apply(e);
+            }
         }
         inc.events = events;
         Some(inc)
@@ -362,7 +448,27 @@ impl Incident {
 
     fn apply(&mut self, e: &Event) {
         match &e.kind {
-            EventKind::Declared { .. } => {}
+            EventKind::Declared { .. } | EventKind::Paging { .. } => {}
+            EventKind::Pager { .. } => {}
+            EventKind::Linked {
+                provider,
+                reference,
+                name,
+                url,
+            } => {
+                if !self
+                    .linked
+                    .iter()
+                    .any(|l| &l.provider == provider && &l.reference == reference)
+                {
+                    self.linked.push(Linked {
+                        provider: provider.clone(),
+                        reference: reference.clone(),
+                        name: name.clone(),
+                        url: url.clone(),
+                    });
+                }
+            }
             EventKind::Role { role, person } => {
                 if *role == Role::Ic {
                     // The IC holds no other role.
@@ -379,10 +485,19 @@ impl Incident {
                     holders.push(person.clone());
                 }
             }
-            EventKind::Severity { severity, .. } => {
-                self.severity = *severity;
+            EventKind::Severity { severity, is_final } => {
+                // Merged from several responders, the severity is the highest raised; only a
+                // final severity may set it lower.
+                let next = if *is_final {
+                    *severity
+                } else {
+                    self.severity.min(*severity)
+                };
+                if next != self.severity || *is_final {
+                    self.severity_history.push((e.at, next));
+                }
+                self.severity = next;
                 self.worst_severity = self.worst_severity.min(*severity);
-                self.severity_history.push((e.at, *severity));
             }
             EventKind::Note { .. } => self.notes += 1,
             EventKind::Todo { text } => self.todos.push(Todo {
@@ -431,8 +546,10 @@ impl Incident {
             }
             EventKind::Delivery { .. } | EventKind::Acknowledged { .. } => {}
             EventKind::Comms { .. } => public::apply(&mut self.public, e),
+            EventKind::Resolved { .. } if self.resolved_at.is_some() => {}
             EventKind::Resolved { severity } => {
                 self.resolved_at = Some(e.at);
+                self.state = "resolved";
                 if *severity != self.severity {
                     self.severity_history.push((e.at, *severity));
                 }
@@ -447,7 +564,12 @@ impl Incident {
     }
 
     pub fn state(&self) -> &'static str {
-        if self.is_open() { "open" } else { "resolved" }
+        self.state
+    }
+
+    /// An IC page that nothing has declared yet.
+    pub fn is_paging(&self) -> bool {
+        self.state == "paging"
     }
 
     pub fn holder(&self, role: Role) -> Option<&str> {
@@ -478,6 +600,26 @@ impl Incident {
             .rev()
             .find(|r| r.provider == provider && r.action == action)
     }
+}
+
+/// Every event once (the first copy of an event id wins), ordered by time; the sort is stable,
+/// so events at the same instant keep the order they were recorded in.
+pub fn merge(events: Vec<Event>) -> Vec<Event> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Event> = events
+        .into_iter()
+        .filter(|e| e.id.as_ref().is_none_or(|id| seen.insert(id.clone())))
+        .collect();
+    out.sort_by_key(|e| e.at);
+    out
+}
+
+/// A new event id: 12 base-36 characters, unique across responders.
+pub fn new_event_id() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..12)
+        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .collect()
 }
 
 #[cfg(test)]
@@ -513,6 +655,7 @@ mod tests {
             },
         ] {
             let e = Event {
+                id: None,
                 at: Timestamp::UNIX_EPOCH,
                 by: Some("scribe".into()),
                 kind,
@@ -526,6 +669,7 @@ mod tests {
     fn ic_holds_no_other_role() {
         let t = Timestamp::UNIX_EPOCH;
         let ev = |kind| Event {
+            id: None,
             at: t,
             by: None,
             kind,

@@ -175,8 +175,12 @@ pub fn time_in_severity(events: &[Event], now: Timestamp) -> BTreeMap<Severity, 
                 severity,
                 is_final: false,
             } => {
-                add(current, e.at);
-                current = Some((e.at, *severity));
+                // Merged responders: the severity is the highest raised, never lowered here.
+                let next = current.map_or(*severity, |(_, s)| s.min(*severity));
+                if current.is_none_or(|(_, s)| s != next) {
+                    add(current, e.at);
+                    current = Some((e.at, next));
+                }
             }
             EventKind::Resolved { .. } => {
                 add(current.take(), e.at);
@@ -724,6 +728,7 @@ mod tests {
 
     fn ev(t: &str, kind: EventKind) -> Event {
         Event {
+            id: None,
             at: at(t),
             by: Some("tester".into()),
             kind,

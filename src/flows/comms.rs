@@ -216,6 +216,7 @@ pub fn cadence(inc: &Incident, now: Timestamp, cadence: &Cadence) -> Cadenced {
 mod tests {
     use super::*;
     use crate::model::Severity;
+    use crate::model::{Event, EventKind};
 
     fn at(min: i64) -> Timestamp {
         Timestamp::from_second(1_795_000_000 + min * 60).unwrap()
@@ -223,6 +224,7 @@ mod tests {
 
     fn incident(posts: &[(i64, Stage)]) -> Incident {
         let mut events = vec![Event {
+            id: None,
             at: at(0),
             by: None,
             kind: EventKind::Declared {
@@ -235,6 +237,7 @@ mod tests {
         }];
         for (m, stage) in posts {
             events.push(Event {
+                id: None,
                 at: at(*m),
                 by: None,
                 kind: EventKind::Comms {

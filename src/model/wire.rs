@@ -1,0 +1,240 @@
+//! The shared record's wire format (SPEC "One incident, many responders"): how an event rides
+//! along with what people read, so that another `inc` reads it back exactly.
+//!
+//! - Slack: message metadata `{event_type: "inc_event", event_payload: {v, inc, event_id, event}}`
+//!   where `event` is the event as a JSON string (Slack payload values may not be arrays of
+//!   strings; a string carries any event).
+//! - Matrix: `org.inc.event` in the message content (the payload, `event` as an object), and the
+//!   room state event `org.inc.incident` with the incident's current facts.
+//! - PagerDuty and Opsgenie notes: the human text ending in a marker `[inc:INCIDENT/EVENT]`.
+//!
+//! Whatever comes back is untrusted: wrong types, huge strings, unknown kinds and events inc
+//! never publishes (delivery records) are refused with a reason, never a panic.
+
+use serde_json::{Value, json};
+
+use super::{Event, EventKind, Incident};
+
+pub const SLACK_EVENT_TYPE: &str = "inc_event";
+pub const MATRIX_EVENT_KEY: &str = "org.inc.event";
+pub const MATRIX_STATE_TYPE: &str = "org.inc.incident";
+pub const VERSION: u64 = 1;
+/// No field of a published event is longer (a note is at most 10,000 characters).
+const MAX_TEXT: usize = 10_000;
+/// An event's whole JSON is at most this many bytes.
+const MAX_EVENT_BYTES: usize = 64 * 1024;
+
+/// The payload for Matrix content (`org.inc.event`).
+pub fn payload(inc_id: &str, e: &Event) -> Value {
+    json!({ "v": VERSION, "inc": inc_id, "event_id": e.id, "event": e })
+}
+
+/// Slack's `metadata` argument for a post that carries `e`.
+pub fn slack_metadata(inc_id: &str, e: &Event) -> Value {
+    json!({
+        "event_type": SLACK_EVENT_TYPE,
+        "event_payload": {
+            "v": VERSION,
+            "inc": inc_id,
+            "event_id": e.id.clone().unwrap_or_default(),
+            "event": serde_json::to_string(e).expect("events serialise"),
+        }
+    })
+}
+
+/// The marker that ends a note mirrored to a pager.
+pub fn marker(inc_id: &str, e: &Event) -> String {
+    format!("[inc:{inc_id}/{}]", e.id.as_deref().unwrap_or("-"))
+}
+
+/// `text` with its event's marker.
+pub fn marked(text: &str, inc_id: &str, e: &Event) -> String {
+    format!("{text} {}", marker(inc_id, e))
+}
+
+/// A note's marker, if it ends in one: `(incident id, event id, the text before it)`.
+pub fn parse_marker(text: &str) -> Option<(String, String, String)> {
+    let t = text.trim_end();
+    let start = t.rfind("[inc:")?;
+    let inner = t[start + 5..].strip_suffix(']')?;
+    let (inc, ev) = inner.split_once('/')?;
+    (valid_id(inc) && valid_id(ev)).then(|| {
+        (
+            inc.to_string(),
+            ev.to_string(),
+            t[..start].trim_end().to_string(),
+        )
+    })
+}
+
+/// Reads a Slack message's `metadata`: `Ok(None)` when it carries none, an error (to warn
+/// about) when it is another app's or malformed.
+pub fn from_slack_metadata(meta: &Value) -> Result<Option<(String, Event)>, String> {
+    if meta.is_null() {
+        return Ok(None);
+    }
+    let kind = meta["event_type"].as_str().unwrap_or("");
+    if kind != SLACK_EVENT_TYPE {
+        return Err(format!(
+            "metadata of type {:?} is not inc's",
+            truncate(kind, 40)
+        ));
+    }
+    let p = &meta["event_payload"];
+    let text = p["event"]
+        .as_str()
+        .ok_or("event_payload.event is not a string")?;
+    if text.len() > MAX_EVENT_BYTES {
+        return Err(format!("event of {} bytes is too large", text.len()));
+    }
+    let event: Value = serde_json::from_str(text).map_err(|e| format!("event is not JSON: {e}"))?;
+    checked(&p["inc"], event).map(Some)
+}
+
+/// Reads a Matrix message's `org.inc.event`.
+pub fn from_payload(p: &Value) -> Result<(String, Event), String> {
+    if serde_json::to_vec(&p["event"]).map_or(0, |v| v.len()) > MAX_EVENT_BYTES {
+        return Err("event is too large".into());
+    }
+    checked(&p["inc"], p["event"].clone())
+}
+
+fn checked(inc: &Value, event: Value) -> Result<(String, Event), String> {
+    let inc = inc
+        .as_str()
+        .filter(|i| valid_id(i))
+        .ok_or("no valid incident id")?;
+    if !event.is_object() {
+        return Err("event is not an object".into());
+    }
+    long_strings(&event)?;
+    let e: Event = serde_json::from_value(event).map_err(|e| format!("not an inc event: {e}"))?;
+    if !e.id.as_deref().is_some_and(valid_id) {
+        return Err("event without a valid event_id".into());
+    }
+    if matches!(e.kind, EventKind::Delivery { .. }) {
+        return Err("delivery records are never published".into());
+    }
+    if let EventKind::Declared { id, .. } | EventKind::Paging { id, .. } = &e.kind
+        && id != inc
+    {
+        return Err("declares another incident".into());
+    }
+    Ok((inc.to_string(), e))
+}
+
+fn long_strings(v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) if s.chars().count() > MAX_TEXT => {
+            Err(format!("a field of {} characters", s.chars().count()))
+        }
+        Value::Array(a) => a.iter().try_for_each(long_strings),
+        Value::Object(o) => o.values().try_for_each(long_strings),
+        _ => Ok(()),
+    }
+}
+
+/// Our ids: `[a-z0-9-]`, 1..=64 (incident ids, event ids).
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// The room state event `org.inc.incident`: the incident's current facts.
+pub fn incident_state(inc: &Incident) -> Value {
+    json!({
+        "v": VERSION,
+        "id": inc.id,
+        "title": inc.title,
+        "severity": inc.severity,
+        "state": inc.state,
+        "security": inc.security,
+        "roles": inc.roles,
+        "declared_at": inc.declared_at,
+        "resolved_at": inc.resolved_at,
+        "linked": inc.linked,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Severity;
+
+    fn note() -> Event {
+        Event {
+            id: Some("abc123def456".into()),
+            at: "2026-11-30T10:00:00Z".parse().unwrap(),
+            by: Some("ann@example.com".into()),
+            kind: EventKind::Note {
+                text: "Rolled back".into(),
+                note_type: None,
+            },
+        }
+    }
+
+    #[test]
+    fn round_trips_through_slack_and_matrix_and_markers() {
+        let e = note();
+        let meta = slack_metadata("261130-1000-abcd", &e);
+        assert_eq!(
+            from_slack_metadata(&meta).unwrap(),
+            Some(("261130-1000-abcd".to_string(), e.clone()))
+        );
+        let p = payload("261130-1000-abcd", &e);
+        assert_eq!(from_payload(&p).unwrap().1, e);
+        let text = marked("Rolled back", "261130-1000-abcd", &e);
+        assert_eq!(
+            parse_marker(&text),
+            Some((
+                "261130-1000-abcd".into(),
+                "abc123def456".into(),
+                "Rolled back".into()
+            ))
+        );
+        assert_eq!(parse_marker("no marker here"), None);
+        assert_eq!(parse_marker("[inc:../etc/x]"), None);
+    }
+
+    #[test]
+    fn hostile_payloads_are_refused_not_panicked_on() {
+        let big = "x".repeat(MAX_TEXT + 1);
+        for bad in [
+            json!({ "event_type": "other_app", "event_payload": {} }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": 5, "event": "{}" } }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": "a", "event": "not json" } }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": "a", "event": "[1,2]" } }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": "a",
+                "event": json!({"event_id": "x", "at": "2026-11-30T10:00:00Z", "event": "unknown_kind"}).to_string() } }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": "a",
+                "event": json!({"event_id": "x", "at": "2026-11-30T10:00:00Z", "event": "note", "text": big}).to_string() } }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": "a",
+                "event": json!({"event_id": "x", "at": "2026-11-30T10:00:00Z", "event": "delivery",
+                    "provider": "p", "action": "a", "target": "t", "ok": true}).to_string() } }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": "a",
+                "event": json!({"event_id": "x", "at": "2026-11-30T10:00:00Z", "event": "declared",
+                    "id": "other", "title": "t", "severity": "SEV-1"}).to_string() } }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": "a",
+                "event": json!({"at": "2026-11-30T10:00:00Z", "event": "severity", "severity": "SEV-1"}).to_string() } }),
+        ] {
+            assert!(from_slack_metadata(&bad).is_err(), "{bad}");
+        }
+        let ok = json!({ "event_type": "inc_event", "event_payload": { "inc": "a",
+            "event": json!({"event_id": "x", "at": "2026-11-30T10:00:00Z", "event": "severity", "severity": "SEV-1"}).to_string() } });
+        let (_, e) = from_slack_metadata(&ok).unwrap().unwrap();
+        assert_eq!(
+            e.kind,
+            EventKind::Severity {
+                severity: Severity::new(1).unwrap(),
+                is_final: false
+            }
+        );
+    }
+}
