@@ -171,6 +171,41 @@ impl Journal {
         Ok(ids)
     }
 
+    /// Where the last pull of an incident's shared record stopped, per provider (Slack's last
+    /// message `ts`, Matrix's pagination token, PagerDuty's last log entry time). Local only.
+    pub fn cursors(&self, id: &str) -> serde_json::Value {
+        std::fs::read(self.dir.join("sync").join(format!("{id}.json")))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_else(|| serde_json::json!({}))
+    }
+
+    /// Saves the cursors (a temp file renamed over the old one: never half-written).
+    pub fn set_cursors(&self, id: &str, cursors: &serde_json::Value) -> Result<(), JournalError> {
+        let dir = self.dir.join("sync");
+        std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
+        let tmp = dir.join(format!(".{id}.{}", std::process::id()));
+        std::fs::write(&tmp, serde_json::to_vec(cursors).expect("json")).map_err(Self::io(&tmp))?;
+        let dst = dir.join(format!("{id}.json"));
+        std::fs::rename(&tmp, &dst).map_err(Self::io(&dst))
+    }
+
+    /// Appends the events the journal does not have yet (by event id); returns those appended.
+    pub fn append_new(&self, id: &str, events: Vec<Event>) -> Result<Vec<Event>, JournalError> {
+        let (have, _) = self.read(id)?;
+        let mut known: std::collections::HashSet<String> =
+            have.into_iter().filter_map(|e| e.id).collect();
+        let mut added = Vec::new();
+        for e in events {
+            if e.id.as_ref().is_some_and(|i| !known.insert(i.clone())) {
+                continue;
+            }
+            self.append(id, &e)?;
+            added.push(e);
+        }
+        Ok(added)
+    }
+
     pub fn current(&self) -> Option<String> {
         let id = std::fs::read_to_string(self.dir.join("current")).ok()?;
         let id = id.trim();

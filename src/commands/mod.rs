@@ -1,5 +1,6 @@
 //! One thin module per subcommand: parse, call shared code, render.
 
+pub mod attach;
 pub mod comms;
 pub mod completions;
 pub mod declare;
@@ -20,6 +21,7 @@ pub mod role;
 pub mod sev;
 pub mod show;
 pub mod status;
+pub mod sync;
 
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};

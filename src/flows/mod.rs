@@ -3,40 +3,66 @@
 //! returns a typed, serialisable outcome. A flow never prints, prompts or reads the terminal
 //! (`ctx.io` is the renderer's), and names no command; a flow may call another flow.
 
+pub mod attach;
 pub mod comms;
 pub mod oncall;
 pub mod room;
+pub mod sync;
 
 use crate::ctx::Ctx;
-use crate::model::Incident;
+use crate::model::{Event, Incident};
 use crate::providers::{Delivery, opsgenie, pagerduty};
 
-/// The deliveries that mirror `messages` about an incident: each as a note on its PagerDuty
-/// incident (when `notes` and there is one). Chat adapters are not built yet; until then the
-/// messages are shown to the user, as when no provider is configured.
+/// The deliveries that mirror `messages` about an incident: a post in every incident room,
+/// and each message as a note on its PagerDuty incident and Opsgenie alert (when `notes`).
 pub fn mirrors(ctx: &Ctx, inc: &Incident, messages: &[String], notes: bool) -> Vec<Delivery> {
+    mirrors_of(ctx, inc, None, messages, notes)
+}
+
+/// [`mirrors`] of one event: each delivery also carries the event (Slack metadata, Matrix
+/// content, a note marker) so that another responder's `inc` reads it back exactly, and the
+/// dedup keys come from the event's id, unique across responders.
+pub fn mirrors_of(
+    ctx: &Ctx,
+    inc: &Incident,
+    event: Option<&Event>,
+    messages: &[String],
+    notes: bool,
+) -> Vec<Delivery> {
+    // The event's id (else its position in the journal) keeps the keys stable for this action.
+    let stem = match event.and_then(|e| e.id.as_deref()) {
+        Some(id) => format!("inc-{}-{id}", inc.id),
+        None => format!("inc-{}-{}", inc.id, inc.events.len()),
+    };
     let mut out = Vec::new();
     if !messages.is_empty() {
-        let key = format!("inc-{}-{}-post", inc.id, inc.events.len());
-        out.extend(room::room_posts(ctx, inc, &messages.join("\n"), &key));
+        out.extend(room::room_posts(
+            ctx,
+            inc,
+            &messages.join("\n"),
+            &format!("{stem}-post"),
+        ));
     }
     if notes
         && ctx.has_pagerduty()
         && let Some(pd_id) = pd_incident(inc)
     {
-        // The event's position in the journal keeps the key stable for this logical action.
-        let n = inc.events.len();
         for (i, m) in messages.iter().enumerate() {
             out.push(pagerduty::add_note(
                 pd_id,
                 m,
-                format!("inc-{}-{n}-note-{i}", inc.id),
+                format!("{stem}-note-{i}"),
                 Some(&inc.id),
             ));
         }
     }
     if notes {
-        out.extend(opsgenie_notes(ctx, inc, messages));
+        out.extend(opsgenie_notes(ctx, inc, messages, &stem));
+    }
+    if let Some(e) = event {
+        for d in &mut out {
+            crate::providers::publish(d, &inc.id, e);
+        }
     }
     out
 }
@@ -49,13 +75,12 @@ pub fn pd_incident(inc: &Incident) -> Option<&str> {
 }
 
 /// Notes for the incident's Opsgenie IC alert (part of `super::mirrors`).
-pub fn opsgenie_notes(ctx: &Ctx, inc: &Incident, messages: &[String]) -> Vec<Delivery> {
+pub fn opsgenie_notes(ctx: &Ctx, inc: &Incident, messages: &[String], stem: &str) -> Vec<Delivery> {
     let configured = ctx.config().is_ok_and(|c| c.values.opsgenie.is_some());
     if !configured || inc.find_ref(opsgenie::PROVIDER, "page_ic").is_none() {
         return Vec::new();
     }
     let alias = opsgenie::ic_alias(&inc.id);
-    let n = inc.events.len();
     messages
         .iter()
         .enumerate()
@@ -63,7 +88,7 @@ pub fn opsgenie_notes(ctx: &Ctx, inc: &Incident, messages: &[String]) -> Vec<Del
             opsgenie::add_note(
                 &alias,
                 m,
-                format!("inc-{}-{n}-opsgenie-note-{i}", inc.id),
+                format!("{stem}-opsgenie-note-{i}"),
                 Some(&inc.id),
             )
         })

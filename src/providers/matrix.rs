@@ -235,6 +235,26 @@ pub fn post_room_mention(
     send("post", room, content, dedup_key, inc_id)
 }
 
+/// Puts a room state event (`org.inc.incident`: the incident's current facts).
+pub fn set_state(
+    room: &str,
+    event_type: &str,
+    content: Value,
+    dedup_key: String,
+    inc_id: &str,
+) -> Delivery {
+    delivery(
+        "set_state",
+        room,
+        dedup_key,
+        Some(inc_id),
+        HttpRequest::put(
+            format!("{CS}/rooms/{}/state/{}/", enc(room), enc(event_type)),
+            content,
+        ),
+    )
+}
+
 /// Pins an event (the roster). The client adds it to the room's current pins at send time.
 pub fn pin(room: &str, event_id: &str, dedup_key: String, inc_id: &str) -> Delivery {
     delivery(
@@ -393,13 +413,24 @@ impl Client {
 
     /// One call; a non-2xx answer becomes an [`MxError`].
     async fn raw(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, MxError> {
+        self.raw_q(method, path, &[], body).await
+    }
+
+    /// [`Self::raw`] with a query string.
+    async fn raw_q(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, MxError> {
         let token = self.token.as_ref().map_err(|e| MxError {
             status: Some(401),
             errcode: "M_MISSING_TOKEN".into(),
             message: format!("no access token: {e}"),
             retry_after: None,
         })?;
-        let url = super::http::join(&self.base, path, &[]);
+        let url = super::http::join(&self.base, path, query);
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| MxError {
             status: None,
             errcode: String::new(),
@@ -531,6 +562,87 @@ impl Client {
             }),
             Err(e) => Err(self.redact(classify(e, &self.hint()))),
         }
+    }
+
+    /// A room state event's content, or `None` when the room has none of that type.
+    pub async fn state(&self, room_id: &str, event_type: &str) -> Result<Option<Value>, SendError> {
+        let path = format!("{CS}/rooms/{}/state/{}/", enc(room_id), enc(event_type));
+        match self.raw("GET", &path, None).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is("M_NOT_FOUND") => Ok(None),
+            Err(e) => Err(self.redact(classify(e, &self.hint()))),
+        }
+    }
+
+    /// Joins a room by id or alias (attach: the responder's bot may not be in it yet).
+    pub async fn join(&self, room: &str) -> Result<String, SendError> {
+        let b = self
+            .call(
+                "POST",
+                &format!("{CS}/join/{}", enc(room)),
+                Some(&json!({})),
+            )
+            .await?;
+        Ok(b["room_id"].as_str().unwrap_or(room).to_string())
+    }
+
+    /// The room's messages after `from` (a pagination token; `None`: from the room's start),
+    /// oldest first, and the token to continue from: one incremental pull.
+    pub async fn messages(
+        &self,
+        room_id: &str,
+        from: Option<&str>,
+    ) -> Result<(Vec<Value>, Option<String>), SendError> {
+        let path = format!("{CS}/rooms/{}/messages", enc(room_id));
+        let mut out = Vec::new();
+        let mut token = from.map(str::to_string);
+        for _ in 0..100 {
+            let mut q = vec![
+                ("dir".to_string(), "f".to_string()),
+                ("limit".to_string(), "500".to_string()),
+                (
+                    "filter".to_string(),
+                    json!({ "types": ["m.room.message", "m.room.name", "m.room.topic"] })
+                        .to_string(),
+                ),
+            ];
+            if let Some(t) = &token {
+                q.push(("from".into(), t.clone()));
+            }
+            let b = self
+                .raw_q("GET", &path, &q, None)
+                .await
+                .map_err(|e| self.redact(classify(e, &self.hint())))?;
+            let chunk = b["chunk"].as_array().cloned().unwrap_or_default();
+            let end = b["end"].as_str().map(str::to_string);
+            let done = chunk.is_empty() || end.is_none();
+            out.extend(chunk);
+            if end.is_some() {
+                token = end;
+            }
+            if done {
+                break;
+            }
+        }
+        Ok((out, token))
+    }
+
+    /// Rooms the bot has joined that carry `org.inc.incident`: `(room id, its content)`.
+    pub async fn incident_rooms(
+        &self,
+        state_type: &str,
+    ) -> Result<Vec<(String, Value)>, SendError> {
+        let b = self
+            .call("GET", &format!("{CS}/joined_rooms"), None)
+            .await?;
+        let mut out = Vec::new();
+        for r in b["joined_rooms"].as_array().into_iter().flatten().take(500) {
+            let Some(id) = r.as_str() else { continue };
+            if let Some(c) = self.state(id, state_type).await? {
+                out.push((id.to_string(), c));
+            }
+        }
+        Ok(out)
     }
 
     /// The room id of a configured room: an id as is, an alias joined and resolved.

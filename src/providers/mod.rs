@@ -375,3 +375,31 @@ pub fn check_config(config: &crate::config::Config) -> Result<(), crate::config:
     }
     Ok(())
 }
+
+/// Makes a delivery carry an inc event the way its provider can (SPEC "One incident, many
+/// responders"): Slack message metadata, `org.inc.event` in Matrix content, a marker at the
+/// end of a PagerDuty or Opsgenie note. People still read the same text.
+pub fn publish(d: &mut Delivery, inc_id: &str, e: &crate::model::Event) {
+    use crate::model::wire;
+    let Request::Http(h) = &mut d.request else {
+        return;
+    };
+    let Some(body) = h.body.as_mut() else { return };
+    match (d.provider.as_str(), d.action.as_str()) {
+        (slack::PROVIDER, "post") => body["metadata"] = wire::slack_metadata(inc_id, e),
+        (matrix::PROVIDER, "post") => {
+            body[wire::MATRIX_EVENT_KEY] = wire::payload(inc_id, e);
+        }
+        (pagerduty::PROVIDER, "add_note") => {
+            if let Some(c) = body["note"]["content"].as_str() {
+                body["note"]["content"] = wire::marked(c, inc_id, e).into();
+            }
+        }
+        (opsgenie::PROVIDER, "add_note") => {
+            if let Some(c) = body["note"].as_str() {
+                body["note"] = wire::marked(c, inc_id, e).into();
+            }
+        }
+        _ => {}
+    }
+}

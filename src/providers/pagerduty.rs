@@ -233,12 +233,84 @@ impl Client {
         )
     }
 
+    /// The newest incident with this `incident_key`, open or resolved.
+    pub async fn find_by_key(&self, key: &str) -> Result<Option<Value>, SendError> {
+        let q = vec![
+            ("incident_key".to_string(), key.to_string()),
+            ("date_range".to_string(), "all".to_string()),
+        ];
+        Ok(
+            self.rest("GET", "/incidents", &q, None).await?.body["incidents"]
+                .as_array()
+                .and_then(|a| a.last().cloned()),
+        )
+    }
+
     pub async fn incident(&self, id: &str) -> Result<Value, SendError> {
         Ok(self
             .rest("GET", &format!("/incidents/{id}"), &[], None)
             .await?
             .body["incident"]
             .clone())
+    }
+
+    /// An incident by id, or by its number (`#123`) among the recent ones.
+    pub async fn incident_by_number(&self, number: u64) -> Result<Option<Value>, SendError> {
+        let q = vec![
+            ("date_range".to_string(), "all".to_string()),
+            ("sort_by".to_string(), "created_at:desc".to_string()),
+        ];
+        let page = self.rest("GET", "/incidents", &q, None).await?.body;
+        Ok(page["incidents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["incident_number"].as_u64() == Some(number))
+            .cloned())
+    }
+
+    /// The open (triggered or acknowledged) incidents on these services.
+    pub async fn open_incidents(&self, services: &[String]) -> Result<Vec<Value>, SendError> {
+        let mut q: Vec<(String, String)> = services
+            .iter()
+            .map(|s| ("service_ids[]".to_string(), s.clone()))
+            .collect();
+        q.push(("statuses[]".into(), "triggered".into()));
+        q.push(("statuses[]".into(), "acknowledged".into()));
+        self.get_all("/incidents", &q, "incidents").await
+    }
+
+    /// An incident's notes, oldest first (PagerDuty returns them all at once).
+    pub async fn notes(&self, id: &str) -> Result<Vec<Value>, SendError> {
+        let body = self
+            .rest("GET", &format!("/incidents/{id}/notes"), &[], None)
+            .await?
+            .body;
+        let mut notes = body["notes"].as_array().cloned().unwrap_or_default();
+        notes.sort_by(|a, b| a["created_at"].as_str().cmp(&b["created_at"].as_str()));
+        Ok(notes)
+    }
+
+    /// An incident's log entries since `since` (RFC 3339), oldest first.
+    pub async fn log_entries(
+        &self,
+        id: &str,
+        since: Option<&str>,
+    ) -> Result<Vec<Value>, SendError> {
+        let mut q = vec![("is_overview".to_string(), "false".to_string())];
+        if let Some(s) = since {
+            q.push(("since".into(), s.to_string()));
+        }
+        let mut entries = self
+            .get_all(&format!("/incidents/{id}/log_entries"), &q, "log_entries")
+            .await?;
+        entries.sort_by(|a, b| a["created_at"].as_str().cmp(&b["created_at"].as_str()));
+        Ok(entries)
+    }
+
+    /// The account's priorities, highest first (empty when the account has none).
+    pub async fn priorities(&self) -> Result<Vec<Value>, SendError> {
+        self.get_all("/priorities", &[], "priorities").await
     }
 
     /// Who is on call now: for the given schedules (in that order: primary, backup, shadows),
@@ -539,6 +611,36 @@ pub fn resolve(pd_id: &str, resolution: &str, dedup_key: String, inc_id: Option<
         dedup_key,
         inc_id,
         HttpRequest::put(format!("/incidents/{pd_id}"), body),
+    )
+}
+
+/// Retitles an incident and sets its urgency and (when the account has one) its priority:
+/// what `inc sev` changes on the pager.
+pub fn update_incident(
+    pd_id: &str,
+    title: &str,
+    urgency: &str,
+    priority: Option<&str>,
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let mut incident = json!({
+        "type": "incident_reference",
+        "title": title.chars().take(1024).collect::<String>(),
+        "urgency": urgency,
+    });
+    if let Some(p) = priority {
+        incident["priority"] = json!({ "id": p, "type": "priority_reference" });
+    }
+    delivery(
+        "update_incident",
+        format!("incident {pd_id}"),
+        dedup_key,
+        inc_id,
+        HttpRequest::put(
+            format!("/incidents/{pd_id}"),
+            json!({ "incident": incident }),
+        ),
     )
 }
 

@@ -82,7 +82,11 @@ impl Client {
         let hint = format!("check the token in {} and run `inc doctor`", self.token_env);
         let read = matches!(
             method,
-            "auth.test" | "users.lookupByEmail" | "conversations.info" | "conversations.list"
+            "auth.test"
+                | "users.lookupByEmail"
+                | "conversations.info"
+                | "conversations.list"
+                | "conversations.history"
         );
         let req = if read {
             let query: Vec<(String, String)> = body
@@ -207,6 +211,112 @@ impl Client {
             }
         }
         Ok(None)
+    }
+
+    /// A channel by id or `#name`: `(id, name, topic)`, or `None` when Slack knows none.
+    pub async fn channel(
+        &self,
+        channel: &str,
+    ) -> Result<Option<(String, String, String)>, SendError> {
+        let id = match channel.strip_prefix('#') {
+            Some(name) => match self.find_channel(name).await? {
+                Some(id) => id,
+                None => return Ok(None),
+            },
+            None => channel.to_string(),
+        };
+        match self
+            .call("conversations.info", &json!({ "channel": id }))
+            .await
+        {
+            Ok(b) => Ok(Some((
+                b["channel"]["id"].as_str().unwrap_or(&id).to_string(),
+                b["channel"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                b["channel"]["topic"]["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ))),
+            Err(SendError::Rejected { message, .. }) if message.ends_with("channel_not_found") => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Channels whose name starts with `prefix`: `(id, name)`.
+    pub async fn channels_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, SendError> {
+        let mut out = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..50 {
+            let mut q = json!({ "types": "public_channel,private_channel", "exclude_archived": true, "limit": 200 });
+            if !cursor.is_empty() {
+                q["cursor"] = json!(cursor);
+            }
+            let b = self.call("conversations.list", &q).await?;
+            for c in b["channels"].as_array().into_iter().flatten() {
+                if let (Some(id), Some(name)) = (c["id"].as_str(), c["name"].as_str())
+                    && name.starts_with(prefix)
+                {
+                    out.push((id.to_string(), name.to_string()));
+                }
+            }
+            cursor = b["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if cursor.is_empty() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// A channel's messages newer than `oldest` (a message `ts`), oldest first, with their
+    /// metadata (`include_all_metadata`): one incremental pull.
+    pub async fn history(
+        &self,
+        channel: &str,
+        oldest: Option<&str>,
+    ) -> Result<Vec<Value>, SendError> {
+        let mut out = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..100 {
+            let mut q = json!({ "channel": channel, "include_all_metadata": true, "limit": 200 });
+            if let Some(o) = oldest {
+                q["oldest"] = json!(o);
+                q["inclusive"] = json!(false);
+            }
+            if !cursor.is_empty() {
+                q["cursor"] = json!(cursor);
+            }
+            let b = self.call("conversations.history", &q).await?;
+            out.extend(b["messages"].as_array().cloned().unwrap_or_default());
+            cursor = b["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if cursor.is_empty() || !b["has_more"].as_bool().unwrap_or(false) {
+                break;
+            }
+        }
+        // Slack answers newest first; compare as numbers (`1700000000.000010`).
+        out.sort_by(|a, b| {
+            let ts = |m: &Value| {
+                m["ts"]
+                    .as_str()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            ts(a).total_cmp(&ts(b))
+        });
+        Ok(out)
     }
 
     /// The Slack user id for an email, if there is one.

@@ -1,0 +1,18 @@
+//! `inc sync`: pull the shared record of the current incident now.
+
+use crate::ctx::Ctx;
+use crate::error::CliResult;
+
+/// Pull what other responders and the providers added to the incident, and print what changed
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Every command that reads an incident (status, show, timeline, \
+postmortem new, resolve, email, notify-exec) also pulls first.\n\nExample:\n  inc sync"
+)]
+pub struct Args {}
+
+pub async fn run(ctx: &Ctx, _args: Args) -> CliResult {
+    let inc = ctx.current_incident()?;
+    let pulled = crate::flows::sync::pull(ctx, &inc).await?;
+    crate::render::attach::pulled(ctx, &pulled)
+}

@@ -1,0 +1,768 @@
+//! `inc attach`: join an incident another responder started. From one reference (a PagerDuty
+//! incident, a Slack channel, a Matrix room or an inc id) find the others, build the local
+//! journal from the shared record, and make the incident current.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ctx::Ctx;
+use crate::error::{CliError, CliResult};
+use crate::model::{Event, EventKind, Incident, Severity, wire};
+use crate::providers::{matrix, pagerduty, slack};
+
+use super::sync::{self, Read};
+
+/// What `REF` names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "ref", rename_all = "snake_case")]
+pub enum Ref {
+    PagerDuty(String),
+    PagerDutyNumber(u64),
+    /// A channel id, or `#name`.
+    Slack(String),
+    /// A room id (`!id:server`) or alias (`#alias:server`).
+    Matrix(String),
+    Inc(String),
+}
+
+impl Ref {
+    pub fn describe(&self) -> String {
+        match self {
+            Ref::PagerDuty(id) => format!("PagerDuty incident {id}"),
+            Ref::PagerDutyNumber(n) => format!("PagerDuty incident #{n}"),
+            Ref::Slack(c) => format!("Slack channel {c}"),
+            Ref::Matrix(r) => format!("Matrix room {r}"),
+            Ref::Inc(id) => format!("inc incident {id}"),
+        }
+    }
+}
+
+/// Reads `REF` as a user gives it; `Err` says why it is not a reference (exit 2).
+pub fn parse_ref(raw: &str) -> Result<Ref, String> {
+    let s = raw.trim();
+    let bad = || {
+        format!(
+            "REF '{s}' is not an incident reference: give a PagerDuty incident (id, #number or URL), \
+             a Slack channel (#name, id or URL), a Matrix room (!id:server, #alias:server or \
+             matrix.to URL) or an inc incident id"
+        )
+    };
+    if s.is_empty() || s.len() > 512 || s.chars().any(char::is_control) {
+        return Err(bad());
+    }
+    if let Some(rest) = s.strip_prefix("https://matrix.to/#/") {
+        let room = rest.split(['?', '/']).next().unwrap_or_default();
+        let room = url::form_urlencoded::parse(format!("r={room}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        return matrix_ref(&room).ok_or_else(bad);
+    }
+    if let Ok(u) = url::Url::parse(s) {
+        let segs: Vec<&str> = u.path_segments().map(|p| p.collect()).unwrap_or_default();
+        let host = u.host_str().unwrap_or_default();
+        if let Some(i) = segs.iter().position(|p| *p == "incidents")
+            && let Some(id) = segs.get(i + 1).filter(|id| pd_id(id))
+        {
+            return Ok(Ref::PagerDuty(id.to_string()));
+        }
+        if host.contains("slack") || segs.contains(&"archives") {
+            if let Some(i) = segs.iter().position(|p| *p == "archives")
+                && let Some(id) = segs.get(i + 1).filter(|id| slack_id(id))
+            {
+                return Ok(Ref::Slack(id.to_string()));
+            }
+        }
+        return Err(bad());
+    }
+    if let Some(n) = s.strip_prefix('#').and_then(|n| n.parse::<u64>().ok()) {
+        return Ok(Ref::PagerDutyNumber(n));
+    }
+    if s.starts_with('!') || (s.starts_with('#') && s.contains(':')) {
+        return matrix_ref(s).ok_or_else(bad);
+    }
+    if let Some(name) = s.strip_prefix('#') {
+        return slack_name(name)
+            .then(|| Ref::Slack(s.to_string()))
+            .ok_or_else(bad);
+    }
+    if wire::valid_id(s) && s.contains('-') {
+        return Ok(Ref::Inc(s.to_string()));
+    }
+    if slack_id(s) && s.starts_with(['C', 'G']) {
+        return Ok(Ref::Slack(s.to_string()));
+    }
+    if pd_id(s) {
+        return Ok(Ref::PagerDuty(s.to_string()));
+    }
+    Err(bad())
+}
+
+fn matrix_ref(s: &str) -> Option<Ref> {
+    let (local, server) = s.get(1..)?.split_once(':')?;
+    (s.starts_with(['!', '#']) && !local.is_empty() && !server.is_empty() && !s.contains(' '))
+        .then(|| Ref::Matrix(s.to_string()))
+}
+
+fn pd_id(s: &str) -> bool {
+    (2..=20).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn slack_id(s: &str) -> bool {
+    (5..=20).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn slack_name(s: &str) -> bool {
+    (1..=80).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_".contains(&b))
+}
+
+/// What attaching found and wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct Attached {
+    pub incident: Incident,
+    /// Where the shared record was read.
+    pub read_from: Vec<String>,
+    /// Events written to this machine's journal.
+    pub events: usize,
+    /// True when nothing carried inc's record and the incident was built from what could be
+    /// read (a title from the room's topic or name).
+    pub unmarked: bool,
+    #[serde(skip)]
+    pub tried: Vec<String>,
+}
+
+/// The shared record gathered so far.
+#[derive(Default)]
+struct Found {
+    inc_id: Option<String>,
+    events: Vec<Event>,
+    slack: Option<String>,
+    matrix: Option<String>,
+    pagerduty: Vec<String>,
+    /// A title from a room or incident that carries no inc record.
+    fallback_title: Option<(String, Severity)>,
+    read_from: Vec<String>,
+    tried: Vec<String>,
+    cursors: serde_json::Map<String, Value>,
+}
+
+impl Found {
+    fn take(&mut self, read: Read, provider: &str, what: String) {
+        for r in read.refused {
+            self.tried.push(format!("{provider}: ignored {r}"));
+        }
+        if let Some(c) = read.cursor {
+            self.cursors.insert(provider.into(), c);
+        }
+        for e in &read.events {
+            if self.inc_id.is_none()
+                && let EventKind::Declared { id, .. } | EventKind::Paging { id, .. } = &e.kind
+            {
+                self.inc_id = Some(id.clone());
+            }
+            if let EventKind::Linked {
+                provider,
+                reference,
+                ..
+            } = &e.kind
+            {
+                self.link(provider, reference);
+            }
+        }
+        self.events.extend(read.events);
+        self.read_from.push(what);
+    }
+
+    fn link(&mut self, provider: &str, reference: &str) {
+        match provider {
+            slack::PROVIDER if self.slack.is_none() => self.slack = Some(reference.into()),
+            matrix::PROVIDER if self.matrix.is_none() => self.matrix = Some(reference.into()),
+            pagerduty::PROVIDER if !self.pagerduty.iter().any(|p| p == reference) => {
+                self.pagerduty.push(reference.into())
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Attaches to the incident `r` names. Exit 4 when nothing matches (naming what was tried);
+/// 78 when the provider it names is not configured.
+pub async fn attach(ctx: &Ctx, r: &Ref) -> CliResult<Attached> {
+    let mut f = Found::default();
+    start(ctx, r, &mut f).await?;
+    // Follow the references the record names, each provider once.
+    let config = ctx.config()?;
+    if let (Some(ch), true) = (f.slack.clone(), config.values.slack.is_some())
+        && !f.read_from.iter().any(|w| w.starts_with("Slack"))
+        && let Some(id) = f.inc_id.clone()
+    {
+        match sync::read_slack(ctx.slack()?, &id, &ch, None).await {
+            Ok(read) => f.take(read, slack::PROVIDER, format!("Slack channel {ch}")),
+            Err(e) => ctx.warn(format!("could not read Slack channel {ch}: {e}")),
+        }
+    }
+    if let (Some(room), true) = (f.matrix.clone(), config.values.matrix.is_some())
+        && !f.read_from.iter().any(|w| w.starts_with("Matrix"))
+        && let Some(id) = f.inc_id.clone()
+    {
+        match read_room(ctx, &id, &room, &mut f).await {
+            Ok(()) => {}
+            Err(e) => ctx.warn(format!("could not read Matrix room {room}: {e}")),
+        }
+    }
+    if !f.pagerduty.is_empty()
+        && config.values.pagerduty.is_some()
+        && !f.read_from.iter().any(|w| w.starts_with("PagerDuty"))
+        && let Some(id) = f.inc_id.clone()
+    {
+        let pds = f.pagerduty.clone();
+        match sync::read_pagerduty(ctx.pagerduty()?, &id, &pds, &Value::Null).await {
+            Ok(read) => f.take(
+                read,
+                pagerduty::PROVIDER,
+                format!("PagerDuty {}", pds.join(", ")),
+            ),
+            Err(e) => ctx.warn(format!("could not read PagerDuty: {e}")),
+        }
+    }
+    write(ctx, f).await
+}
+
+/// Reads the place `r` names.
+async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
+    let not_found = |tried: &[String]| {
+        CliError::no_incident(format!(
+            "no incident found for {}: tried {}",
+            r.describe(),
+            tried.join("; ")
+        ))
+    };
+    match r {
+        Ref::PagerDuty(_) | Ref::PagerDutyNumber(_) => {
+            let pd = ctx.pagerduty()?;
+            let got = match r {
+                Ref::PagerDuty(id) => match pd.incident(id).await {
+                    Ok(v) => Some(v),
+                    Err(crate::providers::SendError::Rejected {
+                        status: Some(404), ..
+                    }) => None,
+                    Err(e) => return Err(CliError::failed(format!("PagerDuty: {e}"))),
+                },
+                Ref::PagerDutyNumber(n) => pd
+                    .incident_by_number(*n)
+                    .await
+                    .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?,
+                _ => None,
+            };
+            let Some(incident) = got.filter(|v| v["id"].is_string()) else {
+                return Err(not_found(&[format!("PagerDuty ({})", r.describe())]));
+            };
+            from_pagerduty(ctx, &incident, f).await
+        }
+        Ref::Slack(ch) => {
+            let client = ctx.slack()?;
+            let info = client
+                .channel(ch)
+                .await
+                .map_err(|e| CliError::failed(format!("Slack: {e}")))?;
+            let Some((id, name, topic)) = info else {
+                return Err(not_found(&[format!(
+                    "Slack conversations.info/list for {ch}"
+                )]));
+            };
+            // The incident id comes from the record itself.
+            let messages = client
+                .history(&id, None)
+                .await
+                .map_err(|e| CliError::failed(format!("Slack: {e}")))?;
+            let inc_id = messages.iter().find_map(|m| {
+                wire::from_slack_metadata(&m["metadata"])
+                    .ok()
+                    .flatten()
+                    .map(|(i, _)| i)
+            });
+            f.slack = Some(id.clone());
+            match inc_id {
+                Some(inc) => {
+                    f.inc_id = Some(inc.clone());
+                    let read = sync::read_slack(client, &inc, &id, None)
+                        .await
+                        .map_err(|e| CliError::failed(format!("Slack: {e}")))?;
+                    f.take(read, slack::PROVIDER, format!("Slack #{name}"));
+                }
+                None => {
+                    let title = if topic.trim().is_empty() {
+                        name.clone()
+                    } else {
+                        topic
+                    };
+                    f.fallback_title = Some(title_and_severity(&title));
+                    f.read_from.push(format!("Slack #{name}"));
+                }
+            }
+            Ok(())
+        }
+        Ref::Matrix(room) => {
+            let client = ctx.matrix()?;
+            let id = match client.resolve(room).await {
+                Ok(id) if !id.is_empty() => id,
+                Ok(_) | Err(crate::providers::SendError::Rejected { .. }) => {
+                    return Err(not_found(&[format!(
+                        "Matrix directory and state of {room}"
+                    )]));
+                }
+                Err(e) => return Err(CliError::failed(format!("Matrix: {e}"))),
+            };
+            let state = client.state(&id, wire::MATRIX_STATE_TYPE).await;
+            let state = match state {
+                Ok(s) => s,
+                // Not joined yet: join, then read.
+                Err(_) => {
+                    client
+                        .join(&id)
+                        .await
+                        .map_err(|e| CliError::failed(format!("Matrix: {e}")))?;
+                    client
+                        .state(&id, wire::MATRIX_STATE_TYPE)
+                        .await
+                        .map_err(|e| CliError::failed(format!("Matrix: {e}")))?
+                }
+            };
+            f.matrix = Some(id.clone());
+            match state
+                .as_ref()
+                .and_then(|s| s["id"].as_str())
+                .filter(|i| wire::valid_id(i))
+            {
+                Some(inc) => {
+                    f.inc_id = Some(inc.to_string());
+                    for l in state
+                        .as_ref()
+                        .and_then(|s| s["linked"].as_array())
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let (Some(p), Some(r)) = (l["provider"].as_str(), l["ref"].as_str()) {
+                            f.link(p, r);
+                        }
+                    }
+                    read_room(ctx, inc, &id, f)
+                        .await
+                        .map_err(|e| CliError::failed(format!("Matrix: {e}")))?;
+                }
+                None => {
+                    let name = client
+                        .state(&id, "m.room.topic")
+                        .await
+                        .ok()
+                        .flatten()
+                        .and_then(|t| t["topic"].as_str().map(str::to_string))
+                        .filter(|t| !t.trim().is_empty())
+                        .unwrap_or_else(|| room.clone());
+                    f.fallback_title = Some(title_and_severity(&name));
+                    f.read_from.push(format!("Matrix {room}"));
+                }
+            }
+            Ok(())
+        }
+        Ref::Inc(id) => {
+            let mut tried = Vec::new();
+            let config = ctx.config()?;
+            if config.values.pagerduty.is_some() {
+                tried.push(format!("PagerDuty incident_key inc-{id}"));
+                match ctx.pagerduty()?.find_by_key(&format!("inc-{id}")).await {
+                    Ok(Some(incident)) => return from_pagerduty(ctx, &incident, f).await,
+                    Ok(None) => {}
+                    Err(e) => tried.push(format!("(PagerDuty failed: {e})")),
+                }
+            }
+            if config.values.matrix.is_some() {
+                tried.push("Matrix rooms with org.inc.incident".into());
+                let client = ctx.matrix()?;
+                if let Ok(rooms) = client.incident_rooms(wire::MATRIX_STATE_TYPE).await
+                    && let Some((room, _)) = rooms.iter().find(|(_, s)| s["id"] == id.as_str())
+                {
+                    f.inc_id = Some(id.clone());
+                    f.matrix = Some(room.clone());
+                    return read_room(ctx, id, room, f)
+                        .await
+                        .map_err(|e| CliError::failed(format!("Matrix: {e}")));
+                }
+            }
+            if config.values.slack.is_some() {
+                let prefix = config
+                    .values
+                    .slack
+                    .as_ref()
+                    .and_then(|s| s.channel_prefix.clone())
+                    .unwrap_or_else(|| "inc-".into());
+                tried.push(format!("Slack channels #{prefix}*"));
+                let client = ctx.slack()?;
+                if let Ok(chans) = client.channels_with_prefix(&prefix).await {
+                    for (ch, name) in chans.into_iter().take(50) {
+                        if let Ok(read) = sync::read_slack(client, id, &ch, None).await
+                            && !read.events.is_empty()
+                        {
+                            f.inc_id = Some(id.clone());
+                            f.slack = Some(ch.clone());
+                            f.take(read, slack::PROVIDER, format!("Slack #{name}"));
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            if tried.is_empty() {
+                tried.push("no provider is configured".into());
+            }
+            Err(not_found(&tried))
+        }
+    }
+}
+
+async fn read_room(ctx: &Ctx, inc: &str, room: &str, f: &mut Found) -> Result<(), String> {
+    let read = sync::read_matrix(ctx.matrix().map_err(|e| e.message)?, inc, room, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    f.take(read, matrix::PROVIDER, format!("Matrix {room}"));
+    Ok(())
+}
+
+/// A PagerDuty incident: the inc id from its key or its notes' markers, the rooms its notes
+/// name, its notes and log.
+async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult {
+    let pd_id = incident["id"].as_str().unwrap_or_default().to_string();
+    let client = ctx.pagerduty()?;
+    let notes = client
+        .notes(&pd_id)
+        .await
+        .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?;
+    let from_key = incident["incident_key"]
+        .as_str()
+        .and_then(|k| k.strip_prefix("inc-"))
+        .and_then(|k| k.strip_prefix("page-").or(Some(k)))
+        .filter(|k| wire::valid_id(k))
+        .map(str::to_string);
+    let from_notes = notes.iter().find_map(|n| {
+        wire::parse_marker(n["content"].as_str().unwrap_or_default()).map(|(i, _, _)| i)
+    });
+    for n in &notes {
+        let text = n["content"].as_str().unwrap_or_default();
+        if wire::parse_marker(text).is_some() {
+            for (provider, tag) in [
+                (slack::PROVIDER, "(Slack channel "),
+                (matrix::PROVIDER, "(Matrix room "),
+            ] {
+                if let Some(rest) = text.split(tag).nth(1)
+                    && let Some(r) = rest.split(')').next()
+                {
+                    f.link(provider, r.trim());
+                }
+            }
+        }
+    }
+    f.link(pagerduty::PROVIDER, &pd_id);
+    let inc_id = from_notes.or(from_key);
+    let title = incident["title"].as_str().unwrap_or("PagerDuty incident");
+    match &inc_id {
+        Some(id) => f.inc_id = Some(id.clone()),
+        None => f.fallback_title = Some(title_and_severity(title)),
+    }
+    let read = sync::read_pagerduty(
+        client,
+        inc_id.as_deref().unwrap_or(""),
+        &[pd_id.clone()],
+        &Value::Null,
+    )
+    .await
+    .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?;
+    f.take(read, pagerduty::PROVIDER, format!("PagerDuty {pd_id}"));
+    if f.fallback_title.is_none() && inc_id.is_some() {
+        f.fallback_title = Some(title_and_severity(title));
+    }
+    Ok(())
+}
+
+/// `[SEV-1] Checkout errors` → the title and SEV-1; a title without a prefix is SEV-2.
+fn title_and_severity(t: &str) -> (String, Severity) {
+    let t = t.trim();
+    if let Some(rest) = t.strip_prefix('[')
+        && let Some((sev, title)) = rest.split_once(']')
+        && let Ok(s) = sev.parse::<Severity>()
+    {
+        return (title.trim().chars().take(200).collect(), s);
+    }
+    (t.chars().take(200).collect(), Severity::DEFAULT_UNSURE)
+}
+
+/// Writes the journal from what was found and makes the incident current.
+async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
+    let has_start = f.events.iter().any(|e| {
+        matches!(
+            e.kind,
+            EventKind::Declared { .. } | EventKind::Paging { .. }
+        )
+    });
+    let unmarked = !has_start;
+    let id = f
+        .inc_id
+        .clone()
+        .unwrap_or_else(|| crate::journal::new_id(ctx.now()));
+    if !has_start {
+        let (title, severity) = f
+            .fallback_title
+            .clone()
+            .unwrap_or_else(|| ("Incident".to_string(), Severity::DEFAULT_UNSURE));
+        let at = f
+            .events
+            .iter()
+            .map(|e| e.at)
+            .min()
+            .unwrap_or_else(|| ctx.now());
+        f.events.push(Event {
+            id: Some(format!("{id}-declared")),
+            at,
+            by: None,
+            kind: EventKind::Declared {
+                id: id.clone(),
+                title,
+                severity,
+                security: false,
+                codename: None,
+            },
+        });
+    }
+    // Remember where the record lives, for the next pulls.
+    let mut links = Vec::new();
+    if let Some(ch) = &f.slack {
+        links.push((slack::PROVIDER, ch.clone()));
+    }
+    if let Some(room) = &f.matrix {
+        links.push((matrix::PROVIDER, room.clone()));
+    }
+    for pd in &f.pagerduty {
+        links.push((pagerduty::PROVIDER, pd.clone()));
+    }
+    let start = f
+        .events
+        .iter()
+        .map(|e| e.at)
+        .min()
+        .unwrap_or_else(|| ctx.now());
+    for (provider, reference) in links {
+        let known = f.events.iter().any(|e| {
+            matches!(&e.kind, EventKind::Linked { provider: p, reference: r, .. } if p == provider && *r == reference)
+        });
+        if !known {
+            f.events.push(Event {
+                id: Some(format!("{id}-{provider}-{}", crate::model::new_event_id())),
+                at: start,
+                by: None,
+                kind: EventKind::Linked {
+                    provider: provider.into(),
+                    reference,
+                    name: None,
+                    url: None,
+                },
+            });
+        }
+    }
+    let events = crate::model::merge(std::mem::take(&mut f.events));
+    let Some(incident) = Incident::from_events(events.clone()) else {
+        return Err(CliError::failed("the shared record holds no incident"));
+    };
+    let mut written = events.len();
+    if !ctx.dry_run() {
+        let journal = ctx.journal()?;
+        if journal.exists(&id) {
+            written = journal.append_new(&id, events)?.len();
+        } else {
+            let (first, rest) = events.split_first().expect("an incident has events");
+            journal.create(&id, first)?;
+            for e in rest {
+                journal.append(&id, e)?;
+            }
+        }
+        let mut cursors = journal.cursors(&id);
+        for (k, v) in f.cursors {
+            cursors[k] = v;
+        }
+        journal.set_cursors(&id, &cursors)?;
+        journal.set_current(&id)?;
+    }
+    let incident = if ctx.dry_run() {
+        incident
+    } else {
+        ctx.load(&id)?
+    };
+    Ok(Attached {
+        incident,
+        read_from: f.read_from,
+        events: written,
+        unmarked,
+        tried: f.tried,
+    })
+}
+
+/// An open incident a configured provider knows, to choose from.
+#[derive(Clone, Debug, Serialize)]
+pub struct Candidate {
+    pub reference: Ref,
+    pub title: String,
+}
+
+/// The open incidents the configured providers know: PagerDuty incidents on the incident and
+/// IC services, Slack channels with the incident prefix, Matrix rooms carrying
+/// `org.inc.incident`. A provider that cannot be read is warned about and skipped.
+pub async fn candidates(ctx: &Ctx) -> CliResult<Vec<Candidate>> {
+    let config = ctx.config()?;
+    let mut out = Vec::new();
+    if let Some(pd) = &config.values.pagerduty {
+        let services: Vec<String> = [&pd.incident_service, &pd.ic_service]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        if !services.is_empty() {
+            match ctx.pagerduty()?.open_incidents(&services).await {
+                Ok(list) => out.extend(list.iter().filter_map(|i| {
+                    Some(Candidate {
+                        reference: Ref::PagerDuty(i["id"].as_str()?.to_string()),
+                        title: format!(
+                            "#{} {}",
+                            i["incident_number"].as_u64().unwrap_or(0),
+                            i["title"].as_str().unwrap_or_default()
+                        ),
+                    })
+                })),
+                Err(e) => ctx.warn(format!("could not list PagerDuty incidents: {e}")),
+            }
+        }
+    }
+    if let Some(s) = &config.values.slack {
+        let prefix = s.channel_prefix.clone().unwrap_or_else(|| "inc-".into());
+        match ctx.slack()?.channels_with_prefix(&prefix).await {
+            Ok(list) => out.extend(list.into_iter().map(|(id, name)| Candidate {
+                reference: Ref::Slack(id),
+                title: format!("#{name}"),
+            })),
+            Err(e) => ctx.warn(format!("could not list Slack channels: {e}")),
+        }
+    }
+    if config.values.matrix.is_some() {
+        match ctx.matrix()?.incident_rooms(wire::MATRIX_STATE_TYPE).await {
+            Ok(list) => out.extend(
+                list.into_iter()
+                    .filter(|(_, s)| s["state"] != "resolved")
+                    .map(|(room, s)| Candidate {
+                        reference: Ref::Matrix(room),
+                        title: format!(
+                            "{} {}",
+                            s["severity"].as_str().unwrap_or_default(),
+                            s["title"].as_str().unwrap_or_default()
+                        ),
+                    }),
+            ),
+            Err(e) => ctx.warn(format!("could not list Matrix rooms: {e}")),
+        }
+    }
+    Ok(out)
+}
+
+/// `--as ROLE`: the role taken on joining, recorded and announced like `inc role`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Claimed {
+    pub role: crate::model::Role,
+    pub person: String,
+    pub deliveries: Vec<crate::deliver::DeliveryResult>,
+    pub messages: Vec<String>,
+}
+
+pub async fn claim(
+    ctx: &Ctx,
+    inc: &Incident,
+    role: crate::model::Role,
+    person: &str,
+) -> CliResult<Claimed> {
+    let event = ctx.record(
+        &inc.id,
+        EventKind::Role {
+            role,
+            person: person.to_string(),
+        },
+    )?;
+    let inc = ctx.load(&inc.id)?;
+    let messages = vec![crate::messages::role(role, person)];
+    let mut deliveries = super::mirrors_of(ctx, &inc, Some(&event), &messages, true);
+    deliveries.extend(super::room::topic_updates(ctx, &inc));
+    let deliveries = ctx.deliver(deliveries).await?;
+    Ok(Claimed {
+        role,
+        person: person.to_string(),
+        deliveries,
+        messages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_of_every_kind() {
+        let ok = |s: &str, want: Ref| assert_eq!(parse_ref(s), Ok(want), "{s}");
+        ok("PINC001", Ref::PagerDuty("PINC001".into()));
+        ok("#42", Ref::PagerDutyNumber(42));
+        ok(
+            "https://acme.pagerduty.com/incidents/Q1W2E3R4",
+            Ref::PagerDuty("Q1W2E3R4".into()),
+        );
+        ok(
+            "#inc-261130-checkout",
+            Ref::Slack("#inc-261130-checkout".into()),
+        );
+        ok("C0123ABCD", Ref::Slack("C0123ABCD".into()));
+        ok(
+            "https://acme.slack.com/archives/C0123ABCD",
+            Ref::Slack("C0123ABCD".into()),
+        );
+        ok("!abc:example.com", Ref::Matrix("!abc:example.com".into()));
+        ok(
+            "#inc-x:example.com",
+            Ref::Matrix("#inc-x:example.com".into()),
+        );
+        ok(
+            "https://matrix.to/#/%23inc-x:example.com",
+            Ref::Matrix("#inc-x:example.com".into()),
+        );
+        ok(
+            "https://matrix.to/#/!abc:example.com?via=example.com",
+            Ref::Matrix("!abc:example.com".into()),
+        );
+        ok("261130-1141-iba6", Ref::Inc("261130-1141-iba6".into()));
+        for bad in [
+            "",
+            "hello world",
+            "#",
+            "https://example.com/nothing",
+            "!nocolon",
+            "x\u{7}y",
+        ] {
+            assert!(parse_ref(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn titles_carry_their_severity() {
+        assert_eq!(
+            title_and_severity("[SEV-1] Checkout errors"),
+            ("Checkout errors".to_string(), Severity::new(1).unwrap())
+        );
+        assert_eq!(title_and_severity("db slow").1, Severity::DEFAULT_UNSURE);
+    }
+}

@@ -1,0 +1,131 @@
+//! `inc attach` and `inc sync`: what was joined or pulled, in a few lines.
+
+use serde_json::json;
+
+use crate::ctx::Ctx;
+use crate::error::CliResult;
+use crate::flows::attach::{Attached, Claimed};
+use crate::flows::sync::Pulled;
+use crate::messages;
+
+pub fn attached(ctx: &Ctx, a: &Attached, claimed: Option<&Claimed>) -> CliResult {
+    super::warnings(ctx);
+    for t in &a.tried {
+        ctx.io.warn(t);
+    }
+    let inc = &a.incident;
+    let results = claimed.map(|c| c.deliveries.clone()).unwrap_or_default();
+    let msgs = claimed.map(|c| c.messages.clone()).unwrap_or_default();
+    let mut human = vec![format!(
+        "{} Attached to {} · {} · {} · {}",
+        ctx.io.tick(true),
+        inc.id,
+        inc.severity,
+        inc.state(),
+        inc.public_name()
+    )];
+    let ic = inc.holder(crate::model::Role::Ic).unwrap_or("—");
+    human.push(format!(
+        "  IC {ic} · declared {} · {} events from {}",
+        messages::time(inc.declared_at),
+        a.events,
+        if a.read_from.is_empty() {
+            "nowhere".to_string()
+        } else {
+            a.read_from.join(", ")
+        }
+    ));
+    if let Some(c) = claimed {
+        human.push(format!("  you are now {}", c.role.label()));
+    }
+    if a.unmarked {
+        ctx.io.warn(&format!(
+            "no inc record found there: attached with what could be read (title \"{}\"); \
+             notes you add will be published for the next responder",
+            inc.title
+        ));
+    }
+    if ctx.io.quiet && !ctx.io.json {
+        ctx.io.out(&inc.id);
+    }
+    let doc = json!({
+        "incident": inc,
+        "read_from": a.read_from,
+        "events": a.events,
+        "unmarked": a.unmarked,
+        "role": claimed.map(|c| c.role),
+    });
+    super::finish(ctx, &human, doc, &msgs, results)
+}
+
+/// `inc sync`: what changed, one line per new event.
+pub fn pulled(ctx: &Ctx, p: &Pulled) -> CliResult {
+    super::warnings(ctx);
+    if ctx.io.json {
+        ctx.io.json_doc(&json!({
+            "incident": p.incident,
+            "sources": p.sources,
+            "new": p.new,
+        }));
+        return Ok(());
+    }
+    if ctx.io.quiet {
+        return Ok(());
+    }
+    for e in &p.new {
+        ctx.io.out(&change_line(e));
+    }
+    let read: Vec<String> = p
+        .sources
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}{}",
+                ctx.io.tick(s.ok),
+                s.provider,
+                if s.ok {
+                    format!(" +{}", s.new)
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect();
+    if read.is_empty() {
+        ctx.io
+            .status("this incident is carried by no configured provider: nothing to pull");
+    } else {
+        ctx.io.status(&format!(
+            "{} new event{} · {}",
+            p.new.len(),
+            if p.new.len() == 1 { "" } else { "s" },
+            read.join(" · ")
+        ));
+    }
+    Ok(())
+}
+
+/// One remote change in words: "bob raised the severity to SEV-1".
+pub fn change_line(e: &crate::model::Event) -> String {
+    use crate::model::EventKind as K;
+    let who = e.by.as_deref().unwrap_or("someone");
+    let what = match &e.kind {
+        K::Severity {
+            severity,
+            is_final: false,
+        } => format!("{who} raised the severity to {severity}"),
+        K::Severity { severity, .. } => format!("{who} set the final severity to {severity}"),
+        K::Role { role, person } => format!("{who} made {person} {}", role.label()),
+        K::Note { text, .. } => format!("{who} noted: {text}"),
+        K::Todo { text } => format!("{who} added a TODO: {text}"),
+        K::Resolved { severity } => format!("{who} resolved the incident (final {severity})"),
+        K::Acknowledged { who, provider, .. } => {
+            format!("{who} acknowledged the page ({provider})")
+        }
+        _ => {
+            let (kind, text) = messages::describe(e);
+            format!("{who}: {kind} {text}")
+        }
+    };
+    format!("{} {what}", messages::clock(e.at))
+}
