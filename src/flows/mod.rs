@@ -72,6 +72,13 @@ pub fn pd_incident(inc: &Incident) -> Option<&str> {
     inc.find_ref(pagerduty::PROVIDER, "create_incident")
         .or_else(|| inc.find_ref(pagerduty::PROVIDER, "page_ic"))
         .and_then(|r| r.id.as_deref())
+        .or_else(|| {
+            // Attached: the incident another responder's inc opened.
+            inc.linked
+                .iter()
+                .find(|l| l.provider == pagerduty::PROVIDER)
+                .map(|l| l.reference.as_str())
+        })
 }
 
 /// Notes for the incident's Opsgenie IC alert (part of `super::mirrors`).

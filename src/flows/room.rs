@@ -55,16 +55,35 @@ pub fn configured(ctx: &Ctx) -> bool {
 /// The Slack channel of an incident: its own channel, else the configured shared one.
 fn slack_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
     let cfg = ctx.config().ok()?.values.slack.as_ref()?;
-    if let Some(r) = inc
-        .find_ref(slack::PROVIDER, "create_channel")
-        .and_then(|r| r.id.clone())
-    {
+    if let Some(r) = own_channel(inc) {
         return Some(r);
     }
     if cfg.per_incident_channel {
         return None;
     }
     cfg.channel.clone()
+}
+
+/// The incident's own Slack channel: the one inc created here, else the one another
+/// responder's inc published (`inc attach`).
+fn own_channel(inc: &Incident) -> Option<String> {
+    inc.find_ref(slack::PROVIDER, "create_channel")
+        .and_then(|r| r.id.clone())
+        .or_else(|| linked(inc, slack::PROVIDER))
+}
+
+/// The incident's own Matrix room: created here, else published by another responder.
+fn own_room(inc: &Incident) -> Option<String> {
+    inc.find_ref(matrix::PROVIDER, "create_room")
+        .and_then(|r| r.id.clone())
+        .or_else(|| linked(inc, matrix::PROVIDER))
+}
+
+fn linked(inc: &Incident, provider: &str) -> Option<String> {
+    inc.linked
+        .iter()
+        .find(|l| l.provider == provider)
+        .map(|l| l.reference.clone())
 }
 
 /// One post of `text` (plain, unescaped) into each provider's incident room.
@@ -128,9 +147,7 @@ pub fn topic(ctx: &Ctx, inc: &Incident) -> String {
 pub fn topic_updates(ctx: &Ctx, inc: &Incident) -> Vec<Delivery> {
     let mut out = Vec::new();
     if ctx.config().is_ok_and(|c| c.values.slack.is_some())
-        && let Some(channel) = inc
-            .find_ref(slack::PROVIDER, "create_channel")
-            .and_then(|r| r.id.clone())
+        && let Some(channel) = own_channel(inc)
     {
         let key = format!("inc-{}-{}-topic", inc.id, inc.events.len());
         out.push(slack::set_topic(
@@ -141,14 +158,25 @@ pub fn topic_updates(ctx: &Ctx, inc: &Incident) -> Vec<Delivery> {
         ));
     }
     if ctx.config().is_ok_and(|c| c.values.matrix.is_some())
-        && let Some(room) = inc
-            .find_ref(matrix::PROVIDER, "create_room")
-            .and_then(|r| r.id.clone())
+        && let Some(room) = own_room(inc)
     {
         let key = format!("inc-{}-{}-topic-matrix", inc.id, inc.events.len());
         out.push(matrix::set_topic(&room, &topic(ctx, inc), key, &inc.id));
+        out.push(incident_state(inc, &room));
     }
     out
+}
+
+/// The room state event `org.inc.incident`: the incident's current facts, for the next
+/// responder's `inc attach` (a state event replaces the last one: sending it twice is harmless).
+pub fn incident_state(inc: &Incident, room: &str) -> Delivery {
+    matrix::set_state(
+        room,
+        crate::model::wire::MATRIX_STATE_TYPE,
+        crate::model::wire::incident_state(inc),
+        format!("inc-{}-{}-state", inc.id, inc.events.len()),
+        &inc.id,
+    )
 }
 
 /// Opens the incident room on every chat provider, concurrently, and posts `messages` there.
@@ -329,6 +357,9 @@ fn matrix_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
         {
             return Some(id);
         }
+    }
+    if let Some(id) = linked(inc, matrix::PROVIDER) {
+        return Some(id);
     }
     if cfg.per_incident_room {
         return None;

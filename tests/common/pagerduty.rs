@@ -31,6 +31,12 @@ pub enum Fault {
 pub struct State {
     pub incidents: Vec<Value>,
     pub notes: Vec<(String, String)>,
+    /// Every note as PagerDuty returns it (`{id, content, created_at, user}`), by incident id.
+    pub note_log: Vec<(String, Value)>,
+    /// Log entries, by incident id.
+    pub log_entries: Vec<(String, Value)>,
+    /// The account's priorities (none: an account without priorities).
+    pub priorities: Vec<Value>,
     pub status_updates: Vec<(String, String)>,
     pub responder_requests: Vec<(String, Value)>,
     pub subscribers: Vec<(String, Value)>,
@@ -114,6 +120,27 @@ fn phone(uid: &str) -> Option<&'static str> {
         "PUBOB02" => Some("555 0202"),
         "PUCAT03" => Some("555 0303"),
         _ => None,
+    }
+}
+
+/// Now, as PagerDuty writes times (`INC_NOW` does not reach the fake: it keeps real time).
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+impl State {
+    /// Appends a log entry to an incident's log.
+    pub fn log(&mut self, pd_id: &str, kind: &str, summary: &str, agent: &str) {
+        let n = self.log_entries.len() + 1;
+        let entry = json!({
+            "id": format!("RLOG{n:04}"), "type": kind, "summary": summary,
+            "created_at": now_rfc3339(),
+            "agent": { "id": "PUAGENT", "type": "user_reference", "summary": agent },
+            "incident": { "id": pd_id, "type": "incident_reference" },
+        });
+        self.log_entries.push((pd_id.to_string(), entry));
     }
 }
 
@@ -220,6 +247,13 @@ impl Responder {
                     "acknowledgements": [], "incidents_responders": [],
                 });
                 st.incidents.push(created.clone());
+                let pid = format!("PINC{n:03}");
+                st.log(
+                    &pid,
+                    "trigger_log_entry",
+                    "Triggered through the API",
+                    "IC Bot",
+                );
                 ResponseTemplate::new(201).set_body_json(json!({ "incident": created }))
             }
             ("GET", ["incidents"]) => {
@@ -247,11 +281,31 @@ impl Responder {
             ("PUT", ["incidents", id]) => {
                 match st.incidents.iter_mut().find(|i| i["id"] == json!(id)) {
                     Some(i) => {
-                        if let Some(s) = body["incident"]["status"].as_str() {
+                        let b = &body["incident"];
+                        let mut resolved = false;
+                        if let Some(s) = b["status"].as_str() {
+                            resolved = s == "resolved" && i["status"] != json!("resolved");
                             i["status"] = json!(s);
+                            i["resolution"] = b["resolution"].clone();
                         }
-                        i["resolution"] = body["incident"]["resolution"].clone();
-                        ResponseTemplate::new(200).set_body_json(json!({ "incident": i.clone() }))
+                        for k in ["title", "urgency"] {
+                            if let Some(v) = b[k].as_str() {
+                                i[k] = json!(v);
+                            }
+                        }
+                        if b["priority"].is_object() {
+                            i["priority"] = b["priority"].clone();
+                        }
+                        let out = i.clone();
+                        if resolved {
+                            st.log(
+                                id,
+                                "resolve_log_entry",
+                                "Resolved through the API",
+                                "IC Bot",
+                            );
+                        }
+                        ResponseTemplate::new(200).set_body_json(json!({ "incident": out }))
                     }
                     None => err(404, 5001, "Not Found", &[]),
                 }
@@ -262,7 +316,49 @@ impl Responder {
                     .unwrap_or_default()
                     .to_string();
                 st.notes.push((id.to_string(), content.clone()));
-                ResponseTemplate::new(200).set_body_json(json!({ "note": { "id": format!("PN{}", st.notes.len()), "content": content, "created_at": "2026-11-26T03:05:00Z" } }))
+                let note = json!({ "id": format!("PN{}", st.notes.len()), "content": content,
+                    "created_at": now_rfc3339(),
+                    "user": { "id": "PUBOT00", "type": "user_reference", "summary": "IC Bot" } });
+                st.note_log.push((id.to_string(), note.clone()));
+                ResponseTemplate::new(200).set_body_json(json!({ "note": note }))
+            }
+            ("GET", ["incidents", id, "notes"]) => {
+                let notes: Vec<Value> = st
+                    .note_log
+                    .iter()
+                    .filter(|(i, _)| i == id)
+                    .map(|(_, n)| n.clone())
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(json!({ "notes": notes }))
+            }
+            ("GET", ["incidents", id, "log_entries"]) => {
+                let since = q("since").first().cloned().unwrap_or_default();
+                let limit: usize = q("limit")
+                    .first()
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(25);
+                let offset: usize = q("offset")
+                    .first()
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(0);
+                let all: Vec<Value> = st
+                    .log_entries
+                    .iter()
+                    .filter(|(i, _)| i == id)
+                    .map(|(_, e)| e.clone())
+                    .filter(|e| e["created_at"].as_str().unwrap_or_default() >= since.as_str())
+                    .collect();
+                let page: Vec<Value> = all.iter().skip(offset).take(limit).cloned().collect();
+                let more = offset + page.len() < all.len();
+                ResponseTemplate::new(200).set_body_json(
+                    json!({ "log_entries": page, "limit": limit, "offset": offset, "more": more }),
+                )
+            }
+            ("GET", ["priorities"]) => {
+                let list = st.priorities.clone();
+                ResponseTemplate::new(200).set_body_json(
+                    json!({ "priorities": list, "limit": 100, "offset": 0, "more": false }),
+                )
             }
             ("POST", ["incidents", id, "status_updates"]) => {
                 st.status_updates.push((
@@ -390,6 +486,54 @@ impl FakePd {
 
     pub fn fault(&self, f: Fault) {
         self.state.lock().unwrap().faults.push_back(f);
+    }
+
+    /// A person acknowledges an incident in PagerDuty (the app, a phone call): its status and
+    /// acknowledgements change and the log gets an entry.
+    pub fn acknowledge(&self, pd_id: &str, who: &str) {
+        let mut st = self.state.lock().unwrap();
+        if let Some(i) = st.incidents.iter_mut().find(|i| i["id"] == json!(pd_id)) {
+            i["status"] = json!("acknowledged");
+            i["acknowledgements"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({ "at": now_rfc3339(), "acknowledger": { "id": "PUHUMAN", "type": "user_reference", "summary": who } }));
+        }
+        st.log(
+            pd_id,
+            "acknowledge_log_entry",
+            &format!("Acknowledged by {who}"),
+            who,
+        );
+    }
+
+    /// A note a person typed into PagerDuty.
+    pub fn human_note(&self, pd_id: &str, who: &str, text: &str) {
+        let mut st = self.state.lock().unwrap();
+        let n = st.note_log.len() + 1;
+        let note = json!({ "id": format!("PHN{n}"), "content": text, "created_at": now_rfc3339(),
+            "user": { "id": "PUHUMAN", "type": "user_reference", "summary": who } });
+        st.note_log.push((pd_id.to_string(), note));
+    }
+
+    /// Gives the account priorities P1..P5 (highest first).
+    pub fn with_priorities(&self) {
+        let mut st = self.state.lock().unwrap();
+        st.priorities = (1..=5)
+            .map(|n| json!({ "id": format!("PPRIO{n}"), "type": "priority", "name": format!("P{n}"), "summary": format!("P{n}") }))
+            .collect();
+    }
+
+    /// The notes of an incident, as PagerDuty returns them.
+    pub fn notes_of(&self, pd_id: &str) -> Vec<Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .note_log
+            .iter()
+            .filter(|(i, _)| i == pd_id)
+            .map(|(_, n)| n.clone())
+            .collect()
     }
 
     pub fn incidents(&self) -> Vec<Value> {

@@ -30,11 +30,24 @@ pub struct Channel {
     pub bot_joined: bool,
 }
 
+/// A message as `conversations.history` returns it.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub channel: String,
+    pub ts: String,
+    pub text: String,
+    pub user: String,
+    /// `{event_type, event_payload}` or Null.
+    pub metadata: Value,
+}
+
 #[derive(Default)]
 pub struct State {
     pub channels: Vec<Channel>,
     /// (channel id or name, text, blocks)
     pub posts: Vec<(String, String, Value)>,
+    /// Every message in every channel, oldest first (inc's posts and those a test adds).
+    pub messages: Vec<Message>,
     pub pins: Vec<(String, String)>,
     pub log: Vec<String>,
     pub faults: VecDeque<Fault>,
@@ -177,11 +190,66 @@ impl Respond for Responder {
                 if !st.channels[i].bot_joined {
                     return fail("not_in_channel");
                 }
-                let ts = format!("1700000000.{:06}", st.posts.len() + 1);
+                let ts = format!("1700000000.{:06}", st.messages.len() + 1);
                 let id = st.channels[i].id.clone();
                 st.posts
                     .push((id.clone(), s("text"), body["blocks"].clone()));
+                // A form post carries metadata as a JSON string, a JSON body as an object.
+                let metadata = match &body["metadata"] {
+                    Value::String(t) => serde_json::from_str(t).unwrap_or(Value::Null),
+                    other => other.clone(),
+                };
+                st.messages.push(Message {
+                    channel: id.clone(),
+                    ts: ts.clone(),
+                    text: s("text"),
+                    user: "UBOT".into(),
+                    metadata,
+                });
                 ok(json!({ "channel": id, "ts": ts, "message": { "text": s("text") } }))
+            }
+            "conversations.history" => {
+                let Some(i) = find(&st, &s("channel")) else {
+                    return fail("channel_not_found");
+                };
+                let id = st.channels[i].id.clone();
+                let with_meta = matches!(s("include_all_metadata").as_str(), "true" | "1");
+                let oldest: f64 = s("oldest").parse().unwrap_or(0.0);
+                let inclusive = matches!(s("inclusive").as_str(), "true" | "1");
+                let limit: usize = s("limit").parse().unwrap_or(100).clamp(1, 999);
+                let offset: usize = s("cursor").parse().unwrap_or(0);
+                // Newest first, like Slack.
+                let all: Vec<&Message> = st
+                    .messages
+                    .iter()
+                    .rev()
+                    .filter(|m| m.channel == id)
+                    .filter(|m| {
+                        let t: f64 = m.ts.parse().unwrap();
+                        t > oldest || (inclusive && t == oldest)
+                    })
+                    .collect();
+                let page: Vec<Value> = all
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|m| {
+                        let mut v = json!({ "type": "message", "ts": m.ts, "text": m.text, "user": m.user });
+                        if with_meta && !m.metadata.is_null() {
+                            v["metadata"] = m.metadata.clone();
+                        }
+                        v
+                    })
+                    .collect();
+                let more = offset + page.len() < all.len();
+                let next = if more {
+                    (offset + page.len()).to_string()
+                } else {
+                    String::new()
+                };
+                ok(
+                    json!({ "messages": page, "has_more": more, "response_metadata": { "next_cursor": next } }),
+                )
             }
             "pins.add" => {
                 st.pins.push((s("channel"), s("timestamp")));
@@ -236,6 +304,31 @@ impl FakeSlack {
 
     pub fn posts(&self) -> Vec<(String, String, Value)> {
         self.state.lock().unwrap().posts.clone()
+    }
+
+    /// A message someone (or another app) posted in a channel, with optional metadata.
+    pub fn add_message(&self, channel: &str, text: &str, metadata: Value) {
+        let mut st = self.state.lock().unwrap();
+        let ts = format!("1700000000.{:06}", st.messages.len() + 1);
+        st.messages.push(Message {
+            channel: channel.into(),
+            ts,
+            text: text.into(),
+            user: "UHUMAN".into(),
+            metadata,
+        });
+    }
+
+    /// Every message of a channel, oldest first.
+    pub fn messages(&self, channel: &str) -> Vec<Message> {
+        self.state
+            .lock()
+            .unwrap()
+            .messages
+            .iter()
+            .filter(|m| m.channel == channel)
+            .cloned()
+            .collect()
     }
 
     pub fn channels(&self) -> Vec<Channel> {

@@ -867,6 +867,30 @@ fn patch_document(rel: &str, doc: &mut Value) {
                 "/components/schemas/IncidentBody/properties/details/type",
             ) = json!(["string", "object"]);
         }
+        "slack/web-api/slack_web_openapi_v2.json" => {
+            // tests/specs/SOURCES.md "What the stored descriptions lack": message metadata
+            // (2022) post-dates this 2020 description. `chat.postMessage` takes `metadata`
+            // (a JSON object; a JSON string in a form post; its shape is checked in
+            // `doc_rules`), `conversations.history` takes `include_all_metadata`.
+            let params = |doc: &mut Value, p: &str| {
+                at(doc, rel, p)
+                    .as_array_mut()
+                    .unwrap_or_else(|| panic!("{rel}: {p} is not a list"))
+                    .len()
+            };
+            let post = "/paths/~1chat.postMessage/post/parameters";
+            params(doc, post);
+            at(doc, rel, post).as_array_mut().unwrap().push(json!({
+                "name": "metadata", "in": "formData", "type": "string", "required": false,
+                "description": "JSON-based message metadata (inc-spec: SOURCES.md)"
+            }));
+            let history = "/paths/~1conversations.history/get/parameters";
+            params(doc, history);
+            at(doc, rel, history).as_array_mut().unwrap().push(json!({
+                "name": "include_all_metadata", "in": "query", "type": "boolean", "required": false,
+                "description": "Return all metadata associated with this message (inc-spec: SOURCES.md)"
+            }));
+        }
         "pagerduty/events-v2/openapiv3.json" => {
             // notes §1.1 / §12.1: docs limits the schema lacks.
             at(doc, rel, "/components/schemas/Payload/properties/summary")["maxLength"] =
@@ -913,6 +937,38 @@ fn patch_document(rel: &str, doc: &mut Value) {
 /// Documented rules that a schema cannot express (draft-04 has no if/then).
 fn doc_rules(rel: &str, found: &Found, body: &Value) -> Vec<String> {
     let mut errors = Vec::new();
+    if rel == "slack/web-api/slack_web_openapi_v2.json"
+        && found.template == "/chat.postMessage"
+        && let Some(meta) = body.get("metadata")
+    {
+        // SOURCES.md: `{"event_type": "<alphanumeric/underscore>", "event_payload": {<string>:
+        // string | number | boolean | object of those | array of such objects}}`.
+        let meta = match meta {
+            Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        let kind_ok = meta["event_type"].as_str().is_some_and(|t| {
+            !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+        if !kind_ok {
+            errors.push("/metadata/event_type: required, letters, digits and underscores".into());
+        }
+        fn scalar_or_object(v: &Value) -> bool {
+            match v {
+                Value::String(_) | Value::Number(_) | Value::Bool(_) => true,
+                Value::Object(o) => o.values().all(scalar_or_object),
+                Value::Array(a) => a.iter().all(|i| i.is_object() && scalar_or_object(i)),
+                Value::Null => false,
+            }
+        }
+        match meta.get("event_payload") {
+            Some(Value::Object(p)) if p.values().all(scalar_or_object) => {}
+            _ => errors.push(
+                "/metadata/event_payload: an object of strings, numbers, booleans, objects or arrays of objects"
+                    .into(),
+            ),
+        }
+    }
     if rel == "pagerduty/events-v2/openapiv3.json" && found.method == "POST" {
         // notes §1.1 / §12.1: whole request ≤ 512 KB.
         if body.to_string().len() > 512 * 1024 {
