@@ -4,6 +4,7 @@
 //! (`ctx.io` is the renderer's), and names no command; a flow may call another flow.
 
 pub mod comms;
+pub mod exec;
 pub mod oncall;
 pub mod room;
 

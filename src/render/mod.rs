@@ -3,6 +3,7 @@
 //! hand their flow's outcome to it; flows never print.
 
 pub mod comms;
+pub mod exec;
 
 use serde::Serialize;
 use serde_json::{Value, json};
