@@ -1,12 +1,8 @@
 //! `inc notify-exec`: the executive summary, with `@here`, and a PagerDuty status update.
 
-use serde_json::json;
-
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
-use crate::flows::room::ExecUpdate;
-use crate::model::EventKind;
-use crate::providers::pagerduty;
+use crate::flows::exec::{self, ExecUpdate};
 
 /// Brief executives: summary, actions, impact and ETA to the exec channel with @here
 #[derive(clap::Args, Debug)]
@@ -36,29 +32,11 @@ pub struct Args {
     pub force: bool,
 }
 
-fn parse_file(text: &str) -> ExecUpdate {
-    let mut u = ExecUpdate::default();
-    for line in text.lines() {
-        let Some((k, v)) = line.split_once(':') else {
-            continue;
-        };
-        let v = v.trim().to_string();
-        match k.trim().to_ascii_lowercase().as_str() {
-            "summary" | "state" | "current state" => u.summary = v,
-            "actions" | "action" => u.actions = v,
-            "impact" | "customer impact" => u.impact = v,
-            "eta" | "expected" => u.eta = v,
-            _ => {}
-        }
-    }
-    u
-}
-
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let inc = ctx.current_incident()?;
     let mut u = match &args.file {
-        Some(f) if f == "-" => parse_file(&ctx.io.read_stdin()?),
-        Some(f) => parse_file(
+        Some(f) if f == "-" => exec::parse_file(&ctx.io.read_stdin()?),
+        Some(f) => exec::parse_file(
             &std::fs::read_to_string(f).map_err(|e| CliError::usage(format!("--file {f}: {e}")))?,
         ),
         None => ExecUpdate::default(),
@@ -88,18 +66,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             }
         }
     }
-    if u.summary.is_empty() {
-        return Err(CliError::usage(
-            "missing --summary (the current state: severity and cause)",
-        ));
-    }
-    for (k, v) in u.fields() {
-        if v.chars().count() > 3_000 {
-            return Err(CliError::usage(format!(
-                "{k} is longer than 3,000 characters"
-            )));
-        }
-    }
+    exec::check(&u)?;
     if let Some(p) = &prompter
         && !ctx.global.yes
     {
@@ -108,100 +75,12 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             return Err(CliError::cancelled());
         }
     }
-    let config = ctx.config()?;
-    if inc.security
-        && !args.force
-        && let Some(channel) = config
-            .values
-            .slack
-            .as_ref()
-            .and_then(|s| s.exec_channel.clone())
-    {
-        let private = ctx.slack()?.is_private(&channel).await.map_err(|e| {
-            CliError::failed(format!("cannot tell whether {channel} is private: {e}"))
-        })?;
-        if !private {
-            return Err(CliError::usage(format!(
-                "{} is a security incident and {channel} is not private: not posted",
-                inc.id
-            ))
-            .hint("use a private exec channel, or --force after checking who can read it"));
-        }
-    }
-    if inc.security
-        && !args.force
-        && let Some(room) = config
-            .values
-            .matrix
-            .as_ref()
-            .and_then(|m| m.exec_room.clone())
-    {
-        let private =
-            ctx.matrix()?.is_private(&room).await.map_err(|e| {
-                CliError::failed(format!("cannot tell whether {room} is private: {e}"))
-            })?;
-        if !private {
-            return Err(CliError::usage(format!(
-                "{} is a security incident and {room} is not private: not posted",
-                inc.id
-            ))
-            .hint("use a private exec room, or --force after checking who can read it"));
-        }
-    }
-    let key = format!("inc-{}-{}-exec", inc.id, inc.events.len());
-    let mut deliveries = crate::flows::room::exec_posts(ctx, &inc, &u, &key);
-    if inc.security && !args.force {
-        // inc cannot tell who reads a webhook's channel: a security update stays off them.
-        let before = deliveries.len();
-        deliveries.retain(|d| !matches!(d.provider.as_str(), "teams" | "mattermost" | "discord"));
-        if deliveries.len() < before {
-            ctx.io.warn("security incident: not posted to the chat webhooks (their readers are unknown); --force posts there too");
-        }
-    }
-    if ctx.has_pagerduty()
-        && let Some(pd_id) = crate::flows::pd_incident(&inc)
-    {
-        deliveries.push(pagerduty::status_update(
-            pd_id,
-            &u.text(&inc),
-            format!("{key}-pd"),
-            Some(&inc.id),
-        ));
-        let teams = config
-            .values
-            .pagerduty
-            .as_ref()
-            .and_then(|p| p.stakeholders.get(&format!("sev{}", inc.severity.number())))
-            .cloned()
-            .unwrap_or_default();
-        if inc.severity.is_major() && !teams.is_empty() {
-            deliveries.push(pagerduty::add_subscribers(
-                pd_id,
-                &teams,
-                format!("inc-{}-subscribers-sev{}", inc.id, inc.severity.number()),
-                Some(&inc.id),
-            ));
-        }
-    }
-    let results = ctx.deliver(deliveries).await?;
-    if results.is_empty() || results.iter().any(|r| r.ok) {
-        ctx.record(
-            &inc.id,
-            EventKind::ExecUpdate {
-                summary: u.summary.clone(),
-            },
-        )?;
-    }
-    let msgs = if crate::flows::room::configured(ctx) {
-        Vec::new()
-    } else {
-        vec![u.text(&inc)]
+    let req = exec::Request {
+        update: u,
+        force: args.force,
     };
-    crate::render::finish(
-        ctx,
-        &[],
-        json!({ "incident": inc.id, "update": u }),
-        &msgs,
-        results,
-    )
+    let notified = exec::notify(ctx, &inc, req).await?;
+    // The flow's warnings (a security update kept off the webhooks) come before the deliveries.
+    crate::render::warnings(ctx);
+    crate::render::emit(ctx, &notified)
 }

@@ -49,7 +49,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             None => inc.severity,
         },
     };
-    let public = super::comms::plan_resolution(ctx, &inc, args.public_message.as_deref())?;
+    let public = crate::render::comms::ask_resolution(ctx, &inc, args.public_message.as_deref())?;
     ctx.record(&inc.id, EventKind::Resolved { severity })?;
     let inc = if ctx.dry_run() {
         super::dry_run_note(ctx, &format!("resolve {}", inc.id));

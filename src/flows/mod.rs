@@ -5,6 +5,7 @@
 
 pub mod attach;
 pub mod comms;
+pub mod exec;
 pub mod oncall;
 pub mod room;
 pub mod sync;

@@ -3,6 +3,8 @@
 //! hand their flow's outcome to it; flows never print.
 
 pub mod attach;
+pub mod comms;
+pub mod exec;
 
 use serde::Serialize;
 use serde_json::{Value, json};
