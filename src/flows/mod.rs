@@ -6,6 +6,8 @@
 pub mod comms;
 pub mod oncall;
 pub mod room;
+pub mod status;
+pub mod watch;
 
 use crate::ctx::Ctx;
 use crate::model::Incident;
