@@ -8,7 +8,9 @@ pub mod comms;
 pub mod exec;
 pub mod oncall;
 pub mod room;
+pub mod status;
 pub mod sync;
+pub mod watch;
 
 use crate::ctx::Ctx;
 use crate::model::{Event, Incident};

@@ -5,6 +5,7 @@
 pub mod attach;
 pub mod comms;
 pub mod exec;
+pub mod status;
 
 use serde::Serialize;
 use serde_json::{Value, json};

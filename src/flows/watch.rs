@@ -1,0 +1,266 @@
+//! `inc status --watch`: each interval, re-check the incident and compute only what changed;
+//! with `--post`, post each change to the incident room ("stalk" mode). The watch hands each
+//! step to the caller's callback, which shows it; the watch itself never prints.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::{Serialize, Serializer};
+
+use super::status::{self, Glance};
+use crate::ctx::Ctx;
+use crate::deliver::DeliveryResult;
+use crate::error::{CliError, CliResult};
+use crate::messages;
+use crate::model::Incident;
+
+/// What `inc status --watch` is asked.
+pub struct Request<'a> {
+    /// The first check, already shown.
+    pub first: &'a Glance,
+    pub interval: Duration,
+    /// `--post`: post each change to the incident room.
+    pub post: bool,
+}
+
+/// What one check found: its lines (shown, and posted with `--post`) and, as JSON, one NDJSON
+/// line. A journal that cannot be read is only an alarm.
+#[derive(Serialize)]
+pub struct Change {
+    pub at: Timestamp,
+    #[serde(skip_serializing_if = "is_false")]
+    pub recovered: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
+    /// The reminders not said before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<Vec<String>>,
+    /// `ALARM: ...`, `field: from → to`, `reminder: ...`.
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+/// The fields that changed, in the glance's order; as JSON, `{field: {from, to}}`.
+pub struct Changes(pub Vec<(&'static str, Diff)>);
+
+#[derive(Serialize)]
+pub struct Diff {
+    pub from: String,
+    pub to: String,
+}
+
+impl Serialize for Changes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, d)| (k, d)))
+    }
+}
+
+/// A step of the watch, in order, for the caller to show.
+pub enum Step<'a> {
+    /// A check found something (shown before it is posted).
+    Change(&'a Change),
+    /// What posting a change to the incident room did.
+    Posted(&'a [DeliveryResult]),
+    /// A check is over.
+    Checked,
+}
+
+/// How a watch ended.
+pub enum End {
+    /// The incident is resolved.
+    Resolved,
+    /// Ctrl-C.
+    Cancelled,
+}
+
+/// Re-checks the incident every interval until it is resolved or Ctrl-C, handing each step to
+/// `show`. Alarms once per failure to read the journal or the PagerDuty incident, and says when
+/// the source is readable again.
+pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) -> CliResult<End> {
+    let config = ctx.config()?;
+    let id = req.first.incident.id.clone();
+    let mut said: HashSet<String> = req.first.reminders.iter().map(|r| r.key.clone()).collect();
+    let mut previous = req.first.fields.clone();
+    let mut last_good: Option<Incident> = None;
+    let mut alarm: Option<String> = None;
+    let mut pager_alarm: Option<String> = None;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(req.interval) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(End::Cancelled),
+        }
+        let now = ctx.now();
+        let mut change = Change {
+            at: now,
+            recovered: false,
+            alarm: None,
+            changes: None,
+            reminders: None,
+            lines: Vec::new(),
+        };
+        let inc = match ctx
+            .journal()
+            .and_then(|j| j.load(&id).map_err(CliError::from))
+        {
+            Ok((inc, _)) => inc,
+            Err(e) => {
+                if alarm.as_deref() != Some(e.message.as_str()) {
+                    let text = format!("ALARM: cannot read the incident journal: {}", e.message);
+                    change.lines.push(text.clone());
+                    change.alarm = Some(text);
+                    alarm = Some(e.message);
+                    show(Step::Change(&change));
+                    if req.post
+                        && let Some(inc) = &last_good
+                    {
+                        post(ctx, inc, &change, &mut show).await;
+                    }
+                }
+                show(Step::Checked);
+                continue;
+            }
+        };
+        if alarm.take().is_some() {
+            change
+                .lines
+                .push("the incident journal is readable again".into());
+            change.recovered = true;
+        }
+        let pager = status::read_pager(ctx, &inc).await;
+        match (&pager, &pager_alarm) {
+            (Some(Err(e)), prev) if prev.as_deref() != Some(e.as_str()) => {
+                let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
+                change.lines.push(text.clone());
+                change.alarm = Some(text);
+                pager_alarm = Some(e.clone());
+            }
+            (Some(Ok(_)), Some(_)) => {
+                change
+                    .lines
+                    .push("the PagerDuty incident is readable again".into());
+                pager_alarm = None;
+            }
+            _ => {}
+        }
+        let snap = status::glance(inc, now, &config.values.cadence, &pager);
+        let mut changes = Vec::new();
+        for (k, v) in &snap.fields {
+            let from = previous
+                .iter()
+                .find(|(pk, _)| pk == k)
+                .map(|(_, pv)| pv.as_str())
+                .unwrap_or("—");
+            if from != v {
+                // The unreadable pager is already an alarm line.
+                if !(k == &"pagerduty" && v.starts_with("unreadable")) {
+                    change.lines.push(format!("{k}: {from} → {v}"));
+                }
+                let diff = Diff {
+                    from: from.to_string(),
+                    to: v.clone(),
+                };
+                changes.push((*k, diff));
+            }
+        }
+        let fresh: Vec<&status::Reminder> = snap
+            .reminders
+            .iter()
+            .filter(|r| !said.contains(&r.key))
+            .collect();
+        change
+            .lines
+            .extend(fresh.iter().map(|r| format!("reminder: {}", r.text)));
+        change.changes = Some(Changes(changes));
+        change.reminders = Some(fresh.iter().map(|r| r.text.clone()).collect());
+        said.extend(fresh.iter().map(|r| r.key.clone()));
+        previous = snap.fields;
+        let inc = snap.incident;
+        if !change.lines.is_empty() {
+            show(Step::Change(&change));
+            if req.post {
+                post(ctx, &inc, &change, &mut show).await;
+            }
+        }
+        show(Step::Checked);
+        let open = inc.is_open();
+        last_good = Some(inc);
+        if !open {
+            return Ok(End::Resolved);
+        }
+    }
+}
+
+/// "Stalk" mode: the changes of one check as one post in the incident room.
+async fn post(ctx: &Ctx, inc: &Incident, change: &Change, show: &mut impl FnMut(Step<'_>)) {
+    let text = format!(
+        "Status {}:\n{}",
+        messages::clock(change.at),
+        change.lines.join("\n")
+    );
+    let key = format!("inc-{}-stalk-{}", inc.id, change.at.as_millisecond());
+    match ctx
+        .deliver(super::room::room_posts(ctx, inc, &text, &key))
+        .await
+    {
+        Ok(results) => show(Step::Posted(&results)),
+        Err(e) => ctx.warn(format!("could not post the status change: {}", e.message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change() -> Change {
+        Change {
+            at: "2026-01-01T10:00:00Z".parse().unwrap(),
+            recovered: false,
+            alarm: None,
+            changes: None,
+            reminders: None,
+            lines: vec!["a line".into()],
+        }
+    }
+
+    #[test]
+    fn an_unreadable_journal_is_only_an_alarm() {
+        let c = Change {
+            alarm: Some("ALARM: x".into()),
+            ..change()
+        };
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::json!({ "at": "2026-01-01T10:00:00Z", "alarm": "ALARM: x" })
+        );
+    }
+
+    #[test]
+    fn changes_are_from_and_to_by_field() {
+        let diff = Diff {
+            from: "SEV-2".into(),
+            to: "SEV-1".into(),
+        };
+        let c = Change {
+            recovered: true,
+            changes: Some(Changes(vec![("severity", diff)])),
+            reminders: Some(vec!["r".into()]),
+            ..change()
+        };
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::json!({
+                "at": "2026-01-01T10:00:00Z",
+                "recovered": true,
+                "changes": { "severity": { "from": "SEV-2", "to": "SEV-1" } },
+                "reminders": ["r"],
+            })
+        );
+    }
+}

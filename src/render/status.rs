@@ -1,0 +1,207 @@
+//! The lines, tables and JSON of `inc status` (once, and each step of `--watch`, NDJSON with
+//! `--json`), `inc show`, `inc timeline` and `inc list`. Reading commands print their data even
+//! with `-q`.
+
+use serde_json::json;
+
+use super::Outcome;
+use crate::config::format_duration;
+use crate::ctx::Ctx;
+use crate::error::{CliError, CliResult, ErrorKind};
+use crate::flows::status::{ListOutcome, ShowOutcome, StatusOutcome, TimelineOutcome};
+use crate::flows::watch::{End, Step};
+use crate::io::{Io, Style};
+use crate::messages;
+use crate::model::Incident;
+
+impl Outcome for StatusOutcome {
+    fn human(&self, io: &Io) -> Vec<String> {
+        let (g, inc) = (&self.glance, &self.glance.incident);
+        let mut rows = g.fields.clone();
+        rows.insert(4, ("declared", messages::time(inc.declared_at)));
+        let lasted = if inc.is_open() { "elapsed" } else { "lasted" };
+        rows.insert(5, (lasted, messages::elapsed(g.elapsed_seconds)));
+        if let Some(r) = inc.resolved_at {
+            rows.insert(5, ("resolved", messages::time(r)));
+        }
+        let mut out = vec![io.fields(&rows)];
+        out.extend(todos(inc));
+        out.extend(
+            g.reminders
+                .iter()
+                .map(|r| format!("{} {}", io.paint("reminder:", Style::Warn), r.text)),
+        );
+        out
+    }
+}
+
+fn todos(inc: &Incident) -> impl Iterator<Item = String> + '_ {
+    inc.todos
+        .iter()
+        .map(|t| format!("  TODO {}: {}", t.number, t.text))
+}
+
+impl Outcome for ShowOutcome {
+    fn human(&self, io: &Io) -> Vec<String> {
+        let inc = &self.incident;
+        let mut rows = vec![
+            ("incident", inc.id.clone()),
+            ("title", inc.title.clone()),
+            (
+                "severity",
+                format!("{} (worst {})", inc.severity, inc.worst_severity),
+            ),
+            ("state", inc.state().into()),
+            ("declared", messages::time(inc.declared_at)),
+        ];
+        if let Some(r) = inc.resolved_at {
+            rows.push(("resolved", messages::time(r)));
+        }
+        if let Some(c) = &inc.codename {
+            rows.push(("codename", c.clone()));
+        }
+        for (role, who) in &inc.roles {
+            if !who.is_empty() {
+                rows.push((role.label(), who.join(", ")));
+            }
+        }
+        rows.push(("notes", inc.notes.to_string()));
+        if let Some(pm) = &inc.postmortem {
+            rows.push(("post-mortem", pm.path_or_url.clone()));
+        }
+        if let Some(p) = &inc.public {
+            rows.push(("public", messages::public_summary(p)));
+        }
+        for r in &inc.refs {
+            let at = r.url.as_deref().or(r.id.as_deref()).unwrap_or("");
+            rows.push(("link", format!("{} {} {at}", r.provider, r.action)));
+        }
+        let mut out = vec![io.fields(&rows)];
+        out.extend(todos(inc));
+        out
+    }
+}
+
+impl Outcome for TimelineOutcome {
+    fn human(&self, io: &Io) -> Vec<String> {
+        let rows = self
+            .timeline
+            .iter()
+            .map(|e| {
+                let (kind, text) = messages::describe(e);
+                vec![
+                    e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+                    kind.to_string(),
+                    e.by.clone().unwrap_or_default(),
+                    text,
+                ]
+            })
+            .collect();
+        vec![io.table(&["TIME (UTC)", "EVENT", "BY", "WHAT"], rows)]
+    }
+}
+
+impl Outcome for ListOutcome {
+    fn human(&self, io: &Io) -> Vec<String> {
+        let rows = self
+            .incidents
+            .iter()
+            .map(|i| {
+                let mark = if i.current { "*" } else { "" };
+                vec![
+                    format!("{mark}{}", i.id),
+                    i.severity.to_string(),
+                    i.state.into(),
+                    messages::time(i.declared_at),
+                    i.title.clone(),
+                ]
+            })
+            .collect();
+        vec![io.table(&["ID", "SEV", "STATE", "DECLARED", "TITLE"], rows)]
+    }
+}
+
+/// A reading command's outcome: the warnings, then its JSON document or its human lines
+/// (data, so `-q` keeps them).
+pub fn data<O: Outcome>(ctx: &Ctx, outcome: &O) -> CliResult {
+    super::warnings(ctx);
+    if ctx.io.json {
+        ctx.io
+            .json_doc(&serde_json::to_value(outcome).expect("outcomes serialise"));
+    } else {
+        for line in outcome.human(&ctx.io) {
+            ctx.io.out(&line);
+        }
+    }
+    Ok(())
+}
+
+/// `inc list`: an empty journal is a hint on stderr, not an empty table.
+pub fn list(ctx: &Ctx, outcome: &ListOutcome) -> CliResult {
+    if outcome.incidents.is_empty() && !ctx.io.json {
+        super::warnings(ctx);
+        ctx.io
+            .status("no incidents in the journal (`inc declare TITLE` starts one)");
+        return Ok(());
+    }
+    data(ctx, outcome)
+}
+
+/// The start of `--watch`: the first check in full (one NDJSON line with `--json`).
+pub fn watch_start(ctx: &Ctx, outcome: &StatusOutcome) {
+    super::warnings(ctx);
+    let first = &outcome.glance;
+    if ctx.io.json {
+        ctx.io
+            .json_line(&json!({ "at": ctx.now(), "status": first }));
+        return;
+    }
+    ctx.io.out(&format!(
+        "watching {} every {} (Ctrl-C stops)",
+        first.incident.id,
+        format_duration(outcome.interval)
+    ));
+    ctx.io.out(&ctx.io.fields(&first.fields));
+    for r in &first.reminders {
+        ctx.io.out(&format!("reminder: {}", r.text));
+    }
+}
+
+/// One step of `--watch`: a change as clock-stamped lines (or one NDJSON line), what posting it
+/// did, and the warnings so far.
+pub fn watch_step(ctx: &Ctx, step: Step<'_>) {
+    super::warnings(ctx);
+    match step {
+        Step::Change(c) if ctx.io.json => {
+            ctx.io
+                .json_line(&serde_json::to_value(c).expect("changes serialise"));
+        }
+        Step::Change(c) => {
+            for l in &c.lines {
+                let l = match l.strip_prefix("ALARM: ") {
+                    Some(rest) => format!("{} {rest}", ctx.io.paint("ALARM", Style::Fail)),
+                    None => l.clone(),
+                };
+                ctx.io.out(&format!("{} {l}", messages::clock(c.at)));
+            }
+        }
+        Step::Posted(results) => super::report_failures(ctx, results),
+        Step::Checked => {}
+    }
+}
+
+/// The end of `--watch`: resolved (exit 0) or Ctrl-C (exit 130, silently).
+pub fn watch_end(ctx: &Ctx, end: End) -> CliResult {
+    match end {
+        End::Resolved => {
+            ctx.io.status("the incident is resolved; watch ends");
+            Ok(())
+        }
+        End::Cancelled => {
+            if !ctx.io.json {
+                ctx.io.status("");
+            }
+            Err(CliError::silent(ErrorKind::Cancelled))
+        }
+    }
+}
