@@ -271,3 +271,28 @@ pub fn describe(e: &Event) -> (&'static str, String) {
         ),
     }
 }
+
+/// One remote change in words: "bob raised the severity to SEV-1".
+pub fn change_line(e: &crate::model::Event) -> String {
+    use crate::model::EventKind as K;
+    let who = e.by.as_deref().unwrap_or("someone");
+    let what = match &e.kind {
+        K::Severity {
+            severity,
+            is_final: false,
+        } => format!("{who} raised the severity to {severity}"),
+        K::Severity { severity, .. } => format!("{who} set the final severity to {severity}"),
+        K::Role { role, person } => format!("{who} made {person} {}", role.label()),
+        K::Note { text, .. } => format!("{who} noted: {text}"),
+        K::Todo { text } => format!("{who} added a TODO: {text}"),
+        K::Resolved { severity } => format!("{who} resolved the incident (final {severity})"),
+        K::Acknowledged { who, provider, .. } => {
+            format!("{who} acknowledged the page ({provider})")
+        }
+        _ => {
+            let (kind, text) = describe(e);
+            format!("{who}: {kind} {text}")
+        }
+    };
+    format!("{} {what}", clock(e.at))
+}

@@ -19,10 +19,10 @@ pub struct TimelineArgs {
     pub id: Option<String>,
 }
 
-pub fn run(ctx: &Ctx, args: Args) -> CliResult {
-    render::status::data(ctx, &status::show(ctx, args.id)?)
+pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
+    render::status::data(ctx, &status::show(ctx, args.id).await?)
 }
 
-pub fn timeline(ctx: &Ctx, args: TimelineArgs) -> CliResult {
-    render::status::data(ctx, &status::timeline(ctx, args.id)?)
+pub async fn timeline(ctx: &Ctx, args: TimelineArgs) -> CliResult {
+    render::status::data(ctx, &status::timeline(ctx, args.id).await?)
 }

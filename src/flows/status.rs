@@ -105,6 +105,7 @@ pub async fn load(ctx: &Ctx, req: &Request) -> CliResult<StatusOutcome> {
         ));
     }
     let inc = ctx.current_incident()?;
+    let (inc, _) = super::sync::refresh(ctx, inc).await?;
     let pager = read_pager(ctx, &inc).await;
     Ok(StatusOutcome {
         glance: glance(inc, ctx.now(), &config.values.cadence, &pager),
@@ -172,8 +173,10 @@ async fn journal_acks(ctx: &Ctx, inc: &Incident, major: &Option<Result<Value, St
             let Some(at) = a["at"].as_str().and_then(|t| t.parse::<Timestamp>().ok()) else {
                 continue;
             };
+            // The same acknowledgement may already be here from PagerDuty's log (a sync).
             let known = inc.events.iter().any(|e| {
-                e.at == at && matches!(&e.kind, EventKind::Acknowledged { who, incident: i, .. } if *who == by && *i == pd_id)
+                (e.at.as_second() - at.as_second()).abs() <= 2
+                    && matches!(&e.kind, EventKind::Acknowledged { who, incident: i, .. } if *who == by && *i == pd_id)
             });
             if !known
                 && let Err(e) = ctx.record_at(
@@ -410,18 +413,18 @@ fn incident(ctx: &Ctx, id: Option<String>) -> CliResult<Incident> {
     }
 }
 
-/// `inc show [ID]`.
-pub fn show(ctx: &Ctx, id: Option<String>) -> CliResult<ShowOutcome> {
-    let inc = incident(ctx, id)?;
+/// `inc show [ID]`, after pulling the shared record.
+pub async fn show(ctx: &Ctx, id: Option<String>) -> CliResult<ShowOutcome> {
+    let (inc, _) = super::sync::refresh(ctx, incident(ctx, id)?).await?;
     Ok(ShowOutcome {
         todos: inc.todos.clone(),
         incident: inc,
     })
 }
 
-/// `inc timeline [ID]`.
-pub fn timeline(ctx: &Ctx, id: Option<String>) -> CliResult<TimelineOutcome> {
-    let inc = incident(ctx, id)?;
+/// `inc timeline [ID]`, after pulling the shared record.
+pub async fn timeline(ctx: &Ctx, id: Option<String>) -> CliResult<TimelineOutcome> {
+    let (inc, _) = super::sync::refresh(ctx, incident(ctx, id)?).await?;
     Ok(TimelineOutcome {
         incident: inc.id,
         timeline: inc.events,

@@ -73,7 +73,7 @@ pub fn pulled(ctx: &Ctx, p: &Pulled) -> CliResult {
         return Ok(());
     }
     for e in &p.new {
-        ctx.io.out(&change_line(e));
+        ctx.io.out(&messages::change_line(e));
     }
     let read: Vec<String> = p
         .sources
@@ -103,29 +103,4 @@ pub fn pulled(ctx: &Ctx, p: &Pulled) -> CliResult {
         ));
     }
     Ok(())
-}
-
-/// One remote change in words: "bob raised the severity to SEV-1".
-pub fn change_line(e: &crate::model::Event) -> String {
-    use crate::model::EventKind as K;
-    let who = e.by.as_deref().unwrap_or("someone");
-    let what = match &e.kind {
-        K::Severity {
-            severity,
-            is_final: false,
-        } => format!("{who} raised the severity to {severity}"),
-        K::Severity { severity, .. } => format!("{who} set the final severity to {severity}"),
-        K::Role { role, person } => format!("{who} made {person} {}", role.label()),
-        K::Note { text, .. } => format!("{who} noted: {text}"),
-        K::Todo { text } => format!("{who} added a TODO: {text}"),
-        K::Resolved { severity } => format!("{who} resolved the incident (final {severity})"),
-        K::Acknowledged { who, provider, .. } => {
-            format!("{who} acknowledged the page ({provider})")
-        }
-        _ => {
-            let (kind, text) = messages::describe(e);
-            format!("{who}: {kind} {text}")
-        }
-    };
-    format!("{} {what}", messages::clock(e.at))
 }
