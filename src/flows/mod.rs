@@ -5,6 +5,7 @@
 
 pub mod comms;
 pub mod oncall;
+pub mod outbox;
 pub mod room;
 
 use crate::ctx::Ctx;
