@@ -4,6 +4,7 @@
 //! (`ctx.io` is the renderer's), and names no command; a flow may call another flow.
 
 pub mod comms;
+pub mod doctor;
 pub mod oncall;
 pub mod outbox;
 pub mod room;

@@ -2,6 +2,7 @@
 //! outcome come from here, so that a command's human and JSON output cannot disagree. Commands
 //! hand their flow's outcome to it; flows never print.
 
+pub mod doctor;
 pub mod outbox;
 
 use serde::Serialize;
