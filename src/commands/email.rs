@@ -91,7 +91,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             .hint("send it encrypted yourself, or --force"));
         }
     }
-    let link = super::postmortem::link(&inc);
+    let link = crate::flows::postmortem::link(&inc);
     match (link, args.after) {
         (None, After::Meeting) => {
             return Err(CliError::usage(

@@ -7,6 +7,7 @@ pub mod comms;
 pub mod doctor;
 pub mod oncall;
 pub mod outbox;
+pub mod postmortem;
 pub mod room;
 
 use crate::ctx::Ctx;

@@ -4,6 +4,7 @@
 
 pub mod doctor;
 pub mod outbox;
+pub mod postmortem;
 
 use serde::Serialize;
 use serde_json::{Value, json};
