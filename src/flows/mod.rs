@@ -5,6 +5,7 @@
 
 pub mod comms;
 pub mod doctor;
+pub mod email;
 pub mod oncall;
 pub mod outbox;
 pub mod postmortem;

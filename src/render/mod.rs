@@ -3,6 +3,7 @@
 //! hand their flow's outcome to it; flows never print.
 
 pub mod doctor;
+pub mod email;
 pub mod outbox;
 pub mod postmortem;
 
