@@ -3,7 +3,6 @@
 
 use crate::ctx::Ctx;
 use crate::error::CliResult;
-pub(crate) use crate::flows::comms::doctor_rows;
 use crate::flows::comms::{self, Stage};
 use crate::providers::statuspage::IMPACTS;
 

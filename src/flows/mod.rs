@@ -5,8 +5,12 @@
 
 pub mod attach;
 pub mod comms;
+pub mod doctor;
+pub mod email;
 pub mod exec;
 pub mod oncall;
+pub mod outbox;
+pub mod postmortem;
 pub mod room;
 pub mod status;
 pub mod sync;

@@ -4,7 +4,11 @@
 
 pub mod attach;
 pub mod comms;
+pub mod doctor;
+pub mod email;
 pub mod exec;
+pub mod outbox;
+pub mod postmortem;
 pub mod status;
 
 use serde::Serialize;
