@@ -30,7 +30,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         after: args.after,
         force: args.force,
     };
-    let prepared = flow::prepare(ctx, req)?;
+    let prepared = flow::prepare(ctx, req).await?;
     // The warnings about the post-mortem link come before what the sending says.
     render::warnings(ctx);
     let sent = flow::send(ctx, prepared).await?;

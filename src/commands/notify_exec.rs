@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
-    let inc = ctx.current_incident()?;
+    let (inc, _) = crate::flows::sync::refresh(ctx, ctx.current_incident()?).await?;
     let mut u = match &args.file {
         Some(f) if f == "-" => exec::parse_file(&ctx.io.read_stdin()?),
         Some(f) => exec::parse_file(

@@ -52,7 +52,7 @@ async fn new(ctx: &Ctx, args: NewArgs) -> CliResult {
         out: args.out,
         force: args.force,
     };
-    let prepared = flow::prepare(ctx, req)?;
+    let prepared = flow::prepare(ctx, req).await?;
     let owner = owner(ctx, args.owner, &prepared.inc)?;
     let draft = flow::write(ctx, prepared, owner)?;
     if draft.to_stdout {

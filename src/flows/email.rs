@@ -46,8 +46,9 @@ pub struct Summary {
 /// Checks the `[email]` config and the recipients (a security incident's email stays inside the
 /// sender's domain unless `force`) and builds the email; warns when the post-mortem link is not
 /// one others can open.
-pub fn prepare(ctx: &Ctx, req: Request) -> CliResult<Prepared> {
-    let inc = ctx.current_incident()?;
+pub async fn prepare(ctx: &Ctx, req: Request) -> CliResult<Prepared> {
+    // A reading command: pull what other responders added first.
+    let (inc, _) = super::sync::refresh(ctx, ctx.current_incident()?).await?;
     let config = ctx.config()?;
     let hint = "`inc doctor` shows what is configured";
     let Some(ec) = &config.values.email else {

@@ -120,8 +120,9 @@ pub struct Summary {
 
 /// Checks where it goes (`--publish`, else `[postmortem] publish`), that the target is
 /// configured, that a security incident's stays a file (unless `force`), and reads the template.
-pub fn prepare(ctx: &Ctx, req: Request) -> CliResult<Prepared> {
-    let inc = ctx.current_incident()?;
+pub async fn prepare(ctx: &Ctx, req: Request) -> CliResult<Prepared> {
+    // A reading command: pull what other responders added first.
+    let (inc, _) = super::sync::refresh(ctx, ctx.current_incident()?).await?;
     let config = ctx.config()?;
     let publish = match (req.publish, config.values.postmortem.publish.as_deref()) {
         (Some(p), _) => p,
