@@ -196,6 +196,7 @@ pub fn public_summary(p: &PublicIncident) -> String {
 pub fn describe(e: &Event) -> (&'static str, String) {
     match &e.kind {
         EventKind::Paging { message, .. } => ("paging", format!("IC paged: {message}")),
+        EventKind::Posted { text } => ("posted", text.replace('\n', " · ")),
         EventKind::Pager {
             provider,
             action,

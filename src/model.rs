@@ -264,6 +264,11 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         url: Option<String>,
     },
+    /// What `inc status --watch --post` posted to the incident room; its id comes from its
+    /// text, so a second watcher that sees the same change does not post it again.
+    Posted {
+        text: String,
+    },
     /// A public status-page post (`inc comms`): the "went public" moment of the timeline.
     Comms {
         stage: Stage,
@@ -449,7 +454,7 @@ impl Incident {
     fn apply(&mut self, e: &Event) {
         match &e.kind {
             EventKind::Declared { .. } | EventKind::Paging { .. } => {}
-            EventKind::Pager { .. } => {}
+            EventKind::Pager { .. } | EventKind::Posted { .. } => {}
             EventKind::Linked {
                 provider,
                 reference,

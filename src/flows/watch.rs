@@ -13,7 +13,7 @@ use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult};
 use crate::messages;
-use crate::model::Incident;
+use crate::model::{EventKind, Incident};
 
 /// What `inc status --watch` is asked.
 pub struct Request<'a> {
@@ -38,9 +38,15 @@ pub struct Change {
     /// The reminders not said before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reminders: Option<Vec<String>>,
-    /// `ALARM: ...`, `field: from → to`, `reminder: ...`.
+    /// What other responders did since the last check ("bob raised the severity to SEV-1").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remote: Vec<String>,
+    /// `ALARM: ...`, `field: from → to`, `reminder: ...`, and the remote lines.
     #[serde(skip)]
     pub lines: Vec<String>,
+    /// The lines `--post` may post: not what another responder's inc already posted.
+    #[serde(skip)]
+    pub postable: Vec<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -103,8 +109,21 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             alarm: None,
             changes: None,
             reminders: None,
+            remote: Vec::new(),
             lines: Vec::new(),
+            postable: Vec::new(),
         };
+        // Pull what other responders and the pager added (a failure is a warning).
+        let known = last_good.as_ref().unwrap_or(&req.first.incident);
+        let pulled = match super::sync::pull(ctx, known).await {
+            Ok(p) => p.new,
+            Err(e) => {
+                ctx.warn(format!("could not pull the shared record: {}", e.message));
+                Vec::new()
+            }
+        };
+        let me = ctx.me();
+        let remote_ids: HashSet<String> = pulled.iter().filter_map(|e| e.id.clone()).collect();
         let inc = match ctx
             .journal()
             .and_then(|j| j.load(&id).map_err(CliError::from))
@@ -149,6 +168,39 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             }
             _ => {}
         }
+        // Fields another responder changed: shown, but theirs to post (their inc already did).
+        let theirs: HashSet<&'static str> = if remote_ids.is_empty() {
+            HashSet::new()
+        } else {
+            let mine: Vec<_> = inc
+                .events
+                .iter()
+                .filter(|e| e.id.as_ref().is_none_or(|i| !remote_ids.contains(i)))
+                .cloned()
+                .collect();
+            match Incident::from_events(mine) {
+                Some(before) => {
+                    let a = status::glance(before, now, &config.values.cadence, &pager).fields;
+                    let b = status::glance(inc.clone(), now, &config.values.cadence, &pager).fields;
+                    b.iter()
+                        .filter(|(k, v)| {
+                            a.iter().find(|(ak, _)| ak == k).map(|(_, av)| av) != Some(v)
+                        })
+                        .map(|(k, _)| *k)
+                        .collect()
+                }
+                None => HashSet::new(),
+            }
+        };
+        change.postable = change.lines.clone();
+        for e in pulled
+            .iter()
+            .filter(|e| e.by.as_deref() != Some(me.as_str()))
+        {
+            let line = messages::change_line(e);
+            change.remote.push(line.clone());
+            change.lines.push(line);
+        }
         let snap = status::glance(inc, now, &config.values.cadence, &pager);
         let mut changes = Vec::new();
         for (k, v) in &snap.fields {
@@ -161,6 +213,9 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
                 // The unreadable pager is already an alarm line.
                 if !(k == &"pagerduty" && v.starts_with("unreadable")) {
                     change.lines.push(format!("{k}: {from} → {v}"));
+                    if !theirs.contains(k) {
+                        change.postable.push(format!("{k}: {from} → {v}"));
+                    }
                 }
                 let diff = Diff {
                     from: from.to_string(),
@@ -177,6 +232,9 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         change
             .lines
             .extend(fresh.iter().map(|r| format!("reminder: {}", r.text)));
+        change
+            .postable
+            .extend(fresh.iter().map(|r| format!("reminder: {}", r.text)));
         change.changes = Some(Changes(changes));
         change.reminders = Some(fresh.iter().map(|r| r.text.clone()).collect());
         said.extend(fresh.iter().map(|r| r.key.clone()));
@@ -184,7 +242,7 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         let inc = snap.incident;
         if !change.lines.is_empty() {
             show(Step::Change(&change));
-            if req.post {
+            if req.post && !change.postable.is_empty() {
                 post(ctx, &inc, &change, &mut show).await;
             }
         }
@@ -197,18 +255,47 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
     }
 }
 
-/// "Stalk" mode: the changes of one check as one post in the incident room.
+/// "Stalk" mode: the changes of one check as one post in the incident room. The post is an
+/// event whose id comes from its text: when another responder's watch already posted the same
+/// change (it is in the shared record), it is not posted again.
 async fn post(ctx: &Ctx, inc: &Incident, change: &Change, show: &mut impl FnMut(Step<'_>)) {
-    let text = format!(
-        "Status {}:\n{}",
-        messages::clock(change.at),
-        change.lines.join("\n")
+    let lines = if change.alarm.is_some() && change.postable.is_empty() {
+        &change.lines
+    } else {
+        &change.postable
+    };
+    let body = lines.join("\n");
+    let id = format!(
+        "watch-{}",
+        crate::providers::matrix::fnv(&format!("{}\n{body}", inc.id))
     );
-    let key = format!("inc-{}-stalk-{}", inc.id, change.at.as_millisecond());
-    match ctx
-        .deliver(super::room::room_posts(ctx, inc, &text, &key))
-        .await
+    if inc
+        .events
+        .iter()
+        .any(|e| e.id.as_deref() == Some(id.as_str()))
     {
+        return;
+    }
+    let text = format!("Status {}:\n{body}", messages::clock(change.at));
+    let mut event = ctx.event(EventKind::Posted { text: body.clone() });
+    event.id = Some(id);
+    if !ctx.dry_run()
+        && let Err(e) = ctx
+            .journal()
+            .and_then(|j| j.append(&inc.id, &event).map_err(Into::into))
+    {
+        ctx.warn(format!("could not journal the status post: {}", e.message));
+    }
+    let mut deliveries = super::room::room_posts(
+        ctx,
+        inc,
+        &text,
+        &format!("inc-{}-stalk-{}", inc.id, change.at.as_millisecond()),
+    );
+    for d in &mut deliveries {
+        crate::providers::publish(d, &inc.id, &event);
+    }
+    match ctx.deliver(deliveries).await {
         Ok(results) => show(Step::Posted(&results)),
         Err(e) => ctx.warn(format!("could not post the status change: {}", e.message)),
     }
@@ -225,7 +312,9 @@ mod tests {
             alarm: None,
             changes: None,
             reminders: None,
+            remote: Vec::new(),
             lines: vec!["a line".into()],
+            postable: Vec::new(),
         }
     }
 

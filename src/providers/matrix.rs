@@ -99,12 +99,16 @@ pub fn txn_id(dedup_key: &str) -> String {
     if clean == dedup_key {
         return clean;
     }
-    // FNV-1a: stable across runs and machines (std's hasher is seeded).
+    format!("{clean}.{}", fnv(dedup_key))
+}
+
+/// FNV-1a of `s` in 16 hex digits: stable across runs and machines (std's hasher is seeded).
+pub fn fnv(s: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in dedup_key.bytes() {
+    for b in s.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{clean}.{h:016x}")
+    format!("{h:016x}")
 }
 
 fn html_escape(s: &str) -> String {
