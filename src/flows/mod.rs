@@ -6,6 +6,7 @@
 pub mod comms;
 pub mod oncall;
 pub mod room;
+pub mod paging;
 
 use crate::ctx::Ctx;
 use crate::model::Incident;

@@ -2,6 +2,8 @@
 //! outcome come from here, so that a command's human and JSON output cannot disagree. Commands
 //! hand their flow's outcome to it; flows never print.
 
+pub mod paging;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 
