@@ -4,9 +4,12 @@
 //! (`ctx.io` is the renderer's), and names no command; a flow may call another flow.
 
 pub mod comms;
+pub mod declare;
 pub mod oncall;
-pub mod room;
 pub mod paging;
+pub mod resolve;
+pub mod room;
+pub mod timeline;
 
 use crate::ctx::Ctx;
 use crate::model::Incident;

@@ -381,13 +381,11 @@ fn outcome(parts: Vec<Part>, inc: Option<Incident>, dry_run: bool) -> PageOutcom
         }));
     }
     let of = |provider: &str| parts.iter().find(|p| p.provider == provider);
-    let incident = of(PD)
-        .and_then(|p| p.result.as_ref())
-        .map(|r| PdIncident {
-            id: r.id.clone(),
-            url: r.url.clone(),
-            already_open: r.note.is_some(),
-        });
+    let incident = of(PD).and_then(|p| p.result.as_ref()).map(|r| PdIncident {
+        id: r.id.clone(),
+        url: r.url.clone(),
+        already_open: r.note.is_some(),
+    });
     let alert = of(opsgenie::PROVIDER).map(|p| {
         let r = p.result.as_ref();
         Alert {
@@ -569,7 +567,11 @@ enum Target {
 }
 
 /// Looks up a target (`ep:`, `schedule:` → its on-call, an email, a user id).
-async fn target(pd: &pagerduty::Client, t: &str, timeout: std::time::Duration) -> CliResult<Target> {
+async fn target(
+    pd: &pagerduty::Client,
+    t: &str,
+    timeout: std::time::Duration,
+) -> CliResult<Target> {
     let fail = |e: SendError| CliError::failed(format!("cannot look up {t} in PagerDuty: {e}"));
     if let Some(id) = t
         .strip_prefix("ep:")

@@ -2,7 +2,10 @@
 //! outcome come from here, so that a command's human and JSON output cannot disagree. Commands
 //! hand their flow's outcome to it; flows never print.
 
+pub mod declare;
 pub mod paging;
+pub mod resolve;
+pub mod timeline;
 
 use serde::Serialize;
 use serde_json::{Value, json};
