@@ -5,6 +5,7 @@
 
 pub mod comms;
 pub mod declare;
+pub mod init;
 pub mod oncall;
 pub mod paging;
 pub mod resolve;

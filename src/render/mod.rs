@@ -3,6 +3,7 @@
 //! hand their flow's outcome to it; flows never print.
 
 pub mod declare;
+pub mod init;
 pub mod paging;
 pub mod resolve;
 pub mod timeline;
