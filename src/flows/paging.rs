@@ -46,7 +46,7 @@ pub struct Part {
     pub delivery: Option<Delivery>,
     /// Set when the page could not even be built (the on-call lookup failed).
     pub error: Option<String>,
-    /// The on-call lookup failed, but the page went out without it (Opsgenie pages schedules).
+    /// The on-call lookup failed; the page does not need it (Opsgenie pages the schedules).
     pub lookup_error: Option<String>,
     /// The on-call cache could not be written.
     pub cache_error: Option<String>,
