@@ -1,13 +1,9 @@
 //! `inc declare`: start a major incident.
 
-use serde_json::json;
-
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
-use crate::journal::new_id;
-use crate::messages;
-use crate::model::{EventKind, Incident, Role, Severity};
-use crate::providers::pagerduty::{self, NewIncident};
+use crate::flows::declare::{self, Declaration};
+use crate::model::{Role, Severity};
 
 /// Declare a major incident: journal, severity, roles and the contact summary
 #[derive(clap::Args, Debug)]
@@ -35,7 +31,7 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
-    let config = ctx.config()?;
+    ctx.config()?;
     let mut roles = Vec::new();
     for (role, given, flag) in [
         (Role::Ic, &args.ic, "--ic"),
@@ -46,15 +42,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             roles.push((role, super::person(ctx, g, flag)?));
         }
     }
-    if let Some((_, ic)) = roles.iter().find(|(r, _)| *r == Role::Ic)
-        && let Some((r, _)) = roles.iter().find(|(r, p)| *r != Role::Ic && p == ic)
-    {
-        return Err(CliError::usage(format!(
-            "{ic} cannot be both IC and {}: the IC holds no other role",
-            r.label()
-        )));
-    }
-
+    declare::check_roles(&roles)?;
     let title = match args.title.as_deref().map(str::trim) {
         Some("") => return Err(CliError::usage("TITLE is empty")),
         Some(t) => t.to_string(),
@@ -86,81 +74,16 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             }
         },
     };
-    let now = ctx.now();
-    let id = new_id(now);
-    let codename = args.security.then(messages::codename);
-    let mut events = vec![ctx.event(EventKind::Declared {
-        id: id.clone(),
-        title,
-        severity,
-        security: args.security,
-        codename,
-    })];
-    events.extend(
-        roles
-            .into_iter()
-            .map(|(role, person)| ctx.event(EventKind::Role { role, person })),
+    let inc = declare::prepare(
+        ctx,
+        Declaration {
+            title,
+            severity,
+            security: args.security,
+            roles,
+        },
     );
-    if ctx.dry_run() {
-        super::dry_run_note(ctx, &format!("declare {id}"));
-    } else {
-        let journal = ctx.journal()?;
-        journal.create(&id, &events[0])?;
-        for e in &events[1..] {
-            journal.append(&id, e)?;
-        }
-        journal.set_current(&id)?;
-    }
-    let inc = Incident::from_events(events).expect("starts with declared");
-    let msgs = vec![
-        messages::declared(&inc),
-        messages::roster(&inc),
-        messages::contact_summary(&config.values.call),
-    ];
-    let mut deliveries = Vec::new();
-    if let Some(pd) = &config.values.pagerduty
-        && let Some(service) = &pd.incident_service
-    {
-        let call = &config.values.call;
-        let number = call.phone.as_ref().map(|p| match &call.pin {
-            Some(pin) => format!("{p},,,,{pin}#"),
-            None => p.clone(),
-        });
-        let bridge = (number.is_some() || call.bridge_url.is_some())
-            .then(|| (number, call.bridge_url.clone()));
-        deliveries.push(pagerduty::create_incident(NewIncident {
-            action: "create_incident",
-            title: format!("[{}] {}", inc.severity, inc.public_name()),
-            service,
-            urgency: pagerduty::urgency(inc.severity),
-            incident_key: format!("inc-{}", inc.id),
-            assignees: &[],
-            escalation_policy: None,
-            bridge,
-            inc_id: Some(&inc.id),
-        }));
-    }
-    // The PagerDuty incident and every chat room open concurrently.
-    let (pd, chat) = tokio::join!(
-        ctx.deliver(deliveries),
-        crate::flows::room::open_rooms(ctx, &inc, &msgs)
-    );
-    let mut results = pd?;
-    results.extend(chat?);
-    if ctx.io.quiet && !ctx.io.json {
-        ctx.io.out(&inc.id);
-    }
-    let mut human = vec![format!(
-        "{} Declared {} · {} · {}",
-        ctx.io.tick(true),
-        inc.id,
-        inc.severity,
-        inc.title
-    )];
-    if let Some(c) = &inc.codename {
-        human.push(format!(
-            "Security incident: use the codename \"{c}\" anywhere others can see"
-        ));
-    }
-    crate::render::finish(ctx, &human, json!({ "incident": inc }), &msgs, results)
+    super::dry_run_note(ctx, &format!("declare {}", inc.id));
+    let declared = declare::declare(ctx, inc).await?;
+    crate::render::declare::declared(ctx, &declared)
 }

@@ -1,10 +1,8 @@
 //! `inc init`: write the config file, interactively or from flags.
 
-use serde_json::json;
-
-use crate::config::{Config, check_http_url};
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
+use crate::flows::init::{self, Answers};
 
 /// Write the config file: asked on a terminal, or from flags with --non-interactive
 #[derive(clap::Args, Debug, Default)]
@@ -74,53 +72,35 @@ fn ask(p: Option<&crate::prompt::Prompter>, value: &mut Option<String>, label: &
     Ok(())
 }
 
-fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
-    let t = table
-        .entry(section)
-        .or_insert_with(|| toml::Value::Table(Default::default()));
-    if let Some(t) = t.as_table_mut() {
-        t.insert(key.into(), value);
-    }
-}
-
 pub fn run(ctx: &Ctx, mut a: Args) -> CliResult {
-    let (path, _) = Config::location(ctx.global.config.as_deref(), &ctx.env);
-    if path.exists() && !a.force {
-        return Err(CliError::usage(format!(
-            "{} exists; --force replaces it",
-            path.display()
-        )));
-    }
-    let prompter = if a.non_interactive {
-        None
-    } else {
-        ctx.prompter()
-    };
+    let path = init::target(ctx, a.force)?;
+    let prompter = (!a.non_interactive).then(|| ctx.prompter()).flatten();
     if prompter.is_none() && !a.non_interactive {
         return Err(CliError::usage(
             "not a terminal: pass --non-interactive with the values as flags",
         ));
     }
     let p = prompter.as_ref();
-    ask(
-        p,
-        &mut a.email,
-        "Your email (the author of your events, `me` in --ic me)",
-    )?;
-    ask(p, &mut a.name, "Your name")?;
-    ask(
-        p,
-        &mut a.chat,
-        "Chat room for the incident call (e.g. #incident-chat)",
-    )?;
-    ask(p, &mut a.bridge_url, "Bridge URL")?;
-    ask(p, &mut a.phone, "Dial-in phone number")?;
-    ask(p, &mut a.pin, "Dial-in PIN")?;
-    ask(
-        p,
-        &mut a.pagerduty_from,
-        "PagerDuty: your bot user's email (enables PagerDuty)",
-    )?;
+    for (value, label) in [
+        (
+            &mut a.email,
+            "Your email (the author of your events, `me` in --ic me)",
+        ),
+        (&mut a.name, "Your name"),
+        (
+            &mut a.chat,
+            "Chat room for the incident call (e.g. #incident-chat)",
+        ),
+        (&mut a.bridge_url, "Bridge URL"),
+        (&mut a.phone, "Dial-in phone number"),
+        (&mut a.pin, "Dial-in PIN"),
+        (
+            &mut a.pagerduty_from,
+            "PagerDuty: your bot user's email (enables PagerDuty)",
+        ),
+    ] {
+        ask(p, value, label)?;
+    }
     if a.pagerduty_from.is_some() {
         if a.ic_schedules.is_empty()
             && let Some(p) = p
@@ -160,88 +140,22 @@ pub fn run(ctx: &Ctx, mut a: Args) -> CliResult {
                 p.confirm("Slack: open a channel per incident?", true)?;
         }
     }
-    if let Some(u) = &a.pagerduty_api_url {
-        check_http_url(u).map_err(|e| CliError::usage(format!("--pagerduty-api-url: {e}")))?;
-    }
-    let s = |v: &String| toml::Value::String(v.clone());
-    let mut table = toml::Table::new();
-    for (key, v) in [("email", &a.email), ("name", &a.name)] {
-        if let Some(v) = v {
-            set(&mut table, "user", key, s(v));
-        }
-    }
-    for (key, v) in [
-        ("chat", &a.chat),
-        ("bridge_url", &a.bridge_url),
-        ("phone", &a.phone),
-        ("pin", &a.pin),
-    ] {
-        if let Some(v) = v {
-            set(&mut table, "call", key, s(v));
-        }
-    }
-    if let Some(from) = &a.pagerduty_from {
-        set(&mut table, "pagerduty", "from", s(from));
-        if let Some(u) = &a.pagerduty_api_url {
-            set(&mut table, "pagerduty", "api_url", s(u));
-        }
-        set(
-            &mut table,
-            "pagerduty",
-            "ic_schedules",
-            toml::Value::Array(a.ic_schedules.iter().map(s).collect()),
-        );
-        for (key, v) in [
-            ("ic_service", &a.ic_service),
-            ("incident_service", &a.incident_service),
-        ] {
-            if let Some(v) = v {
-                set(&mut table, "pagerduty", key, s(v));
-            }
-        }
-    }
-    if let Some(ch) = &a.slack_channel {
-        set(&mut table, "slack", "channel", s(ch));
-        set(
-            &mut table,
-            "slack",
-            "per_incident_channel",
-            toml::Value::Boolean(a.slack_per_incident_channel),
-        );
-        if let Some(e) = &a.slack_exec_channel {
-            set(&mut table, "slack", "exec_channel", s(e));
-        }
-    }
-    let text = format!(
-        "# inc configuration (inc init). Every key is optional; see `inc help` and the README.\n\
-         # Tokens are read from the environment: PAGERDUTY_TOKEN, SLACK_BOT_TOKEN, ...\n\n{}",
-        toml::to_string(&table).map_err(|e| CliError::failed(e.to_string()))?
-    );
-    // What we write must load: the same parser checks it before it reaches the disk.
-    toml::from_str::<crate::config::FileConfig>(&text)
-        .map_err(|e| CliError::usage(format!("the values do not make a valid config: {e}")))?;
-    if ctx.dry_run() {
-        ctx.io.out(&text);
-        return Ok(());
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::failed(format!("{}: {e}", dir.display())))?;
-    }
-    std::fs::write(&path, &text)
-        .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
-    if ctx.io.json {
-        ctx.io
-            .json_doc(&json!({ "config": path, "sections": table.keys().collect::<Vec<_>>() }));
-    } else {
-        ctx.io
-            .out(&format!("{} wrote {}", ctx.io.tick(true), path.display()));
-        if table.contains_key("pagerduty") {
-            ctx.io
-                .status("next: export PAGERDUTY_TOKEN=... (or set token_cmd), then `inc doctor`");
-        } else {
-            ctx.io.status("next: `inc doctor`");
-        }
-    }
+    let answers = Answers {
+        email: a.email,
+        name: a.name,
+        chat: a.chat,
+        bridge_url: a.bridge_url,
+        phone: a.phone,
+        pin: a.pin,
+        pagerduty_from: a.pagerduty_from,
+        pagerduty_api_url: a.pagerduty_api_url,
+        ic_schedules: a.ic_schedules,
+        ic_service: a.ic_service,
+        incident_service: a.incident_service,
+        slack_channel: a.slack_channel,
+        slack_per_incident_channel: a.slack_per_incident_channel,
+        slack_exec_channel: a.slack_exec_channel,
+    };
+    crate::render::init::written(ctx, &init::write(ctx, &path, &answers)?);
     Ok(())
 }

@@ -1,11 +1,9 @@
 //! `inc note` and `inc todo`: the scribe's timeline.
 
-use serde_json::json;
-
 use crate::ctx::Ctx;
 use crate::error::CliResult;
-use crate::messages;
-use crate::model::{EventKind, NoteType};
+use crate::flows::timeline;
+use crate::model::NoteType;
 
 /// Add a note to the timeline (`-` reads it from stdin)
 #[derive(clap::Args, Debug)]
@@ -31,30 +29,12 @@ pub struct TodoArgs {
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let inc = ctx.current_incident()?;
     let text = super::text_arg(ctx, &args.text, "the note")?;
-    ctx.record(
-        &inc.id,
-        EventKind::Note {
-            text: text.clone(),
-            note_type: args.note_type,
-        },
-    )?;
-    let msgs = vec![messages::note(args.note_type, &text)];
-    let results = ctx
-        .deliver(crate::flows::mirrors(ctx, &inc, &msgs, true))
-        .await?;
-    let doc = json!({ "incident": inc.id, "note": { "text": text, "type": args.note_type } });
-    crate::render::finish(ctx, &[], doc, &msgs, results)
+    let noted = timeline::note(ctx, &inc, text, args.note_type).await?;
+    crate::render::emit(ctx, &noted)
 }
 
 pub async fn todo(ctx: &Ctx, args: TodoArgs) -> CliResult {
     let inc = ctx.current_incident()?;
     let text = super::text_arg(ctx, &args.text, "the TODO")?;
-    ctx.record(&inc.id, EventKind::Todo { text: text.clone() })?;
-    let number = inc.todos.len() + 1;
-    let msgs = vec![messages::todo(&text)];
-    let results = ctx
-        .deliver(crate::flows::mirrors(ctx, &inc, &msgs, true))
-        .await?;
-    let doc = json!({ "incident": inc.id, "todo": { "number": number, "text": text } });
-    crate::render::finish(ctx, &[], doc, &msgs, results)
+    crate::render::emit(ctx, &timeline::todo(ctx, &inc, text).await?)
 }

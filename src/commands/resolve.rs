@@ -1,12 +1,9 @@
 //! `inc resolve`: end the call.
 
-use serde_json::json;
-
 use crate::ctx::Ctx;
 use crate::error::CliResult;
-use crate::messages;
-use crate::model::{EventKind, Severity};
-use crate::providers::pagerduty;
+use crate::flows::resolve;
+use crate::model::Severity;
 
 /// End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist
 #[derive(clap::Args, Debug)]
@@ -23,19 +20,8 @@ pub struct Args {
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let inc = ctx.current_incident()?;
-    if let Some(at) = inc.resolved_at {
-        ctx.io.status(&format!(
-            "{} was already resolved at {}",
-            inc.id,
-            messages::time(at)
-        ));
-        return crate::render::finish(
-            ctx,
-            &[],
-            json!({ "incident": inc, "already_resolved": true }),
-            &[],
-            Vec::new(),
-        );
+    if let Some(already) = resolve::already(&inc) {
+        return crate::render::resolve::already(ctx, &already);
     }
     let severity = match args.final_sev {
         Some(s) => s,
@@ -50,67 +36,11 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         },
     };
     let public = crate::render::comms::ask_resolution(ctx, &inc, args.public_message.as_deref())?;
-    ctx.record(&inc.id, EventKind::Resolved { severity })?;
-    let inc = if ctx.dry_run() {
-        super::dry_run_note(ctx, &format!("resolve {}", inc.id));
-        inc
-    } else {
-        ctx.load(&inc.id)?
-    };
-    let msgs = vec![messages::resolved(&inc)];
-    let mut deliveries = crate::flows::mirrors(ctx, &inc, &msgs, false);
-    deliveries.extend(crate::flows::room::topic_updates(ctx, &inc));
-    deliveries.extend(public.as_ref().map(|p| p.delivery()));
-    deliveries.extend(crate::flows::opsgenie_close(ctx, &inc, &msgs[0]));
-    if ctx.has_pagerduty() {
-        let resolution = format!("Resolved with inc: final {severity}. {}", msgs[0]);
-        for action in ["create_incident", "page_ic"] {
-            if let Some(pd_id) = inc
-                .find_ref(pagerduty::PROVIDER, action)
-                .and_then(|r| r.id.as_deref())
-            {
-                deliveries.push(pagerduty::resolve(
-                    pd_id,
-                    &resolution,
-                    format!("inc-{}-resolve-{action}", inc.id),
-                    Some(&inc.id),
-                ));
-            }
-        }
-        // An IC page sent through Events v2 is resolved with the same dedup_key.
-        if let Some(key) = inc
-            .find_ref(pagerduty::PROVIDER, "page_ic_event")
-            .and_then(|r| r.id.as_deref())
-        {
-            deliveries.push(pagerduty::event("resolve", key, Some(&inc.id)));
-        }
-    }
-    let results = ctx.deliver(deliveries).await?;
+    super::dry_run_note(ctx, &format!("resolve {}", inc.id));
+    let resolved =
+        resolve::resolve(ctx, inc, severity, public.as_ref().map(|p| p.delivery())).await?;
     if let Some(p) = &public {
-        p.record(ctx, &inc.id, &results);
+        p.record(ctx, &resolved.incident.id, &resolved.results);
     }
-    let lasted = inc.resolved_at.unwrap_or(ctx.now()).as_second() - inc.declared_at.as_second();
-    let mut human = vec![format!(
-        "{} Resolved {} · final {} · lasted {}",
-        ctx.io.tick(true),
-        inc.id,
-        severity,
-        messages::elapsed(lasted)
-    )];
-    if !inc.todos.is_empty() {
-        human.push(format!("Open TODOs ({}):", inc.todos.len()));
-        human.extend(
-            inc.todos
-                .iter()
-                .map(|t| format!("  {}. {}", t.number, t.text)),
-        );
-    }
-    human.push("After the call:".into());
-    human.extend(messages::AFTER_CALL.iter().map(|s| format!("  [ ] {s}")));
-    let doc = json!({
-        "incident": inc,
-        "open_todos": inc.todos,
-        "checklist": messages::AFTER_CALL,
-    });
-    crate::render::finish(ctx, &human, doc, &msgs, results)
+    crate::render::emit(ctx, &resolved)
 }

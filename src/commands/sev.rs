@@ -1,11 +1,9 @@
 //! `inc sev`: raise the severity, or set the final one.
 
-use serde_json::json;
-
 use crate::ctx::Ctx;
-use crate::error::{CliError, CliResult};
-use crate::messages;
-use crate::model::{EventKind, Severity};
+use crate::error::CliResult;
+use crate::flows::timeline;
+use crate::model::Severity;
 
 /// Raise the severity (it only goes up during an incident), or set the final one with --final
 #[derive(clap::Args, Debug)]
@@ -20,42 +18,6 @@ pub struct Args {
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let inc = ctx.current_incident()?;
-    let from = inc.severity;
-    if !args.is_final && args.severity > from {
-        return Err(CliError::usage(format!(
-            "{} is lower than the current {from}: severity only goes up during an incident",
-            args.severity
-        ))
-        .hint(format!(
-            "set the final severity with `inc sev {} --final`",
-            args.severity.number()
-        )));
-    }
-    if !args.is_final && args.severity == from {
-        ctx.io.status(&format!("already {from}"));
-        return crate::render::finish(ctx, &[], json!({ "incident": inc }), &[], Vec::new());
-    }
-    ctx.record(
-        &inc.id,
-        EventKind::Severity {
-            severity: args.severity,
-            is_final: args.is_final,
-        },
-    )?;
-    let inc = if ctx.dry_run() {
-        inc
-    } else {
-        ctx.load(&inc.id)?
-    };
-    let msgs = vec![messages::severity(from, args.severity, args.is_final)];
-    let mut deliveries = crate::flows::mirrors(ctx, &inc, &msgs, true);
-    deliveries.extend(crate::flows::room::topic_updates(ctx, &inc));
-    let results = ctx.deliver(deliveries).await?;
-    crate::render::finish(
-        ctx,
-        &[],
-        json!({ "incident": inc, "previous": from }),
-        &msgs,
-        results,
-    )
+    let changed = timeline::severity(ctx, inc, args.severity, args.is_final).await?;
+    crate::render::timeline::changed(ctx, &changed)
 }

@@ -5,15 +5,20 @@
 
 pub mod attach;
 pub mod comms;
+pub mod declare;
 pub mod doctor;
 pub mod email;
 pub mod exec;
+pub mod init;
 pub mod oncall;
 pub mod outbox;
+pub mod paging;
 pub mod postmortem;
+pub mod resolve;
 pub mod room;
 pub mod status;
 pub mod sync;
+pub mod timeline;
 pub mod watch;
 
 use crate::ctx::Ctx;

@@ -4,12 +4,17 @@
 
 pub mod attach;
 pub mod comms;
+pub mod declare;
 pub mod doctor;
 pub mod email;
 pub mod exec;
+pub mod init;
 pub mod outbox;
+pub mod paging;
 pub mod postmortem;
+pub mod resolve;
 pub mod status;
+pub mod timeline;
 
 use serde::Serialize;
 use serde_json::{Value, json};

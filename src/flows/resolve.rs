@@ -1,0 +1,98 @@
+//! Resolving an incident: the final severity in the journal, the room told (and its topic marked
+//! resolved), the pagers' incidents and alerts closed, and the public incident resolved.
+
+use serde::Serialize;
+
+use crate::ctx::Ctx;
+use crate::deliver::DeliveryResult;
+use crate::error::CliResult;
+use crate::messages;
+use crate::model::{EventKind, Incident, Severity, Todo};
+use crate::providers::{Delivery, pagerduty};
+
+/// An incident resolved before: nothing is recorded or sent.
+#[derive(Debug, Serialize)]
+pub struct AlreadyResolved<'a> {
+    pub incident: &'a Incident,
+    pub already_resolved: bool,
+}
+
+/// `Some` when the incident is already resolved.
+pub fn already(inc: &Incident) -> Option<AlreadyResolved<'_>> {
+    inc.resolved_at.map(|_| AlreadyResolved {
+        incident: inc,
+        already_resolved: true,
+    })
+}
+
+/// The resolved incident, the TODOs still open, the after-call checklist, and what was sent.
+#[derive(Debug, Serialize)]
+pub struct Resolved {
+    pub incident: Incident,
+    pub open_todos: Vec<Todo>,
+    pub checklist: &'static [&'static str],
+    #[serde(skip)]
+    pub severity: Severity,
+    /// Seconds from the declaration to the resolution.
+    #[serde(skip)]
+    pub lasted: i64,
+    #[serde(skip)]
+    pub messages: Vec<String>,
+    #[serde(skip)]
+    pub results: Vec<DeliveryResult>,
+}
+
+/// Resolves `inc` with its final severity. `public` is the delivery that resolves the open
+/// public incident, if any (its results come back with the others).
+pub async fn resolve(
+    ctx: &Ctx,
+    inc: Incident,
+    severity: Severity,
+    public: Option<Delivery>,
+) -> CliResult<Resolved> {
+    ctx.record(&inc.id, EventKind::Resolved { severity })?;
+    let inc = if ctx.dry_run() {
+        inc
+    } else {
+        ctx.load(&inc.id)?
+    };
+    let msgs = vec![messages::resolved(&inc)];
+    let mut deliveries = super::mirrors(ctx, &inc, &msgs, false);
+    deliveries.extend(super::room::topic_updates(ctx, &inc));
+    deliveries.extend(public);
+    deliveries.extend(super::opsgenie_close(ctx, &inc, &msgs[0]));
+    if ctx.has_pagerduty() {
+        let resolution = format!("Resolved with inc: final {severity}. {}", msgs[0]);
+        for action in ["create_incident", "page_ic"] {
+            if let Some(pd_id) = inc
+                .find_ref(pagerduty::PROVIDER, action)
+                .and_then(|r| r.id.as_deref())
+            {
+                deliveries.push(pagerduty::resolve(
+                    pd_id,
+                    &resolution,
+                    format!("inc-{}-resolve-{action}", inc.id),
+                    Some(&inc.id),
+                ));
+            }
+        }
+        // An IC page sent through Events v2 is resolved with the same dedup_key.
+        if let Some(key) = inc
+            .find_ref(pagerduty::PROVIDER, "page_ic_event")
+            .and_then(|r| r.id.as_deref())
+        {
+            deliveries.push(pagerduty::event("resolve", key, Some(&inc.id)));
+        }
+    }
+    let results = ctx.deliver(deliveries).await?;
+    let lasted = inc.resolved_at.unwrap_or(ctx.now()).as_second() - inc.declared_at.as_second();
+    Ok(Resolved {
+        open_todos: inc.todos.clone(),
+        checklist: messages::AFTER_CALL,
+        incident: inc,
+        severity,
+        lasted,
+        messages: msgs,
+        results,
+    })
+}

@@ -1,0 +1,39 @@
+//! What `inc declare` shows: the new incident (its id alone with -q), the codename of a security
+//! incident, and the rooms' messages and deliveries.
+
+use super::Outcome;
+use crate::ctx::Ctx;
+use crate::deliver::DeliveryResult;
+use crate::error::CliResult;
+use crate::flows::declare::Declared;
+use crate::io::Io;
+
+impl Outcome for Declared {
+    fn human(&self, io: &Io) -> Vec<String> {
+        let inc = &self.incident;
+        let mut human = vec![format!(
+            "{} Declared {} · {} · {}",
+            io.tick(true),
+            inc.id,
+            inc.severity,
+            inc.title
+        )];
+        if let Some(c) = &inc.codename {
+            human.push(format!(
+                "Security incident: use the codename \"{c}\" anywhere others can see"
+            ));
+        }
+        human
+    }
+    fn sent(&self) -> Option<(&[String], &[DeliveryResult])> {
+        Some((&self.messages, &self.results))
+    }
+}
+
+/// Shows a declared incident; with -q (and no --json) only its id, for scripts.
+pub fn declared(ctx: &Ctx, d: &Declared) -> CliResult {
+    if ctx.io.quiet && !ctx.io.json {
+        ctx.io.out(&d.incident.id);
+    }
+    super::emit(ctx, d)
+}

@@ -1,0 +1,235 @@
+//! What the paging commands show: `inc page-ic` (✔/✘ per person, CALL THEM NOW with the phone
+//! numbers when a page failed), `inc page` and `inc oncall` (a table).
+
+use serde_json::json;
+
+use super::Outcome;
+use crate::ctx::Ctx;
+use crate::deliver::DeliveryResult;
+use crate::flows::paging::{OnCallList, PageOutcome, Stale, TargetPaged, role};
+use crate::io::{Io, Style};
+use crate::messages;
+use crate::providers::pagerduty::PROVIDER as PD;
+
+impl Outcome for PageOutcome {
+    /// Each person (or schedule) with ✔/✘, what the pager noted, and the incident or alert.
+    fn human(&self, io: &Io) -> Vec<String> {
+        let several = self.parts.len() > 1;
+        let mut out = Vec::new();
+        for p in &self.parts {
+            let verb = match (p.ok(), p.already()) {
+                (true, false) => "paged",
+                (true, true) => "already paged",
+                (false, _) => "NOT paged",
+            };
+            let via = if several {
+                format!(" via {}", p.name)
+            } else {
+                String::new()
+            };
+            if p.people.is_empty() {
+                for (i, s) in p.schedules.iter().enumerate() {
+                    out.push(format!(
+                        "{} {verb:<13} {:<8} schedule {s}{via}",
+                        io.tick(p.ok()),
+                        role(i)
+                    ));
+                }
+            }
+            for o in &p.people {
+                let email = o
+                    .email
+                    .as_deref()
+                    .filter(|e| *e != o.name)
+                    .map(|e| format!(" <{e}>"))
+                    .unwrap_or_default();
+                out.push(format!(
+                    "{} {verb:<13} {:<8} {}{email}{via}",
+                    io.tick(p.ok()),
+                    o.role,
+                    o.name
+                ));
+            }
+            let Some(r) = &p.result else { continue };
+            if let Some(note) = &r.note {
+                if p.already() {
+                    out.push(format!("The IC page is {note}; nobody was paged twice."));
+                } else {
+                    out.push(format!("{}: {note}", p.name));
+                }
+            }
+            if p.provider == PD {
+                if let Some(url) = r.url.as_deref().or(r.id.as_deref()) {
+                    out.push(format!("PagerDuty incident: {url}"));
+                }
+            } else if let Some(id) = &r.id {
+                let alias = p.delivery.as_ref().map(|d| d.dedup_key.as_str());
+                out.push(format!(
+                    "Opsgenie alert: {id} (alias {})",
+                    alias.unwrap_or("?")
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn stale_warning(io: &Io, name: &str, s: &Stale, what: &str) {
+    io.warn(&format!(
+        "{name} unreachable ({}); {what} {} ({} old)",
+        s.error,
+        messages::time(s.fetched_at),
+        messages::elapsed(s.age)
+    ));
+}
+
+/// Shows an IC page: the warnings of the lookups, the JSON document or the human lines (none
+/// under --dry-run, which showed the requests), then on stderr why each failed page failed and
+/// whom to call now.
+pub fn page_ic(ctx: &Ctx, o: &PageOutcome) {
+    let io = &ctx.io;
+    for p in &o.parts {
+        if let Some(e) = &p.lookup_error {
+            io.warn(&format!("cannot read who is on call in {}: {e}", p.name));
+        }
+    }
+    for p in &o.parts {
+        if let Some(s) = &p.stale {
+            stale_warning(io, p.name, s, "IC list from the cache of");
+        }
+    }
+    for e in o.parts.iter().filter_map(|p| p.cache_error.as_ref()) {
+        io.warn(&format!("could not write the on-call cache: {e}"));
+    }
+    if io.json {
+        io.json_doc(&serde_json::to_value(o).expect("outcomes serialise"));
+    } else if !o.dry_run {
+        for line in o.human(io) {
+            io.out(&line);
+        }
+    }
+    let several = o.parts.len() > 1;
+    let failed: Vec<_> = o.parts.iter().filter(|p| !p.ok()).collect();
+    for p in &failed {
+        let why = p
+            .error
+            .clone()
+            .or_else(|| p.result.as_ref().and_then(|r| r.error.clone()))
+            .unwrap_or_else(|| "unknown error".into());
+        let what = if several {
+            format!("the {} page failed", p.name)
+        } else {
+            "the page failed".to_string()
+        };
+        io.warn(&format!("{what}: {why}"));
+    }
+    if !o.call_now.is_empty() || !o.unknown.is_empty() {
+        io.say(&io.paint("CALL THEM NOW:", Style::Fail));
+    }
+    for p in &o.call_now {
+        match p.phone() {
+            Some(phone) => io.say(&format!("  {:<8} {}: {phone}", p.role, p.name)),
+            None => io.say(&format!(
+                "  {:<8} {}: no phone number known{}",
+                p.role,
+                p.name,
+                p.email
+                    .as_deref()
+                    .map(|e| format!(" (email {e})"))
+                    .unwrap_or_default()
+            )),
+        }
+    }
+    for s in &o.unknown {
+        io.say(&format!(
+            "  whoever is on call for schedule {s}: not known (no on-call lookup)"
+        ));
+    }
+    for p in &failed {
+        if let Some(id) = p.result.as_ref().and_then(|r| r.outbox.as_ref()) {
+            let what = if several {
+                format!("The {} page", p.name)
+            } else {
+                "The page".to_string()
+            };
+            io.say(&format!(
+                "{what} is kept in the outbox as {id}: `inc outbox retry` sends it (never twice)."
+            ));
+        }
+    }
+}
+
+impl Outcome for TargetPaged {
+    fn human(&self, io: &Io) -> Vec<String> {
+        if self.dry_run {
+            return Vec::new();
+        }
+        let ok = self.results.first().is_some_and(|r| r.ok);
+        self.paged
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} {} {w}",
+                    io.tick(ok),
+                    if ok { "paged" } else { "NOT paged" }
+                )
+            })
+            .collect()
+    }
+    fn sent(&self) -> Option<(&[String], &[DeliveryResult])> {
+        Some((&[], &self.results))
+    }
+}
+
+/// Shows who is on call: the warnings, then the JSON document, or a table (ROLE, SCHEDULE,
+/// NAME, EMAIL, PHONE, SMS, and PAGER when several pagers answered).
+pub fn on_call(ctx: &Ctx, list: &OnCallList) {
+    let io = &ctx.io;
+    super::warnings(ctx);
+    for (name, s) in &list.stale_pagers {
+        stale_warning(io, name, s, "showing the cached list from");
+    }
+    if io.json {
+        io.json_doc(&json!(list));
+        return;
+    }
+    if list.oncall.is_empty() {
+        io.status("no one is on call for that");
+        return;
+    }
+    let rows = list
+        .oncall
+        .iter()
+        .map(|l| {
+            let p = &l.person;
+            let contact = |k: &str| {
+                p.contacts
+                    .iter()
+                    .filter(|c| c.kind == k)
+                    .map(|c| c.address.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut row = vec![
+                p.role.clone(),
+                p.schedule
+                    .clone()
+                    .or(p.escalation_policy.clone())
+                    .unwrap_or_default(),
+                p.name.clone(),
+                p.email.clone().unwrap_or_default(),
+                contact("phone"),
+                contact("sms"),
+            ];
+            if list.several {
+                row.push(l.pager.to_string());
+            }
+            row
+        })
+        .collect();
+    let mut headers = vec!["ROLE", "SCHEDULE", "NAME", "EMAIL", "PHONE", "SMS"];
+    if list.several {
+        headers.push("PAGER");
+    }
+    io.out(&io.table(&headers, rows));
+}
