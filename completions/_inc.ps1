@@ -106,6 +106,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
             [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--again', '--again', [CompletionResultType]::ParameterName, 'Page anew even though the incident''s IC page is still open')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')

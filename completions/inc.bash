@@ -1357,7 +1357,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__page__subcmd__ic)
-            opts="-m -y -q -v -h -V --message --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-m -y -q -v -h -V --message --again --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

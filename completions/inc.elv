@@ -101,6 +101,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
             cand --incident 'Incident to act on [default: the current incident]'
             cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --again 'Page anew even though the incident''s IC page is still open'
             cand --json 'Print exactly one JSON document on stdout'
             cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
             cand -y 'Skip confirmations'

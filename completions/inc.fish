@@ -98,6 +98,7 @@ complete -c inc -n "__fish_inc_using_subcommand page-ic" -l incident -d 'Inciden
 complete -c inc -n "__fish_inc_using_subcommand page-ic" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c inc -n "__fish_inc_using_subcommand page-ic" -l again -d 'Page anew even though the incident\'s IC page is still open'
 complete -c inc -n "__fish_inc_using_subcommand page-ic" -l json -d 'Print exactly one JSON document on stdout'
 complete -c inc -n "__fish_inc_using_subcommand page-ic" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
 complete -c inc -n "__fish_inc_using_subcommand page-ic" -s y -l yes -d 'Skip confirmations'

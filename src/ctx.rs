@@ -57,6 +57,8 @@ pub struct Ctx {
     me: OnceCell<crate::identity::Identity>,
     /// Warnings flows leave for the renderer (flows never print).
     warnings: std::cell::RefCell<Vec<String>>,
+    /// Under `--dry-run`: what would have been sent, for the renderer.
+    would_send: std::cell::RefCell<Vec<Delivery>>,
 }
 
 impl From<JournalError> for CliError {
@@ -95,6 +97,7 @@ impl Ctx {
             providers: OnceCell::new(),
             me: OnceCell::new(),
             warnings: Default::default(),
+            would_send: Default::default(),
         }
     }
 
@@ -130,6 +133,11 @@ impl Ctx {
     /// without failing.
     pub fn warn(&self, message: impl Into<String>) {
         self.warnings.borrow_mut().push(message.into());
+    }
+
+    /// What `--dry-run` would have sent so far, once.
+    pub fn take_would_send(&self) -> Vec<Delivery> {
+        std::mem::take(&mut *self.would_send.borrow_mut())
     }
 
     /// The warnings so far, once.
@@ -318,10 +326,11 @@ impl Ctx {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
-        if self.dry_run() && !self.io.json {
-            for d in &deliveries {
-                self.io.out(&crate::render::dry_run_text(d));
-            }
+        if self.dry_run() {
+            // Shown by the renderer, in the order they would have gone out.
+            self.would_send
+                .borrow_mut()
+                .extend(deliveries.iter().cloned());
         }
         let outbox = self.outbox()?;
         let engine = Engine {

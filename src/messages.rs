@@ -201,8 +201,14 @@ pub fn describe(e: &Event) -> (&'static str, String) {
             provider,
             action,
             summary,
-            ..
-        } => ("pager", format!("{provider} {action}: {summary}")),
+            incident,
+        } => (
+            "pager",
+            match incident {
+                Some(i) => format!("{provider} {i} {action}: {summary}"),
+                None => format!("{provider} {action}: {summary}"),
+            },
+        ),
         EventKind::Linked {
             provider,
             reference,

@@ -95,6 +95,10 @@ pub struct PostmortemInfo {
 pub struct Impact {
     pub sev1_minutes: i64,
     pub sev2_minutes: i64,
+    /// From the first IC page (or the declaration) to the first acknowledgement the pager
+    /// logged: "2 min 40 s", or none when nobody acknowledged in a pager.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_acknowledge: Option<String>,
     /// Minutes at every severity the incident was at, worst first.
     pub by_severity: Vec<SeverityTime>,
 }
@@ -191,6 +195,33 @@ pub fn time_in_severity(events: &[Event], now: Timestamp) -> BTreeMap<Severity, 
     }
     add(current, now);
     out
+}
+
+/// From the first page (the IC page, a `paging` incident's start, else the declaration) to
+/// the first acknowledgement a pager logged.
+pub fn time_to_acknowledge(inc: &Incident) -> Option<String> {
+    let paged = inc
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Paging { .. } => Some(e.at),
+            EventKind::Delivery {
+                action, ok: true, ..
+            } if action == "page_ic" => Some(e.at),
+            _ => None,
+        })
+        .unwrap_or(inc.declared_at);
+    let acked = inc
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Acknowledged { .. }) && e.at >= paged)
+        .map(|e| e.at)
+        .min()?;
+    let secs = acked.as_second() - paged.as_second();
+    Some(match secs {
+        s if s < 60 => format!("{s} s"),
+        s => format!("{} min {} s", s / 60, s % 60),
+    })
 }
 
 /// Whole minutes, rounded to the nearest.
@@ -476,6 +507,7 @@ pub fn context(inc: &Incident, s: &Settings) -> Context {
         impact: Impact {
             sev1_minutes: sev_minutes(1),
             sev2_minutes: sev_minutes(2),
+            time_to_acknowledge: time_to_acknowledge(inc),
             by_severity: spent
                 .iter()
                 .map(|(sev, secs)| SeverityTime {

@@ -294,8 +294,17 @@ async fn notes_and_resolve_mirror_the_incident_on_the_alert() {
         .iter()
         .map(|(_, n)| n.clone())
         .collect();
+    // Each note ends in the marker naming its inc event (SPEC "One incident, many responders").
+    let (marked, plain): (Vec<bool>, Vec<String>) = notes
+        .iter()
+        .map(|n| match n.rsplit_once(" [inc:") {
+            Some((text, m)) => (m.ends_with(']'), text.to_string()),
+            None => (false, n.clone()),
+        })
+        .unzip();
+    assert_eq!(marked, [true, true], "{notes:?}");
     assert_eq!(
-        notes,
+        plain,
         ["ACTION: Rolled back 4411", "TODO: Alert on queue depth"]
     );
     let o = run(&env, &["resolve", "--final-sev", "2", "--json"]).await;

@@ -321,7 +321,13 @@ async fn incident_commands_mirror_to_the_pagerduty_incident() {
         .unwrap()
         .notes
         .iter()
-        .map(|(id, c)| format!("{id}: {c}"))
+        .map(|(id, c)| {
+            // Each note ends in the marker of its inc event (SPEC "One incident, many
+            // responders"); people read the text before it.
+            let (text, marker) = c.rsplit_once(" [inc:").expect("a marker");
+            assert!(marker.ends_with(']'), "{c}");
+            format!("{id}: {text}")
+        })
         .collect();
     assert_eq!(
         notes,

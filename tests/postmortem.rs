@@ -140,6 +140,8 @@ async fn scenario() -> (FakePd, TestEnv, String) {
             ("04:47:00", &["resolve", "--final-sev", "2"]),
         ];
         for (when, args) in steps {
+            // PagerDuty writes its log at the same (fixed) time as inc.
+            pd_state.lock().unwrap().clock = Some(format!("2026-11-26T{when}Z"));
             if *when == "03:07:00" {
                 let mut st = pd_state.lock().unwrap();
                 let page = st.incidents.iter_mut().find(|i| i["id"] == "PINC002").expect("the IC page");

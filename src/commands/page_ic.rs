@@ -9,14 +9,18 @@ use crate::flows::paging::{self, IcPage};
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  inc page-ic\n  inc page-ic -m \"Checkout is down for all EU customers\"\n\n\
-page-ic never prompts. The page carries a key stable for the current incident, so running it \
-again (or `inc outbox retry`) reports the open page instead of paging twice. With both [pagerduty] \
+page-ic never prompts. With no incident declared yet it opens one in state `paging`, which \
+`inc declare` adopts. The page carries a key stable for the incident, so running it again (or \
+`inc outbox retry`) reports the open page instead of paging twice; --again pages anew. With both [pagerduty] \
 and [opsgenie] configured, it pages through both at the same time."
 )]
 pub struct Args {
     /// What the ICs should know [default: the current incident's title, else "Incident Commander needed"]
     #[arg(short, long, value_name = "MSG")]
     pub message: Option<String>,
+    /// Page anew even though the incident's IC page is still open
+    #[arg(long)]
+    pub again: bool,
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
@@ -24,6 +28,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         ctx,
         &IcPage {
             message: args.message,
+            again: args.again,
         },
     )
     .await?;

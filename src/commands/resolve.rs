@@ -19,7 +19,7 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
-    let inc = ctx.current_incident()?;
+    let (inc, _) = crate::flows::sync::refresh(ctx, ctx.current_incident()?).await?;
     if let Some(already) = resolve::already(&inc) {
         return crate::render::resolve::already(ctx, &already);
     }

@@ -564,7 +564,7 @@ pub async fn post(ctx: &Ctx, d: Draft) -> CliResult<Posted> {
         .collect();
     let mut msgs = Vec::new();
     if went_public {
-        ctx.record(
+        let event = ctx.record(
             &inc.id,
             EventKind::Comms {
                 stage,
@@ -587,7 +587,8 @@ pub async fn post(ctx: &Ctx, d: Draft) -> CliResult<Posted> {
         } else {
             ctx.load(&inc.id)?
         };
-        results.extend(ctx.deliver(super::mirrors(ctx, &inc, &msgs, true)).await?);
+        let mirrors = super::mirrors_of(ctx, &inc, Some(&event), &msgs, true);
+        results.extend(ctx.deliver(mirrors).await?);
     }
     let done =
         (went_public && !ctx.dry_run()).then(|| match (remove, open.is_some(), page.is_some()) {

@@ -10,6 +10,7 @@ use crate::journal::new_id;
 use crate::messages;
 use crate::model::{EventKind, Incident, Role, Severity};
 use crate::providers::pagerduty::{self, NewIncident};
+use crate::providers::{matrix, slack};
 
 /// What `inc declare` starts: the title, the severity, the security process, and the roles
 /// given (each person as resolved: `me` is whoever runs inc).
@@ -45,16 +46,28 @@ pub fn check_roles(roles: &[(Role, String)]) -> CliResult {
 }
 
 /// The new incident (a fresh id, the declaration and the roles as its events), not yet written.
+/// When the current incident is an IC page nobody has declared yet (`inc page-ic` first, the
+/// usual order at 3 a.m.), the declaration adopts it: same id, the page and its
+/// acknowledgements in its timeline, resolved together.
 pub fn prepare(ctx: &Ctx, d: Declaration) -> Incident {
-    let id = new_id(ctx.now());
+    let adopted = ctx
+        .journal()
+        .ok()
+        .and_then(|j| j.current())
+        .and_then(|id| ctx.load(&id).ok())
+        .filter(|i| i.is_paging());
+    let (id, mut events) = match adopted {
+        Some(page) => (page.id, page.events),
+        None => (new_id(ctx.now()), Vec::new()),
+    };
     let codename = d.security.then(messages::codename);
-    let mut events = vec![ctx.event(EventKind::Declared {
+    events.push(ctx.event(EventKind::Declared {
         id,
         title: d.title,
         severity: d.severity,
         security: d.security,
         codename,
-    })];
+    }));
     events.extend(
         d.roles
             .into_iter()
@@ -69,8 +82,20 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
     let config = ctx.config()?;
     if !ctx.dry_run() {
         let journal = ctx.journal()?;
-        journal.create(&inc.id, &inc.events[0])?;
-        for e in &inc.events[1..] {
+        // Adopting an IC page: its journal exists; the declaration and the roles are new.
+        let new: Vec<_> = inc
+            .events
+            .iter()
+            .skip_while(|e| !matches!(e.kind, EventKind::Declared { .. }))
+            .cloned()
+            .collect();
+        let (first, rest) = new.split_first().expect("a declaration");
+        if journal.exists(&inc.id) {
+            journal.append(&inc.id, first)?;
+        } else {
+            journal.create(&inc.id, first)?;
+        }
+        for e in rest {
             journal.append(&inc.id, e)?;
         }
         journal.set_current(&inc.id)?;
@@ -110,9 +135,85 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
     );
     let mut results = pd?;
     results.extend(chat?);
+    if !ctx.dry_run() {
+        let linked = link(ctx, &inc, &results).await?;
+        results.extend(linked);
+    }
     Ok(Declared {
         incident: inc,
         messages: msgs,
         results,
     })
+}
+
+/// Tells every place what the others are: `linked` events for the PagerDuty incident, the
+/// Slack channel and the Matrix room that were opened, recorded and published as one post in
+/// each room and one note on the PagerDuty incident (people get the links; another
+/// responder's `inc attach` finds the rest from any one of them).
+async fn link(
+    ctx: &Ctx,
+    inc: &Incident,
+    results: &[DeliveryResult],
+) -> CliResult<Vec<DeliveryResult>> {
+    let mut places = Vec::new();
+    for r in results.iter().filter(|r| r.ok) {
+        let Some(id) = r.id.clone() else { continue };
+        let (name, text) = match (r.provider.as_str(), r.action.as_str()) {
+            (pagerduty::PROVIDER, "create_incident") => (
+                None,
+                format!(
+                    "PagerDuty incident {id}{}",
+                    r.url
+                        .as_deref()
+                        .map(|u| format!(" {u}"))
+                        .unwrap_or_default()
+                ),
+            ),
+            (slack::PROVIDER, "create_channel") => (
+                Some(r.target.clone()),
+                format!("Slack {} (Slack channel {id})", r.target),
+            ),
+            (matrix::PROVIDER, "create_room") => (
+                Some(r.target.clone()),
+                format!("Matrix {} (Matrix room {id})", r.target),
+            ),
+            _ => continue,
+        };
+        places.push((
+            EventKind::Linked {
+                provider: r.provider.clone(),
+                reference: id,
+                name,
+                url: r.url.clone(),
+            },
+            text,
+        ));
+    }
+    if places.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let text = format!(
+        "Where this incident is: {}",
+        places
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    );
+    let mut events = Vec::new();
+    for (kind, _) in places {
+        events.push(ctx.record(&inc.id, kind)?);
+    }
+    let inc = ctx.load(&inc.id)?;
+    let (first, also) = events.split_first().expect("two places");
+    let mut deliveries = super::mirrors_of(ctx, &inc, Some(first), &[text], true);
+    for d in &mut deliveries {
+        crate::providers::publish_all(d, &inc.id, first, also);
+    }
+    deliveries.extend(
+        super::room::topic_updates(ctx, &inc)
+            .into_iter()
+            .filter(|d| d.action == "set_state"),
+    );
+    ctx.deliver(deliveries).await
 }

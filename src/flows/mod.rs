@@ -12,6 +12,7 @@ pub mod exec;
 pub mod init;
 pub mod oncall;
 pub mod outbox;
+pub mod pager;
 pub mod paging;
 pub mod postmortem;
 pub mod resolve;

@@ -22,6 +22,8 @@ use crate::providers::{Delivery, SendError, pagerduty::PROVIDER as PD};
 #[derive(Debug, Default)]
 pub struct IcPage {
     pub message: Option<String>,
+    /// `--again`: page anew even though the incident's IC page is open.
+    pub again: bool,
 }
 
 /// A pager that could not be reached: its people come from the cache.
@@ -211,14 +213,33 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
     let og = if use_og { Some(ctx.opsgenie()?) } else { None };
     let inc = ctx.optional_incident()?;
     let now = ctx.now();
-    let key = match &inc {
-        Some(i) => opsgenie::ic_alias(&i.id),
-        None => format!("inc-ic-page-{}", new_id(now)),
-    };
     let summary = match (&req.message, &inc) {
         (Some(m), _) => m.trim().to_string(),
+        (None, Some(i)) if i.is_paging() => i.title.clone(),
         (None, Some(i)) => format!("{} {}", i.severity, i.public_name()),
         (None, None) => "Incident Commander needed".to_string(),
+    };
+    // The page belongs to an incident: with none declared yet (the usual order at 3 a.m.), it
+    // opens one in state `paging` that `inc declare` adopts. Its key is stable, so a second
+    // page-ic reports the open page instead of paging twice.
+    let inc = match inc {
+        Some(i) => Some(i),
+        None if ctx.dry_run() => None,
+        None => Some(open_paging(ctx, &summary)?),
+    };
+    let key = match &inc {
+        Some(i) => {
+            let earlier = i
+                .refs
+                .iter()
+                .filter(|r| matches!(r.action.as_str(), "page_ic" | "page_ic_event"))
+                .count();
+            match (req.again, earlier) {
+                (true, n) if n > 0 => format!("{}-again-{}", opsgenie::ic_alias(&i.id), n),
+                _ => opsgenie::ic_alias(&i.id),
+            }
+        }
+        None => format!("inc-ic-page-{}", new_id(now)),
     };
     let title = format!("IC needed: {summary}");
     let timeout = config.values.delivery.timeout.0;
@@ -342,6 +363,19 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
         }
     }
     Ok(outcome(parts, inc, ctx.dry_run()))
+}
+
+/// A new incident in state `paging`, made current: the IC page's home until `inc declare`.
+fn open_paging(ctx: &Ctx, message: &str) -> CliResult<Incident> {
+    let id = new_id(ctx.now());
+    let journal = ctx.journal()?;
+    let event = ctx.event(crate::model::EventKind::Paging {
+        id: id.clone(),
+        message: message.to_string(),
+    });
+    journal.create(&id, &event)?;
+    journal.set_current(&id)?;
+    ctx.load(&id)
 }
 
 /// Tells the incident room who was paged through which pager, and the link, so nobody there

@@ -387,8 +387,9 @@ pub async fn announce(ctx: &Ctx, draft: Draft) -> CliResult<Postmortem> {
         .as_ref()
         .is_some_and(|p| p.path_or_url == link && p.owner.as_deref() == Some(owner.as_str()));
     let rewritten = matches!(status, "written" | "regenerated" | "overwritten");
+    let mut event = None;
     if !known || rewritten {
-        ctx.record(
+        event = Some(ctx.record(
             &inc.id,
             EventKind::Postmortem {
                 path_or_url: link,
@@ -396,7 +397,7 @@ pub async fn announce(ctx: &Ctx, draft: Draft) -> CliResult<Postmortem> {
                 via: Some(publish.name().into()),
                 digest,
             },
-        )?;
+        )?);
     }
     if !known {
         outcome.messages.push(format!(
@@ -410,7 +411,7 @@ pub async fn announce(ctx: &Ctx, draft: Draft) -> CliResult<Postmortem> {
         } else {
             ctx.load(&inc.id)?
         };
-        let mirrors = super::mirrors(ctx, &fresh, &outcome.messages, true);
+        let mirrors = super::mirrors_of(ctx, &fresh, event.as_ref(), &outcome.messages, true);
         outcome.deliveries.extend(ctx.deliver(mirrors).await?);
     }
     outcome.shown = Some(shown);

@@ -50,31 +50,41 @@ pub async fn resolve(
     severity: Severity,
     public: Option<Delivery>,
 ) -> CliResult<Resolved> {
-    ctx.record(&inc.id, EventKind::Resolved { severity })?;
+    let event = ctx.record(&inc.id, EventKind::Resolved { severity })?;
     let inc = if ctx.dry_run() {
         inc
     } else {
         ctx.load(&inc.id)?
     };
     let msgs = vec![messages::resolved(&inc)];
-    let mut deliveries = super::mirrors(ctx, &inc, &msgs, false);
+    let mut deliveries = super::mirrors_of(ctx, &inc, Some(&event), &msgs, false);
     deliveries.extend(super::room::topic_updates(ctx, &inc));
     deliveries.extend(public);
     deliveries.extend(super::opsgenie_close(ctx, &inc, &msgs[0]));
     if ctx.has_pagerduty() {
         let resolution = format!("Resolved with inc: final {severity}. {}", msgs[0]);
-        for action in ["create_incident", "page_ic"] {
-            if let Some(pd_id) = inc
-                .find_ref(pagerduty::PROVIDER, action)
-                .and_then(|r| r.id.as_deref())
+        // Every PagerDuty incident of the incident: the major one, the IC page, and those
+        // another responder's inc opened (an attached responder may be the one resolving).
+        for pd_id in super::sync::places(&inc).pagerduty {
+            let action = if inc
+                .find_ref(pagerduty::PROVIDER, "page_ic")
+                .is_some_and(|r| r.id.as_deref() == Some(pd_id.as_str()))
             {
-                deliveries.push(pagerduty::resolve(
-                    pd_id,
-                    &resolution,
-                    format!("inc-{}-resolve-{action}", inc.id),
-                    Some(&inc.id),
-                ));
-            }
+                "page_ic".to_string()
+            } else if inc
+                .find_ref(pagerduty::PROVIDER, "create_incident")
+                .is_some_and(|r| r.id.as_deref() == Some(pd_id.as_str()))
+            {
+                "create_incident".to_string()
+            } else {
+                format!("linked-{pd_id}")
+            };
+            deliveries.push(pagerduty::resolve(
+                &pd_id,
+                &resolution,
+                format!("inc-{}-resolve-{action}", inc.id),
+                Some(&inc.id),
+            ));
         }
         // An IC page sent through Events v2 is resolved with the same dedup_key.
         if let Some(key) = inc

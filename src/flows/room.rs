@@ -167,6 +167,20 @@ pub fn topic_updates(ctx: &Ctx, inc: &Incident) -> Vec<Delivery> {
     out
 }
 
+/// The roster post carries the declaration and every event before it (the roles given at
+/// declare, an adopted IC page), so another responder's `inc attach` reads them back.
+fn carry_declaration(post: &mut Delivery, inc: &Incident) {
+    let events: Vec<_> = inc
+        .events
+        .iter()
+        .filter(|e| e.id.is_some() && !matches!(e.kind, crate::model::EventKind::Delivery { .. }))
+        .cloned()
+        .collect();
+    if let Some((first, also)) = events.split_first() {
+        crate::providers::publish_all(post, &inc.id, first, also);
+    }
+}
+
 /// The room state event `org.inc.incident`: the incident's current facts, for the next
 /// responder's `inc attach` (a state event replaces the last one: sending it twice is harmless).
 pub fn incident_state(inc: &Incident, room: &str) -> Delivery {
@@ -314,15 +328,15 @@ async fn fill_slack(
         }
     };
     let roster = async {
-        let posted = ctx
-            .deliver(vec![slack::post(
-                &channel,
-                &slack::escape(text),
-                None,
-                key("roster"),
-                Some(&inc.id),
-            )])
-            .await?;
+        let mut post = slack::post(
+            &channel,
+            &slack::escape(text),
+            None,
+            key("roster"),
+            Some(&inc.id),
+        );
+        carry_declaration(&mut post, inc);
+        let posted = ctx.deliver(vec![post]).await?;
         let mut out = posted.clone();
         if let Some(r) = posted.first().filter(|r| r.ok && !r.dry_run)
             && let Some(ts) = r.id.clone()
@@ -420,26 +434,19 @@ async fn fill_matrix(
     let mut results = Vec::new();
     let topic = async {
         if own {
-            ctx.deliver(vec![matrix::set_topic(
-                &room,
-                &topic(ctx, inc),
-                key("topic"),
-                &inc.id,
-            )])
+            ctx.deliver(vec![
+                matrix::set_topic(&room, &topic(ctx, inc), key("topic"), &inc.id),
+                incident_state(inc, &room),
+            ])
             .await
         } else {
             Ok(Vec::new())
         }
     };
     let roster = async {
-        let mut out = ctx
-            .deliver(vec![matrix::post(
-                &room,
-                text,
-                key("roster"),
-                Some(&inc.id),
-            )])
-            .await?;
+        let mut post = matrix::post(&room, text, key("roster"), Some(&inc.id));
+        carry_declaration(&mut post, inc);
+        let mut out = ctx.deliver(vec![post]).await?;
         if let Some(event) = out
             .first()
             .filter(|r| own && r.ok && !r.dry_run)

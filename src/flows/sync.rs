@@ -42,9 +42,10 @@ pub fn places(inc: &Incident) -> Places {
     };
     for r in &inc.refs {
         let Some(id) = r.id.as_deref() else { continue };
-        match (r.provider.as_str(), r.action.as_str()) {
-            (pagerduty::PROVIDER, "create_incident" | "page_ic") => pd(id),
-            _ => {}
+        if let (pagerduty::PROVIDER, "create_incident" | "page_ic") =
+            (r.provider.as_str(), r.action.as_str())
+        {
+            pd(id);
         }
     }
     for l in &inc.linked {
@@ -184,8 +185,10 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
             }
         }
     }
+    // New to this machine as it is now (the journal may have grown since `inc` was read).
+    let (current, _) = journal.read(&inc.id)?;
     let mut known: std::collections::HashSet<String> =
-        inc.events.iter().filter_map(|e| e.id.clone()).collect();
+        current.iter().filter_map(|e| e.id.clone()).collect();
     let mut new = Vec::new();
     for (i, events) in found {
         for e in events {
@@ -260,8 +263,8 @@ pub async fn read_slack(
         ..Read::default()
     };
     for m in &messages {
-        match wire::from_slack_metadata(&m["metadata"]) {
-            Ok(Some((inc, e))) if inc == inc_id => read.events.push(e),
+        match wire::events_from_slack(&m["metadata"]) {
+            Ok(Some((inc, events))) if inc == inc_id => read.events.extend(events),
             Ok(Some(_)) | Ok(None) => {}
             Err(why) => read.refused.push(format!(
                 "message {}: {why}",
@@ -290,8 +293,8 @@ pub async fn read_matrix(
         if p.is_null() {
             continue;
         }
-        match wire::from_payload(p) {
-            Ok((inc, e)) if inc == inc_id => read.events.push(e),
+        match wire::events_from_payload(p) {
+            Ok((inc, events)) if inc == inc_id => read.events.extend(events),
             Ok(_) => {}
             Err(why) => read.refused.push(format!(
                 "event {}: {why}",

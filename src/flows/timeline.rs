@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult};
 use crate::messages;
-use crate::model::{EventKind, Incident, NoteType, Role, Severity};
+use crate::model::{Event, EventKind, Incident, NoteType, Role, Severity};
 
 /// A note, as the timeline took it.
 #[derive(Debug, Serialize)]
@@ -88,7 +88,7 @@ pub async fn note(
     text: String,
     note_type: Option<NoteType>,
 ) -> CliResult<Noted> {
-    ctx.record(
+    let event = ctx.record(
         &inc.id,
         EventKind::Note {
             text: text.clone(),
@@ -96,7 +96,9 @@ pub async fn note(
         },
     )?;
     let msgs = vec![messages::note(note_type, &text)];
-    let results = ctx.deliver(super::mirrors(ctx, inc, &msgs, true)).await?;
+    let results = ctx
+        .deliver(super::mirrors_of(ctx, inc, Some(&event), &msgs, true))
+        .await?;
     Ok(Noted {
         incident: inc.id.clone(),
         note: Some(Note { text, note_type }),
@@ -108,10 +110,25 @@ pub async fn note(
 
 /// Adds a follow-up TODO and mirrors it.
 pub async fn todo(ctx: &Ctx, inc: &Incident, text: String) -> CliResult<Noted> {
-    ctx.record(&inc.id, EventKind::Todo { text: text.clone() })?;
-    let number = inc.todos.len() + 1;
+    let event = ctx.record(&inc.id, EventKind::Todo { text: text.clone() })?;
+    // The number is the TODO's place in the journal as written: two responders (or two
+    // processes) adding one at once get different numbers.
+    let number = match ctx.dry_run() {
+        true => inc.todos.len() + 1,
+        false => {
+            let now = ctx.load(&inc.id)?;
+            let at = now
+                .events
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::Todo { .. }))
+                .position(|e| e.id == event.id);
+            at.map_or(now.todos.len(), |i| i + 1)
+        }
+    };
     let msgs = vec![messages::todo(&text)];
-    let results = ctx.deliver(super::mirrors(ctx, inc, &msgs, true)).await?;
+    let results = ctx
+        .deliver(super::mirrors_of(ctx, inc, Some(&event), &msgs, true))
+        .await?;
     Ok(Noted {
         incident: inc.id.clone(),
         note: None,
@@ -125,12 +142,16 @@ pub async fn todo(ctx: &Ctx, inc: &Incident, text: String) -> CliResult<Noted> {
 async fn tell(
     ctx: &Ctx,
     incident: Incident,
+    event: &Event,
     msgs: Vec<String>,
     previous: Option<Severity>,
     previous_ic: Option<Option<String>>,
 ) -> CliResult<Changed> {
-    let mut deliveries = super::mirrors(ctx, &incident, &msgs, true);
+    let mut deliveries = super::mirrors_of(ctx, &incident, Some(event), &msgs, true);
     deliveries.extend(super::room::topic_updates(ctx, &incident));
+    if previous.is_some() {
+        deliveries.extend(super::pager::severity_update(ctx, &incident, event).await);
+    }
     let results = ctx.deliver(deliveries).await?;
     Ok(Changed {
         incident,
@@ -153,7 +174,7 @@ pub async fn role(ctx: &Ctx, inc: Incident, role: Role, person: String) -> CliRe
     if inc.roles.get(&role).is_some_and(|v| v.contains(&person)) {
         return Ok(Changed::already(inc, Already::Role(person, role)));
     }
-    ctx.record(
+    let event = ctx.record(
         &inc.id,
         EventKind::Role {
             role,
@@ -161,7 +182,8 @@ pub async fn role(ctx: &Ctx, inc: Incident, role: Role, person: String) -> CliRe
         },
     )?;
     let inc = ctx.load(&inc.id).unwrap_or(inc);
-    tell(ctx, inc, vec![messages::role(role, &person)], None, None).await
+    let msgs = vec![messages::role(role, &person)];
+    tell(ctx, inc, &event, msgs, None, None).await
 }
 
 /// Hands command to a new IC, who gives up any other role.
@@ -171,7 +193,7 @@ pub async fn handover(ctx: &Ctx, inc: Incident, person: String) -> CliResult<Cha
         return Ok(Changed::already(inc, Already::Ic(person)));
     }
     let dropped: Vec<&str> = inc.roles_of(&person).into_iter().map(Role::label).collect();
-    ctx.record(
+    let event = ctx.record(
         &inc.id,
         EventKind::Role {
             role: Role::Ic,
@@ -183,7 +205,7 @@ pub async fn handover(ctx: &Ctx, inc: Incident, person: String) -> CliResult<Cha
         msg.push_str(&format!(" ({person} is no longer {})", dropped.join(", ")));
     }
     let inc = ctx.load(&inc.id).unwrap_or(inc);
-    tell(ctx, inc, vec![msg], None, Some(previous)).await
+    tell(ctx, inc, &event, vec![msg], None, Some(previous)).await
 }
 
 /// Raises the severity (it only goes up during an incident), or sets the final one.
@@ -206,12 +228,12 @@ pub async fn severity(
     if !is_final && severity == from {
         return Ok(Changed::already(inc, Already::Severity(from)));
     }
-    ctx.record(&inc.id, EventKind::Severity { severity, is_final })?;
+    let event = ctx.record(&inc.id, EventKind::Severity { severity, is_final })?;
     let inc = if ctx.dry_run() {
         inc
     } else {
         ctx.load(&inc.id)?
     };
     let msgs = vec![messages::severity(from, severity, is_final)];
-    tell(ctx, inc, msgs, Some(from), None).await
+    tell(ctx, inc, &event, msgs, Some(from), None).await
 }

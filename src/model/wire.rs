@@ -24,22 +24,28 @@ const MAX_TEXT: usize = 10_000;
 /// An event's whole JSON is at most this many bytes.
 const MAX_EVENT_BYTES: usize = 64 * 1024;
 
-/// The payload for Matrix content (`org.inc.event`).
-pub fn payload(inc_id: &str, e: &Event) -> Value {
-    json!({ "v": VERSION, "inc": inc_id, "event_id": e.id, "event": e })
+/// The payload for Matrix content (`org.inc.event`); `also`: events the same post carries
+/// (a declaration's roles, the places a declaration opened).
+pub fn payload(inc_id: &str, e: &Event, also: &[Event]) -> Value {
+    let mut p = json!({ "v": VERSION, "inc": inc_id, "event_id": e.id, "event": e });
+    if !also.is_empty() {
+        p["also"] = json!(also);
+    }
+    p
 }
 
-/// Slack's `metadata` argument for a post that carries `e`.
-pub fn slack_metadata(inc_id: &str, e: &Event) -> Value {
-    json!({
-        "event_type": SLACK_EVENT_TYPE,
-        "event_payload": {
-            "v": VERSION,
-            "inc": inc_id,
-            "event_id": e.id.clone().unwrap_or_default(),
-            "event": serde_json::to_string(e).expect("events serialise"),
-        }
-    })
+/// Slack's `metadata` argument for a post that carries `e` (and `also`).
+pub fn slack_metadata(inc_id: &str, e: &Event, also: &[Event]) -> Value {
+    let mut p = json!({
+        "v": VERSION,
+        "inc": inc_id,
+        "event_id": e.id.clone().unwrap_or_default(),
+        "event": serde_json::to_string(e).expect("events serialise"),
+    });
+    if !also.is_empty() {
+        p["also"] = json!(serde_json::to_string(also).expect("events serialise"));
+    }
+    json!({ "event_type": SLACK_EVENT_TYPE, "event_payload": p })
 }
 
 /// The marker that ends a note mirrored to a pager.
@@ -65,6 +71,43 @@ pub fn parse_marker(text: &str) -> Option<(String, String, String)> {
             t[..start].trim_end().to_string(),
         )
     })
+}
+
+/// Reads a Slack message's `metadata`: every event it carries (the main one first).
+pub fn events_from_slack(meta: &Value) -> Result<Option<(String, Vec<Event>)>, String> {
+    let Some((inc, first)) = from_slack_metadata(meta)? else {
+        return Ok(None);
+    };
+    let mut all = vec![first];
+    if let Some(text) = meta["event_payload"]["also"].as_str() {
+        if text.len() > 8 * MAX_EVENT_BYTES {
+            return Err("the events it carries are too large".into());
+        }
+        let list: Vec<Value> =
+            serde_json::from_str(text).map_err(|e| format!("also is not a JSON list: {e}"))?;
+        for v in list.into_iter().take(64) {
+            all.push(checked(&json!(inc), v)?.1);
+        }
+    }
+    Ok(Some((inc, all)))
+}
+
+/// Reads a Matrix message's `org.inc.event`: every event it carries (the main one first).
+pub fn events_from_payload(p: &Value) -> Result<(String, Vec<Event>), String> {
+    let (inc, first) = from_payload(p)?;
+    let mut all = vec![first];
+    if let Some(list) = p["also"].as_array() {
+        if list.len() > 64 {
+            return Err("carries too many events".into());
+        }
+        for v in list {
+            if serde_json::to_vec(v).map_or(0, |b| b.len()) > MAX_EVENT_BYTES {
+                return Err("an event is too large".into());
+            }
+            all.push(checked(&json!(inc), v.clone())?.1);
+        }
+    }
+    Ok((inc, all))
 }
 
 /// Reads a Slack message's `metadata`: `Ok(None)` when it carries none, an error (to warn
@@ -183,12 +226,12 @@ mod tests {
     #[test]
     fn round_trips_through_slack_and_matrix_and_markers() {
         let e = note();
-        let meta = slack_metadata("261130-1000-abcd", &e);
+        let meta = slack_metadata("261130-1000-abcd", &e, &[]);
         assert_eq!(
             from_slack_metadata(&meta).unwrap(),
             Some(("261130-1000-abcd".to_string(), e.clone()))
         );
-        let p = payload("261130-1000-abcd", &e);
+        let p = payload("261130-1000-abcd", &e, &[]);
         assert_eq!(from_payload(&p).unwrap().1, e);
         let text = marked("Rolled back", "261130-1000-abcd", &e);
         assert_eq!(
@@ -200,6 +243,13 @@ mod tests {
             ))
         );
         assert_eq!(parse_marker("no marker here"), None);
+        let mut role = e.clone();
+        role.id = Some("role00000001".into());
+        let meta = slack_metadata("261130-1000-abcd", &e, std::slice::from_ref(&role));
+        let (_, all) = events_from_slack(&meta).unwrap().unwrap();
+        assert_eq!(all, vec![e.clone(), role.clone()]);
+        let p = payload("261130-1000-abcd", &e, std::slice::from_ref(&role));
+        assert_eq!(events_from_payload(&p).unwrap().1, vec![e.clone(), role]);
         assert_eq!(parse_marker("[inc:../etc/x]"), None);
     }
 

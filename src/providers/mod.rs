@@ -380,15 +380,25 @@ pub fn check_config(config: &crate::config::Config) -> Result<(), crate::config:
 /// responders"): Slack message metadata, `org.inc.event` in Matrix content, a marker at the
 /// end of a PagerDuty or Opsgenie note. People still read the same text.
 pub fn publish(d: &mut Delivery, inc_id: &str, e: &crate::model::Event) {
+    publish_all(d, inc_id, e, &[]);
+}
+
+/// [`publish`] of a post that carries several events (a declaration and its roles).
+pub fn publish_all(
+    d: &mut Delivery,
+    inc_id: &str,
+    e: &crate::model::Event,
+    also: &[crate::model::Event],
+) {
     use crate::model::wire;
     let Request::Http(h) = &mut d.request else {
         return;
     };
     let Some(body) = h.body.as_mut() else { return };
     match (d.provider.as_str(), d.action.as_str()) {
-        (slack::PROVIDER, "post") => body["metadata"] = wire::slack_metadata(inc_id, e),
+        (slack::PROVIDER, "post") => body["metadata"] = wire::slack_metadata(inc_id, e, also),
         (matrix::PROVIDER, "post") => {
-            body[wire::MATRIX_EVENT_KEY] = wire::payload(inc_id, e);
+            body[wire::MATRIX_EVENT_KEY] = wire::payload(inc_id, e, also);
         }
         (pagerduty::PROVIDER, "add_note") => {
             if let Some(c) = body["note"]["content"].as_str() {

@@ -96,10 +96,15 @@ impl Client {
             && let Some(alert) = self.open_alert(&d.dedup_key).await?
         {
             let at = alert["createdAt"].as_str().unwrap_or("earlier");
+            let ack = match (alert["acknowledged"].as_bool(), alert["owner"].as_str()) {
+                (Some(true), Some(who)) if !who.is_empty() => format!("acknowledged by {who}"),
+                (Some(true), _) => "acknowledged".to_string(),
+                _ => "not acknowledged yet".to_string(),
+            };
             return Ok(Receipt {
                 id: alert["id"].as_str().map(str::to_string),
                 url: None,
-                note: Some(format!("already open since {at}")),
+                note: Some(format!("already open since {at}, {ack}")),
                 body: alert,
             });
         }

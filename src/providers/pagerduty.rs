@@ -157,7 +157,17 @@ impl Client {
                     Ok(Some(existing)) => {
                         let mut r = receipt(&json!({ "incident": existing }));
                         let at = existing["created_at"].as_str().unwrap_or("earlier");
-                        r.note = Some(format!("already open since {at}"));
+                        let acked: Vec<&str> = existing["acknowledgements"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|a| a["acknowledger"]["summary"].as_str())
+                            .collect();
+                        let ack = match acked.as_slice() {
+                            [] => "not acknowledged yet".to_string(),
+                            who => format!("acknowledged by {}", who.join(", ")),
+                        };
+                        r.note = Some(format!("already open since {at}, {ack}"));
                         Ok(r)
                     }
                     _ => Err(SendError::Rejected {

@@ -58,8 +58,15 @@ pub fn emit<O: Outcome>(ctx: &Ctx, outcome: &O) -> CliResult {
     }
 }
 
-/// Prints the warnings flows left on the context (stderr), once.
+/// Prints the warnings flows left on the context (stderr), once; under `--dry-run`, first what
+/// would have been sent (stdout), once.
 pub fn warnings(ctx: &Ctx) {
+    let would = ctx.take_would_send();
+    if !ctx.io.json {
+        for d in &would {
+            ctx.io.out(&dry_run_text(d));
+        }
+    }
     for w in ctx.take_warnings() {
         ctx.io.warn(&w);
     }
@@ -75,6 +82,7 @@ pub fn finish(
     messages: &[String],
     results: Vec<DeliveryResult>,
 ) -> CliResult {
+    warnings(ctx);
     let report = Report { results };
     if ctx.io.json {
         doc["messages"] = json!(messages);

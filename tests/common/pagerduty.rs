@@ -37,6 +37,9 @@ pub struct State {
     pub log_entries: Vec<(String, Value)>,
     /// The account's priorities (none: an account without priorities).
     pub priorities: Vec<Value>,
+    /// The fake's clock for the times it writes (log entries, notes): a test that fixes
+    /// `INC_NOW` sets it too; `None` is real time.
+    pub clock: Option<String>,
     pub status_updates: Vec<(String, String)>,
     pub responder_requests: Vec<(String, Value)>,
     pub subscribers: Vec<(String, Value)>,
@@ -131,12 +134,17 @@ pub fn now_rfc3339() -> String {
 }
 
 impl State {
+    /// Now, by the fake's clock.
+    pub fn now(&self) -> String {
+        self.clock.clone().unwrap_or_else(now_rfc3339)
+    }
+
     /// Appends a log entry to an incident's log.
     pub fn log(&mut self, pd_id: &str, kind: &str, summary: &str, agent: &str) {
         let n = self.log_entries.len() + 1;
         let entry = json!({
             "id": format!("RLOG{n:04}"), "type": kind, "summary": summary,
-            "created_at": now_rfc3339(),
+            "created_at": self.now(),
             "agent": { "id": "PUAGENT", "type": "user_reference", "summary": agent },
             "incident": { "id": pd_id, "type": "incident_reference" },
         });
@@ -317,7 +325,7 @@ impl Responder {
                     .to_string();
                 st.notes.push((id.to_string(), content.clone()));
                 let note = json!({ "id": format!("PN{}", st.notes.len()), "content": content,
-                    "created_at": now_rfc3339(),
+                    "created_at": st.now(),
                     "user": { "id": "PUBOT00", "type": "user_reference", "summary": "IC Bot" } });
                 st.note_log.push((id.to_string(), note.clone()));
                 ResponseTemplate::new(200).set_body_json(json!({ "note": note }))
@@ -492,12 +500,13 @@ impl FakePd {
     /// acknowledgements change and the log gets an entry.
     pub fn acknowledge(&self, pd_id: &str, who: &str) {
         let mut st = self.state.lock().unwrap();
+        let now = st.now();
         if let Some(i) = st.incidents.iter_mut().find(|i| i["id"] == json!(pd_id)) {
             i["status"] = json!("acknowledged");
             i["acknowledgements"]
                 .as_array_mut()
                 .unwrap()
-                .push(json!({ "at": now_rfc3339(), "acknowledger": { "id": "PUHUMAN", "type": "user_reference", "summary": who } }));
+                .push(json!({ "at": now, "acknowledger": { "id": "PUHUMAN", "type": "user_reference", "summary": who } }));
         }
         st.log(
             pd_id,
@@ -511,7 +520,7 @@ impl FakePd {
     pub fn human_note(&self, pd_id: &str, who: &str, text: &str) {
         let mut st = self.state.lock().unwrap();
         let n = st.note_log.len() + 1;
-        let note = json!({ "id": format!("PHN{n}"), "content": text, "created_at": now_rfc3339(),
+        let note = json!({ "id": format!("PHN{n}"), "content": text, "created_at": st.now(),
             "user": { "id": "PUHUMAN", "type": "user_reference", "summary": who } });
         st.note_log.push((pd_id.to_string(), note));
     }
