@@ -97,10 +97,16 @@ pub fn parse_ref(raw: &str) -> Result<Ref, String> {
     Err(bad())
 }
 
+/// `#alias:server`, or a room id: `!opaque:server`, or (room version 12) `!opaque` alone.
 fn matrix_ref(s: &str) -> Option<Ref> {
-    let (local, server) = s.get(1..)?.split_once(':')?;
-    (s.starts_with(['!', '#']) && !local.is_empty() && !server.is_empty() && !s.contains(' '))
-        .then(|| Ref::Matrix(s.to_string()))
+    if s.contains(char::is_whitespace) || s.len() < 2 {
+        return None;
+    }
+    let ok = match s.split_once(':') {
+        Some((local, server)) => local.len() > 1 && !server.is_empty(),
+        None => s.starts_with('!') && s.len() > 8,
+    };
+    (ok && s.starts_with(['!', '#'])).then(|| Ref::Matrix(s.to_string()))
 }
 
 fn pd_id(s: &str) -> bool {
@@ -280,12 +286,19 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
                 .history(&id, None)
                 .await
                 .map_err(|e| CliError::failed(format!("Slack: {e}")))?;
-            let inc_id = messages.iter().find_map(|m| {
-                wire::from_slack_metadata(&m["metadata"])
-                    .ok()
-                    .flatten()
-                    .map(|(i, _)| i)
-            });
+            let mut inc_id = None;
+            for m in &messages {
+                match wire::from_slack_metadata(&m["metadata"]) {
+                    Ok(Some((i, _))) => {
+                        inc_id.get_or_insert(i);
+                    }
+                    Ok(None) => {}
+                    Err(why) => f.tried.push(format!(
+                        "slack: ignored message {}: {why}",
+                        m["ts"].as_str().unwrap_or("?")
+                    )),
+                }
+            }
             f.slack = Some(id.clone());
             match inc_id {
                 Some(inc) => {

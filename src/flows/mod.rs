@@ -115,17 +115,43 @@ pub fn opsgenie_notes(ctx: &Ctx, inc: &Incident, messages: &[String], stem: &str
         .collect()
 }
 
-/// Closes the incident's Opsgenie IC alert (part of `inc resolve`).
-pub fn opsgenie_close(ctx: &Ctx, inc: &Incident, resolution: &str) -> Option<Delivery> {
-    let configured = ctx.config().is_ok_and(|c| c.values.opsgenie.is_some());
-    inc.find_ref(opsgenie::PROVIDER, "page_ic")
-        .filter(|_| configured)
-        .map(|_| {
-            opsgenie::close(
-                &opsgenie::ic_alias(&inc.id),
-                resolution,
-                format!("inc-{}-resolve-opsgenie", inc.id),
-                Some(&inc.id),
-            )
+/// Closes every Opsgenie IC alert inc opened for the incident (part of `inc resolve`): the
+/// page, and any `page-ic --again`.
+pub fn opsgenie_close(ctx: &Ctx, inc: &Incident, resolution: &str) -> Vec<Delivery> {
+    if !ctx.config().is_ok_and(|c| c.values.opsgenie.is_some()) {
+        return Vec::new();
+    }
+    page_keys(inc, opsgenie::PROVIDER, "page_ic")
+        .iter()
+        .enumerate()
+        .map(|(i, alias)| {
+            let key = match i {
+                0 => format!("inc-{}-resolve-opsgenie", inc.id),
+                n => format!("inc-{}-resolve-opsgenie-{n}", inc.id),
+            };
+            opsgenie::close(alias, resolution, key, Some(&inc.id))
         })
+        .collect()
+}
+
+/// The dedup keys of the pages inc sent for the incident through one provider action, oldest
+/// first, each once (an Opsgenie alias, an Events v2 dedup key).
+pub fn page_keys(inc: &Incident, provider: &str, action: &str) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for e in &inc.events {
+        if let crate::model::EventKind::Delivery {
+            provider: p,
+            action: a,
+            ok: true,
+            dedup_key: Some(k),
+            ..
+        } = &e.kind
+            && p == provider
+            && a == action
+            && !keys.contains(k)
+        {
+            keys.push(k.clone());
+        }
+    }
+    keys
 }

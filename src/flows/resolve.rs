@@ -86,11 +86,21 @@ pub async fn resolve(
                 Some(&inc.id),
             ));
         }
-        // An IC page sent through Events v2 is resolved with the same dedup_key.
-        if let Some(key) = inc
-            .find_ref(pagerduty::PROVIDER, "page_ic_event")
-            .and_then(|r| r.id.as_deref())
+        // An IC page sent through Events v2 is resolved with the same dedup_key (each page,
+        // `page-ic --again` included).
+        let mut keys: Vec<&str> = Vec::new();
+        for r in inc
+            .refs
+            .iter()
+            .filter(|r| r.provider == pagerduty::PROVIDER)
         {
+            if let ("page_ic_event", Some(k)) = (r.action.as_str(), r.id.as_deref())
+                && !keys.contains(&k)
+            {
+                keys.push(k);
+            }
+        }
+        for key in keys {
             deliveries.push(pagerduty::event("resolve", key, Some(&inc.id)));
         }
     }

@@ -151,7 +151,8 @@ impl Respond for Responder {
             }
             "conversations.info" => match find(&st, &s("channel")) {
                 Some(i) => ok(
-                    json!({ "channel": { "id": st.channels[i].id, "name": st.channels[i].name, "is_private": st.channels[i].private } }),
+                    json!({ "channel": { "id": st.channels[i].id, "name": st.channels[i].name, "is_private": st.channels[i].private,
+                        "topic": { "value": st.channels[i].topic } } }),
                 ),
                 None => fail("channel_not_found"),
             },
