@@ -71,6 +71,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     };
     let mut draft = comms::prepare(ctx, &req)?;
     crate::render::comms::ask_message(ctx, req.message.as_deref(), &mut draft)?;
+    comms::settle(ctx, &mut draft)?;
     crate::render::comms::approve(ctx, &draft)?;
     super::dry_run_note(ctx, "journal the public post");
     let posted = comms::post(ctx, draft).await?;

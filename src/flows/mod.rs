@@ -11,6 +11,7 @@ pub mod room;
 pub mod status;
 pub mod sync;
 pub mod watch;
+pub mod social;
 
 use crate::ctx::Ctx;
 use crate::model::{Event, Incident};
