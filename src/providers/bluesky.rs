@@ -6,8 +6,9 @@
 //! `tests/specs/bluesky/`. The app password comes from `$INC_BLUESKY_APP_PASSWORD` (or
 //! `password_env`/`password_cmd`); the session's token is kept in memory for one run only.
 //!
-//! A post's record key is chosen by inc (a TID derived from the update), so a retried or
-//! repeated post finds its record already there instead of making a second one.
+//! A post's record key is chosen by inc (a TID derived from the update), so a retried post
+//! (a second attempt, an `inc outbox retry`) first reads that record
+//! (`com.atproto.repo.getRecord`) and, when it is there, makes no second one.
 
 use std::ops::Range;
 
@@ -156,7 +157,9 @@ impl Client {
         }
     }
 
-    pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
+    /// Sends one delivery; `attempt` > 1 makes a post look for its record first (the PDS
+    /// answers a second create under the same key with an internal error).
+    pub async fn send(&self, d: &Delivery, attempt: u32) -> Result<Receipt, SendError> {
         let Request::Http(req) = &d.request else {
             return Err(SendError::Rejected {
                 status: None,
@@ -166,21 +169,47 @@ impl Client {
         let body = req.body.clone().unwrap_or(Value::Null);
         let nsid = req.path.trim_start_matches("/xrpc/");
         let rkey = body["rkey"].as_str().unwrap_or_default().to_string();
+        if d.action == "post"
+            && attempt > 1
+            && let Some(uri) = self.find_record(&rkey).await?
+        {
+            let mut r = self.receipt(&json!({ "uri": uri }), &rkey);
+            r.note = Some("already posted".into());
+            return Ok(r);
+        }
         match self.procedure(nsid, &body).await {
             Ok((_, resp)) if d.action == "post" => Ok(self.receipt(&resp.body, &rkey)),
             Ok((s, _)) => Ok(Receipt {
                 id: Some(at_uri(&s.did, &rkey)),
                 ..Default::default()
             }),
-            // The record key is the update's: a second create finds the first one there.
-            Err(SendError::Rejected { message, .. })
-                if d.action == "post" && message.to_ascii_lowercase().contains("already exists") =>
-            {
-                let s = self.session(false).await?;
-                let mut r = self.receipt(&json!({ "uri": at_uri(&s.did, &rkey) }), &rkey);
-                r.note = Some("already posted".into());
-                Ok(r)
-            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The `at://` URI of the account's post `rkey`, if it exists
+    /// (`com.atproto.repo.getRecord`).
+    async fn find_record(&self, rkey: &str) -> Result<Option<String>, SendError> {
+        let s = self.session(false).await?;
+        let q = vec![
+            ("repo".to_string(), self.handle.clone()),
+            ("collection".to_string(), POST.to_string()),
+            ("rkey".to_string(), rkey.to_string()),
+        ];
+        let url = http::join(&self.service, "/xrpc/com.atproto.repo.getRecord", &q);
+        let req = http::request(
+            &self.http,
+            "GET",
+            url,
+            format!("Bearer {}", s.access.expose()),
+            None,
+        )?;
+        match http::execute(req, error_message, &self.hint()).await {
+            Ok(r) => Ok(r.body["uri"].as_str().map(str::to_string)),
+            Err(SendError::Rejected {
+                status: Some(400 | 404),
+                ..
+            }) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -164,12 +164,21 @@ fn root_cause(e: &dyn std::error::Error) -> String {
     cur.to_string()
 }
 
-/// `Retry-After` in seconds, else PagerDuty's `ratelimit-reset` (seconds until the window resets).
+/// `Retry-After` in seconds, else `ratelimit-reset`: PagerDuty's seconds until the window
+/// resets, or (a value past 10⁹) the Unix time a Bluesky PDS gives.
 fn retry_after(h: &HeaderMap) -> Option<Duration> {
     ["retry-after", "ratelimit-reset", "x-ratelimit-reset-after"]
         .iter()
         .find_map(|name| h.get(*name)?.to_str().ok()?.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| {
+            if s > 1e9 {
+                let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
+                (s - now).max(0.0)
+            } else {
+                s
+            }
+        })
         .map(|s| Duration::from_millis((s * 1000.0) as u64))
 }
 

@@ -399,7 +399,7 @@ impl Transport for Providers {
             matrix::PROVIDER => self.matrix()?.send(d).await,
             x::PROVIDER => self.x()?.send(d, attempt).await,
             mastodon::PROVIDER => self.mastodon()?.send(d).await,
-            bluesky::PROVIDER => self.bluesky()?.send(d).await,
+            bluesky::PROVIDER => self.bluesky()?.send(d, attempt).await,
             p if webhook::is_webhook(p) => self.webhook()?.send(d).await,
             other => Err(SendError::NotConfigured(other.to_string())),
         }
