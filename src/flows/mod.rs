@@ -8,10 +8,10 @@ pub mod comms;
 pub mod exec;
 pub mod oncall;
 pub mod room;
+pub mod social;
 pub mod status;
 pub mod sync;
 pub mod watch;
-pub mod social;
 
 use crate::ctx::Ctx;
 use crate::model::{Event, Incident};

@@ -77,9 +77,7 @@ fn secret_key(ctx: &Ctx, n: Network) -> String {
         Network::Mastodon => social
             .and_then(|s| s.mastodon)
             .and_then(|m| m.secret.token_cmd),
-        Network::Bluesky => social
-            .and_then(|s| s.bluesky)
-            .and_then(|b| b.password_cmd),
+        Network::Bluesky => social.and_then(|s| s.bluesky).and_then(|b| b.password_cmd),
     };
     let field = match (n, cmd.is_some()) {
         (Network::Bluesky, true) => "password_cmd",
@@ -130,7 +128,9 @@ fn journaled(inc: &Incident, n: Network, key: &str) -> Option<(String, Option<St
             id: Some(id),
             url,
             ..
-        } if provider == n.name() && action == "post" && k == key => Some((id.clone(), url.clone())),
+        } if provider == n.name() && action == "post" && k == key => {
+            Some((id.clone(), url.clone()))
+        }
         _ => None,
     })
 }
@@ -190,16 +190,15 @@ pub fn post_deliveries(
             Network::X => x::post(&text, &inc.id, p.key.clone()),
             Network::Mastodon => mastodon::post(&text, &target, &inc.id, p.key.clone()),
             Network::Bluesky => {
-                let mut links: Vec<(std::ops::Range<usize>, String)> =
-                    social::url_ranges(&p.part)
-                        .into_iter()
-                        .map(|r| (r.clone(), p.part[r].to_string()))
-                        .collect();
+                let mut links: Vec<(std::ops::Range<usize>, String)> = social::url_ranges(&p.part)
+                    .into_iter()
+                    .map(|r| (r.clone(), p.part[r].to_string()))
+                    .collect();
                 if let (Some(r), Link::Url(u)) = (range, link) {
                     links.push((r, u.to_string()));
                 }
-                let seed = u64::from_str_radix(p.key.rsplit('-').next().unwrap_or("0"), 16)
-                    .unwrap_or(0);
+                let seed =
+                    u64::from_str_radix(p.key.rsplit('-').next().unwrap_or("0"), 16).unwrap_or(0);
                 bluesky::post(
                     ctx.bluesky()?.handle(),
                     &text,
@@ -309,9 +308,7 @@ pub fn delete_deliveries(
         let key = p.key.clone();
         out.push(match p.network {
             Network::X => x::delete(&p.id, &inc.id, key),
-            Network::Mastodon => {
-                mastodon::delete(&p.id, &target(ctx, p.network)?, &inc.id, key)
-            }
+            Network::Mastodon => mastodon::delete(&p.id, &target(ctx, p.network)?, &inc.id, key),
             Network::Bluesky => {
                 let Some(rkey) = bluesky::rkey_of(&p.id) else {
                     ctx.warn(format!("Bluesky post {} has no record key: skipped", p.id));
@@ -358,11 +355,17 @@ pub async fn doctor_rows(ctx: &Ctx) -> Vec<(&'static str, Option<bool>, String)>
         }
         let (source, live) = match n {
             Network::X => match ctx.x() {
-                Ok(c) => (c.token_source().to_string(), timed(timeout, c.check()).await),
+                Ok(c) => (
+                    c.token_source().to_string(),
+                    timed(timeout, c.check()).await,
+                ),
                 Err(e) => (String::new(), Err(e.message)),
             },
             Network::Mastodon => match ctx.mastodon() {
-                Ok(c) => (c.token_source().to_string(), timed(timeout, c.check()).await),
+                Ok(c) => (
+                    c.token_source().to_string(),
+                    timed(timeout, c.check()).await,
+                ),
                 Err(e) => (String::new(), Err(e.message)),
             },
             Network::Bluesky => match ctx.bluesky() {

@@ -65,9 +65,7 @@ impl Client {
             http,
             service,
             handle: handle.to_string(),
-            password: secret
-                .resolve(PASSWORD_ENV, env)
-                .map_err(|e| e.to_string()),
+            password: secret.resolve(PASSWORD_ENV, env).map_err(|e| e.to_string()),
             password_source: secret.describe(PASSWORD_ENV),
             session: tokio::sync::Mutex::new(None),
         })

@@ -238,10 +238,16 @@ mod tests {
     fn a_reset_time_becomes_a_wait() {
         let now: jiff::Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
         let mut h = HeaderMap::new();
-        h.insert("x-rate-limit-reset", (now.as_second() + 3).to_string().parse().unwrap());
+        h.insert(
+            "x-rate-limit-reset",
+            (now.as_second() + 3).to_string().parse().unwrap(),
+        );
         assert_eq!(reset_at(&h, now), Some(Duration::from_secs(3)));
         let mut h = HeaderMap::new();
-        h.insert("x-ratelimit-reset", "2026-11-26T03:00:01.500000Z".parse().unwrap());
+        h.insert(
+            "x-ratelimit-reset",
+            "2026-11-26T03:00:01.500000Z".parse().unwrap(),
+        );
         assert_eq!(reset_at(&h, now), Some(Duration::from_millis(1500)));
         h.insert("x-ratelimit-reset", "2026-11-26T02:00:00Z".parse().unwrap());
         assert_eq!(reset_at(&h, now), Some(Duration::ZERO), "already past");

@@ -29,10 +29,13 @@ impl Client {
         cfg: &MastodonConfig,
         env: &Env,
     ) -> Result<Client, ConfigError> {
-        let instance = cfg.instance.as_deref().ok_or_else(|| ConfigError::Invalid {
-            key: "social.mastodon.instance".into(),
-            message: "not set: the account's server, e.g. \"https://mastodon.example\"".into(),
-        })?;
+        let instance = cfg
+            .instance
+            .as_deref()
+            .ok_or_else(|| ConfigError::Invalid {
+                key: "social.mastodon.instance".into(),
+                message: "not set: the account's server, e.g. \"https://mastodon.example\"".into(),
+            })?;
         let instance =
             crate::config::check_http_url(instance).map_err(|message| ConfigError::Invalid {
                 key: "social.mastodon.instance".into(),

@@ -273,7 +273,12 @@ impl Providers {
 
     /// The X client, or why there is none.
     pub fn x(&self) -> Result<&x::Client, SendError> {
-        let cfg = self.config.values.social.as_ref().and_then(|s| s.x.as_ref());
+        let cfg = self
+            .config
+            .values
+            .social
+            .as_ref()
+            .and_then(|s| s.x.as_ref());
         lazy(&self.x, "social.x", cfg, |cfg| {
             x::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
         })

@@ -243,7 +243,8 @@ pub fn url_ranges(text: &str) -> Vec<Range<usize>> {
             .is_none_or(|c| c.is_whitespace() || "([{<\"'".contains(c));
         let rest = &text[found..];
         let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        let url = rest[..len].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '>']);
+        let url = rest[..len]
+            .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '>']);
         if starts_word && url.len() > "https://".len() {
             out.push(found..found + url.len());
         }
@@ -285,7 +286,11 @@ fn x_length(text: &str) -> usize {
             s.split_word_bounds()
                 .map(|w| {
                     let n: usize = w.graphemes(true).map(x_weight).sum();
-                    if looks_like_domain(w) { n.max(URL_LENGTH) } else { n }
+                    if looks_like_domain(w) {
+                        n.max(URL_LENGTH)
+                    } else {
+                        n
+                    }
                 })
                 .sum()
         })
@@ -293,9 +298,9 @@ fn x_length(text: &str) -> usize {
 }
 
 fn x_weight(g: &str) -> usize {
-    let emoji = g.chars().any(|c| {
-        matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0xFE0F | 0x200D)
-    });
+    let emoji = g
+        .chars()
+        .any(|c| matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0xFE0F | 0x200D));
     if emoji {
         return 2;
     }
@@ -361,7 +366,11 @@ mod tests {
             let (text, range) = compose(net, &f.part, Link::Url(link));
             assert_eq!(net.length(&text), f.length);
             assert!(f.length <= net.limit(), "{net:?}: {}", f.length);
-            assert!(f.length > net.limit() - 6, "{net:?}: cut too early, {}", f.length);
+            assert!(
+                f.length > net.limit() - 6,
+                "{net:?}: cut too early, {}",
+                f.length
+            );
             let shown = &text[range.unwrap()];
             assert!(link.contains(shown.trim_end_matches('…')), "{shown}");
         }
@@ -375,7 +384,12 @@ mod tests {
         let msg = format!("{}. {}", "a".repeat(200), "b ".repeat(100));
         let f = fit(Network::X, &msg, Link::None).unwrap();
         assert_eq!(f.part, format!("{}.", "a".repeat(200)));
-        let f = fit(Network::X, &format!("Short. {}", "c ".repeat(200)), Link::None).unwrap();
+        let f = fit(
+            Network::X,
+            &format!("Short. {}", "c ".repeat(200)),
+            Link::None,
+        )
+        .unwrap();
         assert!(f.part.ends_with("c…"), "{}", f.part);
     }
 

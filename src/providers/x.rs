@@ -181,7 +181,9 @@ impl Client {
 fn receipt(post: &Value) -> Receipt {
     let id = post["id"].as_str().map(str::to_string);
     Receipt {
-        url: id.as_ref().map(|id| format!("https://x.com/i/web/status/{id}")),
+        url: id
+            .as_ref()
+            .map(|id| format!("https://x.com/i/web/status/{id}")),
         id,
         note: None,
         body: post.clone(),
@@ -289,6 +291,9 @@ mod tests {
         let Request::Http(h) = &d.request else {
             panic!()
         };
-        assert_eq!((h.method.as_str(), h.path.as_str()), ("DELETE", "/2/tweets/123"));
+        assert_eq!(
+            (h.method.as_str(), h.path.as_str()),
+            ("DELETE", "/2/tweets/123")
+        );
     }
 }

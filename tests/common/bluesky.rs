@@ -113,8 +113,8 @@ fn installed() -> Result<PathBuf, String> {
         return Ok(dir);
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let lock = std::fs::File::create(target_dir().join("ci-node-pds.lock"))
-        .map_err(|e| e.to_string())?;
+    let lock =
+        std::fs::File::create(target_dir().join("ci-node-pds.lock")).map_err(|e| e.to_string())?;
     lock.lock().map_err(|e| e.to_string())?;
     if ready() {
         return Ok(dir);
@@ -229,9 +229,10 @@ fn start() -> Result<Pds, String> {
     for (name, text) in [("plc.js", PLC), ("start.js", START)] {
         std::fs::write(install.join(name), text).map_err(|e| e.to_string())?;
     }
-    let dir = target_dir()
-        .join("tmp")
-        .join(format!("pds-{}-{}", std::process::id(), random_hex(6)));
+    let dir =
+        target_dir()
+            .join("tmp")
+            .join(format!("pds-{}-{}", std::process::id(), random_hex(6)));
     std::fs::create_dir_all(dir.join("blobs")).map_err(|e| format!("{}: {e}", dir.display()))?;
     let (plc_port, pds_port) = (free_port()?, free_port()?);
     let log_path = dir.join("pds.log");
@@ -259,7 +260,10 @@ fn start() -> Result<Pds, String> {
             ("PDS_JWT_SECRET", random_hex(32)),
             ("PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX", random_hex(64)),
             ("LOG_ENABLED", "false".into()),
-            ("NODE_PATH", install.join("node_modules").display().to_string()),
+            (
+                "NODE_PATH",
+                install.join("node_modules").display().to_string(),
+            ),
         ])
         .stdin(Stdio::piped())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
@@ -304,7 +308,10 @@ fn start() -> Result<Pds, String> {
         None,
         json!({ "handle": HANDLE, "email": "status@acme.test", "password": password }),
     )?;
-    let access = account["accessJwt"].as_str().unwrap_or_default().to_string();
+    let access = account["accessJwt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let app = call(
         "/xrpc/com.atproto.server.createAppPassword",
         Some(&access),
@@ -509,10 +516,10 @@ fn serve(mut client: TcpStream, upstream: u16, st: &Mutex<ProxyState>) -> std::i
             body: body.clone(),
             seq,
         });
-        if let Err(e) = lexicon::validate_request(&method, &nsid, &body) {
-            if !s.failures.contains(&e) {
-                s.failures.push(e);
-            }
+        if let Err(e) = lexicon::validate_request(&method, &nsid, &body)
+            && !s.failures.contains(&e)
+        {
+            s.failures.push(e);
         }
         s.faults
             .iter()

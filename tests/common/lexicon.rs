@@ -60,13 +60,22 @@ fn record(body: &Value, errors: &mut Vec<String>) {
     }
     match load(collection) {
         Ok(doc) => {
-            check(collection, &doc["defs"]["main"]["record"], rec, "/record", errors);
+            check(
+                collection,
+                &doc["defs"]["main"]["record"],
+                rec,
+                "/record",
+                errors,
+            );
             // The record's key type (`tid` for a post) binds a chosen rkey.
-            if let (Some(kind), Some(rkey)) = (doc["defs"]["main"]["key"].as_str(), body["rkey"].as_str())
+            if let (Some(kind), Some(rkey)) =
+                (doc["defs"]["main"]["key"].as_str(), body["rkey"].as_str())
                 && kind == "tid"
                 && !format_ok("tid", rkey)
             {
-                errors.push(format!("/rkey: {rkey:?} is not a TID ({collection} keys are)"));
+                errors.push(format!(
+                    "/rkey: {rkey:?} is not a TID ({collection} keys are)"
+                ));
             }
         }
         Err(e) => errors.push(e),
@@ -205,9 +214,8 @@ fn format_ok(format: &str, s: &str) -> bool {
     let handle = |h: &str| {
         h.len() <= 253
             && h.split('.').count() >= 2
-            && h.split('.').all(|p| {
-                !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            })
+            && h.split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     };
     match format {
         "did" => s.starts_with("did:") && s.split(':').count() >= 3,
@@ -225,7 +233,8 @@ fn format_ok(format: &str, s: &str) -> bool {
         "tid" => {
             s.len() == 13
                 && s.starts_with(|c| "234567abcdefghij".contains(c))
-                && s.chars().all(|c| "234567abcdefghijklmnopqrstuvwxyz".contains(c))
+                && s.chars()
+                    .all(|c| "234567abcdefghijklmnopqrstuvwxyz".contains(c))
         }
         "datetime" => s.parse::<jiff::Timestamp>().is_ok() && s.contains('T'),
         "uri" => s.split_once(':').is_some_and(|(scheme, rest)| {

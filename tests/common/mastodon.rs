@@ -106,8 +106,8 @@ impl Responder {
                 Fault::Status(403) => return error(403, "This action is not allowed"),
                 Fault::Status(s) => return error(s, "Service unavailable"),
                 Fault::RateLimited(ms) => {
-                    let reset = jiff::Timestamp::now()
-                        + jiff::SignedDuration::from_millis(ms as i64);
+                    let reset =
+                        jiff::Timestamp::now() + jiff::SignedDuration::from_millis(ms as i64);
                     return error(429, "Too many requests")
                         .insert_header("X-RateLimit-Limit", "300")
                         .insert_header("X-RateLimit-Remaining", "0")
@@ -139,7 +139,10 @@ impl Responder {
                 }
                 let text = body["status"].as_str().unwrap_or_default().to_string();
                 if counted(&text) > 500 {
-                    return error(422, "Validation failed: Text character limit of 500 exceeded");
+                    return error(
+                        422,
+                        "Validation failed: Text character limit of 500 exceeded",
+                    );
                 }
                 st.next_id += 1;
                 let id = format!("1130{:014}", st.next_id);

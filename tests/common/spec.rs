@@ -905,7 +905,10 @@ fn patch_document(rel: &str, doc: &mut Value) {
             // SOURCES.md ("What the stored descriptions lack"): the `Idempotency-Key` header of
             // `createStatus` has schema `type: object`; it is an arbitrary string (e.g. a UUID).
             let key = at(doc, rel, "/paths/~1api~1v1~1statuses/post/parameters/0");
-            assert_eq!(key["name"], "Idempotency-Key", "{rel}: workaround target moved");
+            assert_eq!(
+                key["name"], "Idempotency-Key",
+                "{rel}: workaround target moved"
+            );
             key["schema"] = json!({
                 "type": "string",
                 "minLength": 1,

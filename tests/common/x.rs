@@ -101,7 +101,11 @@ impl Responder {
             return problem(401, "Unauthorized", "Unauthorized");
         }
         if let Err(e) = self.spec.check_and_record(req) {
-            return problem(400, "Invalid Request", &format!("spec validation failed: {e}"));
+            return problem(
+                400,
+                "Invalid Request",
+                &format!("spec validation failed: {e}"),
+            );
         }
         let body = decode_body(req).unwrap_or(Value::Null);
         let mut delay = None;
@@ -179,12 +183,17 @@ impl Responder {
                     Some(i) => {
                         st.posts.remove(i);
                         st.deleted.push(id.to_string());
-                        ResponseTemplate::new(200).set_body_json(json!({ "data": { "deleted": true } }))
+                        ResponseTemplate::new(200)
+                            .set_body_json(json!({ "data": { "deleted": true } }))
                     }
                     None => problem(404, "Not Found Error", "Could not find tweet."),
                 }
             }
-            _ => problem(404, "Not Found Error", &format!("fake has no route for {method} {path}")),
+            _ => problem(
+                404,
+                "Not Found Error",
+                &format!("fake has no route for {method} {path}"),
+            ),
         };
         match delay {
             Some(d) => resp.set_delay(d),
