@@ -40,6 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write the config file: asked on a terminal, or from flags with --non-interactive')
             [CompletionResult]::new('page-ic', 'page-ic', [CompletionResultType]::ParameterValue, 'Page the primary and backup Incident Commanders (and shadows) at the same time')
             [CompletionResult]::new('page', 'page', [CompletionResultType]::ParameterValue, 'Page a user, a schedule''s on-call or an escalation policy')
+            [CompletionResult]::new('attach', 'attach', [CompletionResultType]::ParameterValue, 'Join an incident another responder started: build the local view from the shared record')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Pull what other responders and the providers added to the incident, and print what changed')
             [CompletionResult]::new('oncall', 'oncall', [CompletionResultType]::ParameterValue, 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods')
             [CompletionResult]::new('declare', 'declare', [CompletionResultType]::ParameterValue, 'Declare a major incident: journal, severity, roles and the contact summary')
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme')
@@ -48,7 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Add a note to the timeline (`-` reads it from stdin)')
             [CompletionResult]::new('todo', 'todo', [CompletionResultType]::ParameterValue, 'Add a follow-up TODO (it becomes a post-mortem action item)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due')
-            [CompletionResult]::new('comms', 'comms', [CompletionResultType]::ParameterValue, 'Post a public update on the status page; the message is previewed for the IC''s approval')
+            [CompletionResult]::new('comms', 'comms', [CompletionResultType]::ParameterValue, 'Post a public update on the status page and the social accounts, previewed for the IC''s approval')
             [CompletionResult]::new('notify-exec', 'notify-exec', [CompletionResultType]::ParameterValue, 'Brief executives: summary, actions, impact and ETA to the exec channel with @here')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist')
             [CompletionResult]::new('postmortem', 'postmortem', [CompletionResultType]::ParameterValue, 'The post-mortem of an incident')
@@ -122,6 +124,45 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
         'inc;page' {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'What they should know')
             [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'What they should know')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;attach' {
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Take a role on joining (deputy, scribe, cl, il, sme)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;sync' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
             [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
@@ -674,6 +715,8 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write the config file: asked on a terminal, or from flags with --non-interactive')
             [CompletionResult]::new('page-ic', 'page-ic', [CompletionResultType]::ParameterValue, 'Page the primary and backup Incident Commanders (and shadows) at the same time')
             [CompletionResult]::new('page', 'page', [CompletionResultType]::ParameterValue, 'Page a user, a schedule''s on-call or an escalation policy')
+            [CompletionResult]::new('attach', 'attach', [CompletionResultType]::ParameterValue, 'Join an incident another responder started: build the local view from the shared record')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Pull what other responders and the providers added to the incident, and print what changed')
             [CompletionResult]::new('oncall', 'oncall', [CompletionResultType]::ParameterValue, 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods')
             [CompletionResult]::new('declare', 'declare', [CompletionResultType]::ParameterValue, 'Declare a major incident: journal, severity, roles and the contact summary')
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme')
@@ -682,7 +725,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Add a note to the timeline (`-` reads it from stdin)')
             [CompletionResult]::new('todo', 'todo', [CompletionResultType]::ParameterValue, 'Add a follow-up TODO (it becomes a post-mortem action item)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due')
-            [CompletionResult]::new('comms', 'comms', [CompletionResultType]::ParameterValue, 'Post a public update on the status page; the message is previewed for the IC''s approval')
+            [CompletionResult]::new('comms', 'comms', [CompletionResultType]::ParameterValue, 'Post a public update on the status page and the social accounts, previewed for the IC''s approval')
             [CompletionResult]::new('notify-exec', 'notify-exec', [CompletionResultType]::ParameterValue, 'Brief executives: summary, actions, impact and ETA to the exec channel with @here')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist')
             [CompletionResult]::new('postmortem', 'postmortem', [CompletionResultType]::ParameterValue, 'The post-mortem of an incident')
@@ -704,6 +747,12 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             break
         }
         'inc;help;page' {
+            break
+        }
+        'inc;help;attach' {
+            break
+        }
+        'inc;help;sync' {
             break
         }
         'inc;help;oncall' {

@@ -16,6 +16,9 @@ _inc() {
             ",$1")
                 cmd="inc"
                 ;;
+            inc,attach)
+                cmd="inc__subcmd__attach"
+                ;;
             inc,comms)
                 cmd="inc__subcmd__comms"
                 ;;
@@ -82,11 +85,17 @@ _inc() {
             inc,status)
                 cmd="inc__subcmd__status"
                 ;;
+            inc,sync)
+                cmd="inc__subcmd__sync"
+                ;;
             inc,timeline)
                 cmd="inc__subcmd__timeline"
                 ;;
             inc,todo)
                 cmd="inc__subcmd__todo"
+                ;;
+            inc__subcmd__help,attach)
+                cmd="inc__subcmd__help__subcmd__attach"
                 ;;
             inc__subcmd__help,comms)
                 cmd="inc__subcmd__help__subcmd__comms"
@@ -154,6 +163,9 @@ _inc() {
             inc__subcmd__help,status)
                 cmd="inc__subcmd__help__subcmd__status"
                 ;;
+            inc__subcmd__help,sync)
+                cmd="inc__subcmd__help__subcmd__sync"
+                ;;
             inc__subcmd__help,timeline)
                 cmd="inc__subcmd__help__subcmd__timeline"
                 ;;
@@ -215,12 +227,42 @@ _inc() {
 
     case "${cmd}" in
         inc)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__attach)
+            opts="-y -q -v -h -V --as --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --as)
+                    COMPREPLY=($(compgen -W "ic deputy scribe cl il sme" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -433,8 +475,22 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help)
-            opts="init page-ic page oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
+            opts="init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -797,6 +853,20 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1553,6 +1623,32 @@ _inc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__sync)
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -37,6 +37,8 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand init 'Write the config file: asked on a terminal, or from flags with --non-interactive'
             cand page-ic 'Page the primary and backup Incident Commanders (and shadows) at the same time'
             cand page 'Page a user, a schedule''s on-call or an escalation policy'
+            cand attach 'Join an incident another responder started: build the local view from the shared record'
+            cand sync 'Pull what other responders and the providers added to the incident, and print what changed'
             cand oncall 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods'
             cand declare 'Declare a major incident: journal, severity, roles and the contact summary'
             cand role 'Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme'
@@ -45,7 +47,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand note 'Add a note to the timeline (`-` reads it from stdin)'
             cand todo 'Add a follow-up TODO (it becomes a post-mortem action item)'
             cand status 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
-            cand comms 'Post a public update on the status page; the message is previewed for the IC''s approval'
+            cand comms 'Post a public update on the status page and the social accounts, previewed for the IC''s approval'
             cand notify-exec 'Brief executives: summary, actions, impact and ETA to the exec channel with @here'
             cand resolve 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
             cand postmortem 'The post-mortem of an incident'
@@ -116,6 +118,43 @@ set edit:completion:arg-completer[inc] = {|@words|
         &'inc;page'= {
             cand -m 'What they should know'
             cand --message 'What they should know'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;attach'= {
+            cand --as 'Take a role on joining (deputy, scribe, cl, il, sme)'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;sync'= {
             cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
             cand --incident 'Incident to act on [default: the current incident]'
             cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
@@ -635,6 +674,8 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand init 'Write the config file: asked on a terminal, or from flags with --non-interactive'
             cand page-ic 'Page the primary and backup Incident Commanders (and shadows) at the same time'
             cand page 'Page a user, a schedule''s on-call or an escalation policy'
+            cand attach 'Join an incident another responder started: build the local view from the shared record'
+            cand sync 'Pull what other responders and the providers added to the incident, and print what changed'
             cand oncall 'Who is on call now (the IC rotation with --ic, else every schedule), with contact methods'
             cand declare 'Declare a major incident: journal, severity, roles and the contact summary'
             cand role 'Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme'
@@ -643,7 +684,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand note 'Add a note to the timeline (`-` reads it from stdin)'
             cand todo 'Add a follow-up TODO (it becomes a post-mortem action item)'
             cand status 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
-            cand comms 'Post a public update on the status page; the message is previewed for the IC''s approval'
+            cand comms 'Post a public update on the status page and the social accounts, previewed for the IC''s approval'
             cand notify-exec 'Brief executives: summary, actions, impact and ETA to the exec channel with @here'
             cand resolve 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
             cand postmortem 'The post-mortem of an incident'
@@ -662,6 +703,10 @@ set edit:completion:arg-completer[inc] = {|@words|
         &'inc;help;page-ic'= {
         }
         &'inc;help;page'= {
+        }
+        &'inc;help;attach'= {
+        }
+        &'inc;help;sync'= {
         }
         &'inc;help;oncall'= {
         }
