@@ -856,15 +856,16 @@ impl Resolution {
 
 // ---- Doctor ----
 
-/// `inc doctor`'s Statuspage rows: the key, the page (a read-only `GET /pages/{page_id}`), the
-/// components and the templates.
-/// The social networks' rows follow them (`flows::social::doctor_rows`).
+/// `inc doctor`'s rows of public communication: the status page's, then each social
+/// network's (`flows::social::doctor_rows`).
 pub async fn doctor_rows(ctx: &Ctx) -> Vec<(&'static str, Option<bool>, String)> {
     let mut rows = statuspage_rows(ctx).await;
     rows.extend(social::doctor_rows(ctx).await);
     rows
 }
 
+/// The Statuspage rows: the key, the page (a read-only `GET /pages/{page_id}`), the components
+/// and the templates.
 async fn statuspage_rows(ctx: &Ctx) -> Vec<(&'static str, Option<bool>, String)> {
     let Ok(config) = ctx.config() else {
         return Vec::new();
