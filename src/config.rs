@@ -339,6 +339,56 @@ pub struct StatuspageConfig {
     pub secret: SecretSpec,
 }
 
+/// `[social] x`: X (API v2) with an OAuth 2.0 user access token (scopes `tweet.read
+/// tweet.write users.read`) from `$INC_X_TOKEN`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct XConfig {
+    pub api_url: Option<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+/// `[social] mastodon`: an account on `instance`, its access token (scope `write:statuses`)
+/// from `$INC_MASTODON_TOKEN`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MastodonConfig {
+    pub instance: Option<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+/// `[social] bluesky`: the account `handle` on its PDS (`service`), signed in with an app
+/// password from `$INC_BLUESKY_APP_PASSWORD`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlueskyConfig {
+    pub service: Option<String>,
+    pub handle: Option<String>,
+    pub password_env: Option<String>,
+    pub password_cmd: Option<String>,
+}
+
+impl BlueskyConfig {
+    /// The app password's source, in the shape every other secret has.
+    pub fn secret(&self) -> SecretSpec {
+        SecretSpec {
+            token_env: self.password_env.clone(),
+            token_cmd: self.password_cmd.clone(),
+        }
+    }
+}
+
+/// `[social]`: public updates beside the status page; each network is optional.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialConfig {
+    pub x: Option<XConfig>,
+    pub mastodon: Option<MastodonConfig>,
+    pub bluesky: Option<BlueskyConfig>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
@@ -421,6 +471,7 @@ pub struct FileConfig {
     pub webhooks: Option<WebhooksConfig>,
     pub matrix: Option<MatrixConfig>,
     pub statuspage: Option<StatuspageConfig>,
+    pub social: Option<SocialConfig>,
     pub email: Option<EmailConfig>,
     pub confluence: Option<ConfluenceConfig>,
     pub github: Option<GithubConfig>,
@@ -441,6 +492,7 @@ const SECTIONS: &[&str] = &[
     "webhooks",
     "matrix",
     "statuspage",
+    "social",
     "email",
     "confluence",
     "github",
@@ -670,6 +722,17 @@ fn check_urls(v: &FileConfig, sources: &BTreeMap<String, Source>) -> Result<(), 
     }
     if let Some(p) = &v.statuspage {
         urls.push(("statuspage.api_url", &p.api_url));
+    }
+    if let Some(s) = &v.social {
+        if let Some(x) = &s.x {
+            urls.push(("social.x.api_url", &x.api_url));
+        }
+        if let Some(m) = &s.mastodon {
+            urls.push(("social.mastodon.instance", &m.instance));
+        }
+        if let Some(b) = &s.bluesky {
+            urls.push(("social.bluesky.service", &b.service));
+        }
     }
     if let Some(p) = &v.confluence {
         urls.push(("confluence.base_url", &p.base_url));

@@ -296,6 +296,25 @@ impl Ctx {
             .map_err(|e| CliError::config(e.to_string()))
     }
 
+    /// The social networks' clients (`[social]`), for the checks before posting and doctor.
+    pub fn x(&self) -> CliResult<&crate::providers::x::Client> {
+        self.providers()?
+            .x()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
+    pub fn mastodon(&self) -> CliResult<&crate::providers::mastodon::Client> {
+        self.providers()?
+            .mastodon()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
+    pub fn bluesky(&self) -> CliResult<&crate::providers::bluesky::Client> {
+        self.providers()?
+            .bluesky()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
     /// The SMTP, Confluence and GitHub clients for read-only checks (doctor).
     pub fn email(&self) -> CliResult<&crate::providers::email::Client> {
         self.providers()?
@@ -339,6 +358,7 @@ impl Ctx {
             dry_run: self.dry_run(),
             outbox: Some(&outbox),
             now: self.now(),
+            retry: false,
         };
         let results = engine.send_all(deliveries).await;
         self.journal_results(&results);
@@ -353,6 +373,7 @@ impl Ctx {
             dry_run: self.dry_run(),
             outbox: None,
             now: self.now(),
+            retry: true,
         };
         let r = engine.send(d).await;
         self.journal_results(std::slice::from_ref(&r));

@@ -51,6 +51,9 @@ pub struct Engine<'a, T> {
     /// Where failures are parked; `None` when the caller keeps them itself (`outbox retry`).
     pub outbox: Option<&'a Outbox>,
     pub now: jiff::Timestamp,
+    /// Every send retries an earlier one (`inc outbox retry`): adapters check first whether
+    /// it already landed, as they do from a second attempt on.
+    pub retry: bool,
 }
 
 impl<T: Transport> Engine<'_, T> {
@@ -81,6 +84,13 @@ impl<T: Transport> Engine<'_, T> {
             result.ok = true;
             return result;
         }
+        // A delivery already parked in the outbox (a re-run of what failed) is a retry too, and
+        // leaves the outbox once it succeeds.
+        let parked = self.outbox.and_then(|o| {
+            let id = crate::outbox::entry_id(&result.delivery.dedup_key);
+            o.get(&id).map(|_| id)
+        });
+        let earlier = u32::from(self.retry || parked.is_some());
         let start = Instant::now();
         let deadline = start + self.cfg.retry_for.0;
         let outcome = loop {
@@ -89,7 +99,8 @@ impl<T: Transport> Engine<'_, T> {
             let per_try = self.cfg.timeout.0.min(left).max(Duration::from_millis(1));
             let sent = tokio::time::timeout(
                 per_try,
-                self.transport.send(&result.delivery, result.attempts),
+                self.transport
+                    .send(&result.delivery, earlier + result.attempts),
             )
             .await;
             let err = match sent {
@@ -124,6 +135,9 @@ impl<T: Transport> Engine<'_, T> {
         };
         match outcome {
             Ok(receipt) => {
+                if let (Some(o), Some(id)) = (self.outbox, &parked) {
+                    let _ = o.remove(id);
+                }
                 result.ok = true;
                 result.id = receipt.id.clone();
                 result.url = receipt.url.clone();
@@ -276,6 +290,7 @@ mod tests {
             dry_run: false,
             outbox,
             now: jiff::Timestamp::UNIX_EPOCH,
+            retry: false,
         }
     }
 

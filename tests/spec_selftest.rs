@@ -14,6 +14,8 @@ const SLACK: &str = "slack/web-api/slack_web_openapi_v2.json";
 const STATUSPAGE: &str = "statuspage/swagger.json";
 const OPSGENIE: &str = "opsgenie/swagger.json";
 const DISCORD: &str = "discord/openapi.json";
+const X: &str = "x/openapi.json";
+const MASTODON: &str = "mastodon/schema.json";
 
 #[track_caller]
 fn ok(spec: &str, m: &str, p: &str, body: Value) {
@@ -539,10 +541,134 @@ fn unknown_operations_fail() {
     assert!(err.contains("no path"), "{err}");
 }
 
+#[test]
+fn x_posts_and_deletes() {
+    ok(
+        X,
+        "POST",
+        "/2/tweets",
+        json!({"text": "Checkout errors\nhttps://stspg.io/x"}),
+    );
+    bad(X, "POST", "/2/tweets", json!({"text": 5}), &["/text"]);
+    bad(
+        X,
+        "POST",
+        "/2/tweets",
+        json!({"text": "t", "reply_settings": "everybody"}),
+        &["/reply_settings"],
+    );
+    ok(X, "DELETE", "/2/tweets/1800000000000000001", Value::Null);
+    ok(X, "GET", "/2/users/me", Value::Null);
+    bad(
+        X,
+        "GET",
+        "/2/users/me",
+        json!({"x": 1}),
+        &["no request body"],
+    );
+}
+
+/// The Mastodon description is OpenAPI 3.1 (JSON Schema 2020-12): a text status is one of the
+/// three kinds of status; the Idempotency-Key header is a string (patched, SOURCES.md).
+#[test]
+fn mastodon_statuses_on_openapi_31() {
+    ok(
+        MASTODON,
+        "POST",
+        "/api/v1/statuses",
+        json!({"status": "Fixed.", "visibility": "public"}),
+    );
+    bad(
+        MASTODON,
+        "POST",
+        "/api/v1/statuses",
+        json!({"status": "Fixed.", "visibility": "everyone"}),
+        &["/visibility"],
+    );
+    bad(
+        MASTODON,
+        "POST",
+        "/api/v1/statuses",
+        json!({"visibility": "public"}),
+        &["oneOf"],
+    );
+    let spec = Spec::load(MASTODON);
+    let key = |v: &str| vec![("Idempotency-Key".to_string(), v.to_string())];
+    spec.validate_headers(
+        "POST",
+        "/api/v1/statuses",
+        &key("inc-x-social-mastodon-1a2b"),
+    )
+    .unwrap();
+    let err = spec
+        .validate_headers("POST", "/api/v1/statuses", &key(""))
+        .unwrap_err();
+    assert!(err.contains("idempotency-key"), "{err}");
+    ok(
+        MASTODON,
+        "DELETE",
+        "/api/v1/statuses/113000000000000001",
+        Value::Null,
+    );
+}
+
+/// The Lexicon checks in front of the real PDS can fail: text over 300 graphemes, a facet
+/// outside the text, a record key that is not a TID, a missing password, an unknown method.
+#[test]
+fn bluesky_lexicons_check_requests() {
+    use common::lexicon::validate_request;
+    let post = json!({
+        "repo": "acme-status.test",
+        "collection": "app.bsky.feed.post",
+        "rkey": "3n3jp2nnoc7hu",
+        "record": {
+            "$type": "app.bsky.feed.post",
+            "text": "Behoben.\nstspg.io/x",
+            "createdAt": "2026-11-26T03:10:00.000Z",
+            "facets": [{
+                "$type": "app.bsky.richtext.facet",
+                "index": {"byteStart": 9, "byteEnd": 19},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://stspg.io/x"}]
+            }]
+        }
+    });
+    let create = "com.atproto.repo.createRecord";
+    validate_request("POST", create, &post).unwrap();
+    let fails = |body: Value, needle: &str| {
+        let e = validate_request("POST", create, &body).unwrap_err();
+        assert!(e.contains(needle), "{needle:?} not in {e}");
+    };
+    let mut long = post.clone();
+    long["record"]["text"] = json!("é".repeat(301));
+    fails(long, "301 graphemes");
+    let mut outside = post.clone();
+    outside["record"]["facets"][0]["index"]["byteEnd"] = json!(99);
+    fails(outside, "not a slice");
+    let mut key = post.clone();
+    key["rkey"] = json!("self");
+    fails(key, "not a TID");
+    let mut feature = post.clone();
+    feature["record"]["facets"][0]["features"][0]["$type"] = json!("app.bsky.richtext.facet#bold");
+    fails(feature, "none of");
+    let mut when = post.clone();
+    when["record"]["createdAt"] = json!("yesterday");
+    fails(when, "datetime");
+    let e = validate_request(
+        "POST",
+        "com.atproto.server.createSession",
+        &json!({"identifier": "acme-status.test"}),
+    )
+    .unwrap_err();
+    assert!(e.contains("\"password\" is required"), "{e}");
+    validate_request("GET", "com.atproto.server.getSession", &Value::Null).unwrap();
+    let e = validate_request("GET", "com.atproto.repo.listRecords", &Value::Null).unwrap_err();
+    assert!(e.contains("no lexicon stored"), "{e}");
+}
+
 /// Every operation of every spec compiles (catches spec constructs the loader mishandles).
 #[test]
 fn all_operations_compile() {
-    for rel in [PD, EV2, SLACK, STATUSPAGE, OPSGENIE, DISCORD] {
+    for rel in [PD, EV2, SLACK, STATUSPAGE, OPSGENIE, DISCORD, X, MASTODON] {
         let spec = Spec::load(rel);
         assert!(!spec.operations().is_empty(), "{rel}: no operations");
         let failures = spec.compile_all();
@@ -683,7 +809,7 @@ fn stored_specs_are_the_upstream_bytes_listed_in_sources() {
     }
     walk(&dir, &dir, &mut stored);
     assert!(stored.len() >= 8, "tests/specs holds {stored:?}");
-    for rel in [PD, EV2, SLACK, STATUSPAGE, OPSGENIE, DISCORD] {
+    for rel in [PD, EV2, SLACK, STATUSPAGE, OPSGENIE, DISCORD, X, MASTODON] {
         assert!(
             stored.iter().any(|s| s == rel),
             "{rel} is used but not stored"

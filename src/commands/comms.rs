@@ -1,12 +1,13 @@
-//! `inc comms STAGE [MESSAGE]`: the Customer Liaison's public updates on the status page, each
-//! previewed and approved by the IC, never for a security incident unless forced.
+//! `inc comms STAGE [MESSAGE]`: the Customer Liaison's public updates on the status page and
+//! the social accounts, each previewed and approved by the IC, never for a security incident
+//! unless forced.
 
 use crate::ctx::Ctx;
 use crate::error::CliResult;
 use crate::flows::comms::{self, Stage};
 use crate::providers::statuspage::IMPACTS;
 
-/// Post a public update on the status page; the message is previewed for the IC's approval
+/// Post a public update on the status page and the social accounts, previewed for the IC's approval
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Stages follow the public-communication guidelines: `investigating` within 5 \
@@ -19,8 +20,14 @@ Without MESSAGE the stage's template is used (edit it at the prompt on a termina
 be overridden in [statuspage.templates] (names: investigating, identified, monitoring, resolved, \
 retract, long) and may use {title}, {components} and {next_update}.
 
-Every post is previewed and needs a confirmation on a terminal (the IC's approval), or --yes in \
-scripts. Security incidents post nothing until the facts are verified: --force.
+With a [social] table (X, Mastodon, Bluesky), the same update goes to each account, shortened \
+to its limit (X 280 characters, Mastodon 500, Bluesky 300 graphemes) with the status page link \
+kept whole; a message that cannot fit even shortened is refused before anything is sent. A \
+re-run of the same update posts nothing twice; `retract` deletes what inc posted there.
+
+Every post is previewed and needs a confirmation on a terminal (the IC's approval, one for all \
+of them), or --yes in scripts. Security incidents post nothing anywhere until the facts are \
+verified: --force.
 
 Examples:
   inc comms investigating --component api=major_outage --impact major
@@ -70,6 +77,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     };
     let mut draft = comms::prepare(ctx, &req)?;
     crate::render::comms::ask_message(ctx, req.message.as_deref(), &mut draft)?;
+    comms::settle(ctx, &mut draft)?;
     crate::render::comms::approve(ctx, &draft)?;
     super::dry_run_note(ctx, "journal the public post");
     let posted = comms::post(ctx, draft).await?;

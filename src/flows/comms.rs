@@ -18,7 +18,10 @@ use crate::messages;
 use crate::model::{EventKind, Incident};
 pub use crate::model::{PublicIncident, Stage};
 use crate::providers::Delivery;
+use crate::providers::social::Link;
 use crate::providers::statuspage::{self, COMPONENT_STATUSES, Post};
+
+use super::social::{self, SocialDelete, SocialPost};
 
 /// The open public incident's Statuspage id: from the `comms` events, else from a create that
 /// was delivered later (`inc outbox retry`).
@@ -319,6 +322,32 @@ pub struct Draft {
     open: Option<(String, Option<String>)>,
     next_update: Timestamp,
     every: Duration,
+    /// The same update on each configured social network (set by [`settle`]).
+    pub social: Vec<SocialPost>,
+    /// What a retract deletes on the social networks.
+    pub social_deletes: Vec<SocialDelete>,
+}
+
+/// The status page link the social posts carry: the open public incident's, one the status
+/// page is about to open, or none (no status page, or no link from it).
+fn link<'a>(page: &Option<String>, open: &'a Option<(String, Option<String>)>) -> Link<'a> {
+    match (page, open) {
+        (None, _) => Link::None,
+        (Some(_), None) => Link::Pending,
+        (Some(_), Some((_, Some(url)))) => Link::Url(url),
+        (Some(_), Some((_, None))) => Link::None,
+    }
+}
+
+/// Fits the settled message to every configured social network, before the IC's approval:
+/// exit 2 when it cannot fit one even shortened, 78 when a network's secret is missing;
+/// nothing is sent either way.
+pub fn settle(ctx: &Ctx, d: &mut Draft) -> CliResult<()> {
+    if d.stage == Stage::Retract || d.message.is_empty() {
+        return Ok(());
+    }
+    d.social = social::plan(ctx, &d.inc, d.stage, &d.message, link(&d.page, &d.open))?;
+    Ok(())
 }
 
 /// Checks a post against the incident and the config and drafts it; sends nothing.
@@ -409,6 +438,11 @@ pub fn prepare(ctx: &Ctx, req: &Request) -> CliResult<Draft> {
         };
         template(ctx, name, &fill)?
     };
+    let social_deletes = if stage == Stage::Retract {
+        social::plan_deletes(ctx, &inc)?
+    } else {
+        Vec::new()
+    };
     let page = sp.and_then(|s| s.page_id.as_deref()).unwrap_or("");
     let what = match (&open, remove, sp.is_some()) {
         (Some((_, url)), true, _) => format!(
@@ -440,6 +474,8 @@ pub fn prepare(ctx: &Ctx, req: &Request) -> CliResult<Draft> {
         open,
         next_update,
         every,
+        social: Vec::new(),
+        social_deletes,
         inc,
     })
 }
@@ -477,6 +513,11 @@ pub struct Posted {
     pub posted: bool,
     pub public: PublicRef,
     pub next_update_due: Option<Timestamp>,
+    /// The update on each social network, and what a retract deleted there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub social: Vec<SocialPost>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub social_deleted: Vec<SocialDelete>,
     /// Set once the post went public (and this was no dry run).
     #[serde(skip)]
     pub done: Option<Done>,
@@ -508,6 +549,8 @@ pub async fn post(ctx: &Ctx, d: Draft) -> CliResult<Posted> {
         open,
         next_update,
         every,
+        social: mut social_posts,
+        social_deletes: mut social_deleted,
         ..
     } = d;
     let key = format!("inc-{}-comms-{}", inc.id, inc.events.len());
@@ -550,8 +593,35 @@ pub async fn post(ctx: &Ctx, d: Draft) -> CliResult<Posted> {
             });
         }
     }
+    // The social posts go with the status page's, unless they wait for the link of the public
+    // incident the status page is opening now.
+    let on_page = deliveries.len();
+    let waits = matches!(link(&page, &open), Link::Pending);
+    if remove || stage == Stage::Retract {
+        deliveries.extend(social::delete_deliveries(ctx, &inc, &social_deleted)?);
+    } else if !waits {
+        let now = link(&page, &open);
+        deliveries.extend(social::post_deliveries(ctx, &inc, &mut social_posts, now)?);
+    }
     let mut results = ctx.deliver(deliveries).await?;
-    let posted: Option<DeliveryResult> = results.first().cloned();
+    let posted: Option<DeliveryResult> = (on_page > 0).then(|| results[0].clone());
+    if waits && !social_posts.is_empty() {
+        let opened = posted.as_ref().filter(|r| r.ok).and_then(|r| r.url.clone());
+        let shown = match &opened {
+            Some(u) => Link::Url(u),
+            None if ctx.dry_run() => Link::Pending,
+            None => {
+                ctx.warn(
+                    "the status page gave no link for the public incident: the social posts go without it",
+                );
+                Link::None
+            }
+        };
+        let more = social::post_deliveries(ctx, &inc, &mut social_posts, shown)?;
+        results.extend(ctx.deliver(more).await?);
+    }
+    social::record_posts(&mut social_posts, &results);
+    social::record_deletes(&mut social_deleted, &results);
     let went_public = posted.as_ref().is_none_or(|r| r.ok);
     let (public_id, url) = match (&posted, &open) {
         (Some(r), Some((id, url))) => (Some(id.clone()), r.url.clone().or(url.clone())),
@@ -582,6 +652,16 @@ pub async fn post(ctx: &Ctx, d: Draft) -> CliResult<Posted> {
                 format!("Public update ({stage}), approved for posting by hand: {message}")
             }
         });
+        let posted_on = networks_where(social_posts.iter().map(|p| (p.network, p.ok)));
+        let deleted_on = networks_where(social_deleted.iter().map(|p| (p.network, p.ok)));
+        if let Some(m) = msgs.last_mut() {
+            if !posted_on.is_empty() {
+                m.push_str(&format!(" (also on {posted_on})"));
+            }
+            if !deleted_on.is_empty() {
+                m.push_str(&format!(" The posts on {deleted_on} were deleted."));
+            }
+        }
         let inc = if ctx.dry_run() {
             inc.clone()
         } else {
@@ -614,12 +694,31 @@ pub async fn post(ctx: &Ctx, d: Draft) -> CliResult<Posted> {
             new: open.is_none() && !remove,
         },
         next_update_due: stage.is_open().then_some(next_update),
+        social: social_posts,
+        social_deleted,
         done,
         note: posted.and_then(|r| r.note),
         every,
         messages: msgs,
         results,
     })
+}
+
+/// "X, Mastodon and Bluesky": the networks where it went through.
+fn networks_where(
+    items: impl Iterator<Item = (crate::providers::social::Network, Option<bool>)>,
+) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for (n, ok) in items {
+        if ok == Some(true) && !names.contains(&n.label()) {
+            names.push(n.label());
+        }
+    }
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 // ---- The public resolution (`inc resolve`) ----
@@ -758,9 +857,17 @@ impl Resolution {
 
 // ---- Doctor ----
 
-/// `inc doctor`'s Statuspage rows: the key, the page (a read-only `GET /pages/{page_id}`), the
-/// components and the templates.
+/// `inc doctor`'s rows of public communication: the status page's, then each social
+/// network's (`flows::social::doctor_rows`).
 pub async fn doctor_rows(ctx: &Ctx) -> Vec<(&'static str, Option<bool>, String)> {
+    let mut rows = statuspage_rows(ctx).await;
+    rows.extend(social::doctor_rows(ctx).await);
+    rows
+}
+
+/// The Statuspage rows: the key, the page (a read-only `GET /pages/{page_id}`), the components
+/// and the templates.
+async fn statuspage_rows(ctx: &Ctx) -> Vec<(&'static str, Option<bool>, String)> {
     let Ok(config) = ctx.config() else {
         return Vec::new();
     };

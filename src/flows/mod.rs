@@ -17,6 +17,7 @@ pub mod paging;
 pub mod postmortem;
 pub mod resolve;
 pub mod room;
+pub mod social;
 pub mod status;
 pub mod sync;
 pub mod timeline;

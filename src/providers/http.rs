@@ -97,7 +97,12 @@ pub async fn execute_with(
         retry_after: None,
     })?;
     let status = resp.status().as_u16();
-    let retry_after = retry_after(resp.headers());
+    // X and Mastodon say when the rate-limit window resets (on every answer): a wait only for a 429.
+    let retry_after = retry_after(resp.headers()).or_else(|| {
+        (status == 429)
+            .then(|| reset_at(resp.headers(), jiff::Timestamp::now()))
+            .flatten()
+    });
     let text = resp.text().await.map_err(|e| SendError::Transient {
         message: transport_error(&e.without_url()),
         retry_after: None,
@@ -159,13 +164,40 @@ fn root_cause(e: &dyn std::error::Error) -> String {
     cur.to_string()
 }
 
-/// `Retry-After` in seconds, else PagerDuty's `ratelimit-reset` (seconds until the window resets).
+/// `Retry-After` in seconds, else `ratelimit-reset`: PagerDuty's seconds until the window
+/// resets, or (a value past 10⁹) the Unix time a Bluesky PDS gives.
 fn retry_after(h: &HeaderMap) -> Option<Duration> {
     ["retry-after", "ratelimit-reset", "x-ratelimit-reset-after"]
         .iter()
         .find_map(|name| h.get(*name)?.to_str().ok()?.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| {
+            if s > 1e9 {
+                let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
+                (s - now).max(0.0)
+            } else {
+                s
+            }
+        })
         .map(|s| Duration::from_millis((s * 1000.0) as u64))
+}
+
+/// The wait until a rate-limit window resets, from an absolute time: X's `x-rate-limit-reset`
+/// (Unix seconds) or Mastodon's `X-RateLimit-Reset` (an RFC 3339 time).
+fn reset_at(h: &HeaderMap, now: jiff::Timestamp) -> Option<Duration> {
+    let at = ["x-rate-limit-reset", "x-ratelimit-reset"]
+        .iter()
+        .find_map(|name| {
+            let v = h.get(*name)?.to_str().ok()?.trim();
+            match v.parse::<f64>() {
+                Ok(secs) if secs.is_finite() => {
+                    jiff::Timestamp::from_millisecond((secs * 1000.0) as i64).ok()
+                }
+                _ => v.parse::<jiff::Timestamp>().ok(),
+            }
+        })?;
+    let ms = (at.as_millisecond() - now.as_millisecond()).max(0);
+    Some(Duration::from_millis(ms as u64))
 }
 
 /// Joins a base URL and a path (`{api_url}/incidents`), keeping any path the base has.
@@ -200,6 +232,25 @@ mod tests {
             join(&base, "oncalls", &q).as_str(),
             "http://127.0.0.1:8080/pd/oncalls?schedule_ids%5B%5D=P1"
         );
+    }
+
+    #[test]
+    fn a_reset_time_becomes_a_wait() {
+        let now: jiff::Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-rate-limit-reset",
+            (now.as_second() + 3).to_string().parse().unwrap(),
+        );
+        assert_eq!(reset_at(&h, now), Some(Duration::from_secs(3)));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-ratelimit-reset",
+            "2026-11-26T03:00:01.500000Z".parse().unwrap(),
+        );
+        assert_eq!(reset_at(&h, now), Some(Duration::from_millis(1500)));
+        h.insert("x-ratelimit-reset", "2026-11-26T02:00:00Z".parse().unwrap());
+        assert_eq!(reset_at(&h, now), Some(Duration::ZERO), "already past");
     }
 
     #[test]

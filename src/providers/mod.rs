@@ -7,16 +7,20 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub mod bluesky;
 pub mod confluence;
 pub mod email;
 pub mod github;
 pub mod http;
+pub mod mastodon;
 pub mod matrix;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack;
+pub mod social;
 pub mod statuspage;
 pub mod webhook;
+pub mod x;
 
 /// One outgoing write.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -147,6 +151,9 @@ pub struct Providers {
     slack: OnceCell<Result<slack::Client, String>>,
     webhook: OnceCell<Result<webhook::Client, String>>,
     matrix: OnceCell<Result<matrix::Client, String>>,
+    x: OnceCell<Result<x::Client, String>>,
+    mastodon: OnceCell<Result<mastodon::Client, String>>,
+    bluesky: OnceCell<Result<bluesky::Client, String>>,
 }
 
 impl Providers {
@@ -165,6 +172,9 @@ impl Providers {
             slack: OnceCell::new(),
             webhook: OnceCell::new(),
             matrix: OnceCell::new(),
+            x: OnceCell::new(),
+            mastodon: OnceCell::new(),
+            bluesky: OnceCell::new(),
         }
     }
 
@@ -261,6 +271,45 @@ impl Providers {
         )
     }
 
+    /// The X client, or why there is none.
+    pub fn x(&self) -> Result<&x::Client, SendError> {
+        let cfg = self
+            .config
+            .values
+            .social
+            .as_ref()
+            .and_then(|s| s.x.as_ref());
+        lazy(&self.x, "social.x", cfg, |cfg| {
+            x::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
+        })
+    }
+
+    /// The Mastodon client, or why there is none.
+    pub fn mastodon(&self) -> Result<&mastodon::Client, SendError> {
+        let cfg = self
+            .config
+            .values
+            .social
+            .as_ref()
+            .and_then(|s| s.mastodon.as_ref());
+        lazy(&self.mastodon, "social.mastodon", cfg, |cfg| {
+            mastodon::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
+        })
+    }
+
+    /// The Bluesky client (one session per run), or why there is none.
+    pub fn bluesky(&self) -> Result<&bluesky::Client, SendError> {
+        let cfg = self
+            .config
+            .values
+            .social
+            .as_ref()
+            .and_then(|s| s.bluesky.as_ref());
+        lazy(&self.bluesky, "social.bluesky", cfg, |cfg| {
+            bluesky::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
+        })
+    }
+
     /// The Statuspage client (one per run: it keeps calls to the page 1/s apart), or why there is none.
     pub fn statuspage(&self) -> Result<&statuspage::Client, SendError> {
         lazy(
@@ -316,6 +365,7 @@ pub fn configured(c: &crate::config::Config) -> Vec<&'static str> {
         ("webhooks", v.webhooks.is_some()),
         ("matrix", v.matrix.is_some()),
         ("statuspage", v.statuspage.is_some()),
+        ("social", v.social.is_some()),
         ("email", v.email.is_some()),
         ("confluence", v.confluence.is_some()),
         ("github", v.github.is_some()),
@@ -352,6 +402,9 @@ impl Transport for Providers {
             github::PROVIDER => self.github()?.send(d).await,
             slack::PROVIDER => self.slack()?.send(d).await,
             matrix::PROVIDER => self.matrix()?.send(d).await,
+            x::PROVIDER => self.x()?.send(d, attempt).await,
+            mastodon::PROVIDER => self.mastodon()?.send(d).await,
+            bluesky::PROVIDER => self.bluesky()?.send(d, attempt).await,
             p if webhook::is_webhook(p) => self.webhook()?.send(d).await,
             other => Err(SendError::NotConfigured(other.to_string())),
         }

@@ -6,6 +6,7 @@ use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult};
 use crate::flows::comms::{self, Done, Draft, Posted, Resolution};
+use crate::flows::social::SocialPost;
 use crate::io::{Io, Style};
 use crate::messages;
 use crate::model::Incident;
@@ -61,6 +62,61 @@ pub fn preview(io: &Io, d: &Draft) -> Vec<String> {
     }
     for l in io.fields(&rows).lines() {
         lines.push(format!("  {l}"));
+    }
+    for p in &d.social {
+        let label = p.network.label();
+        match &p.already {
+            Some(id) => lines.push(format!("  {label}: already posted ({id}), not sent again")),
+            None => {
+                lines.push(format!("  {label} ({}):", counted(p)));
+                lines.extend(p.text.lines().map(|l| format!("    {l}")));
+            }
+        }
+    }
+    for d in &d.social_deletes {
+        lines.push(format!("  {}: delete post {}", d.network.label(), d.id));
+    }
+    lines
+}
+
+/// `278/280 characters, shortened`.
+fn counted(p: &SocialPost) -> String {
+    format!(
+        "{}/{} {}{}",
+        p.length,
+        p.limit,
+        p.network.unit(),
+        if p.shortened { ", shortened" } else { "" }
+    )
+}
+
+/// One line per social post or deletion that was sent (not under --dry-run).
+fn social_lines(io: &Io, posted: &Posted) -> Vec<String> {
+    let mut lines = Vec::new();
+    for p in &posted.social {
+        let Some(ok) = p.ok else { continue };
+        let label = p.network.label();
+        let at = p
+            .url
+            .as_deref()
+            .or(p.id.as_deref())
+            .map(|u| format!(": {u}"))
+            .unwrap_or_default();
+        lines.push(match (ok, &p.already) {
+            (true, Some(_)) => format!("{} {label}: already posted{at}", io.tick(true)),
+            (true, None) => format!("{} {label}: posted ({}){at}", io.tick(true), counted(p)),
+            (false, _) => format!("{} {label}: not posted", io.tick(false)),
+        });
+    }
+    for d in &posted.social_deleted {
+        let Some(ok) = d.ok else { continue };
+        let what = if ok { "deleted" } else { "not deleted" };
+        lines.push(format!(
+            "{} {}: post {} {what}",
+            io.tick(ok),
+            d.network.label(),
+            d.id
+        ));
     }
     lines
 }
@@ -147,7 +203,7 @@ pub fn ask_resolution(
 impl Outcome for Posted {
     fn human(&self, io: &Io) -> Vec<String> {
         let Some(done) = self.done else {
-            return Vec::new();
+            return social_lines(io, self);
         };
         let stage = self.stage;
         let note = self
@@ -179,6 +235,7 @@ impl Outcome for Posted {
                 format_duration(self.every)
             ));
         }
+        human.extend(social_lines(io, self));
         human
     }
 

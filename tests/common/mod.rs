@@ -1,7 +1,10 @@
 #![allow(dead_code)]
 
+pub mod bluesky;
 pub mod cmd;
 pub mod fake;
+pub mod lexicon;
+pub mod mastodon;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack;
@@ -11,3 +14,4 @@ pub mod statuspage;
 pub mod synapse;
 pub mod tools;
 pub mod webhooks;
+pub mod x;
