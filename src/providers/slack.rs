@@ -187,30 +187,12 @@ impl Client {
     }
 
     async fn find_channel(&self, name: &str) -> Result<Option<String>, SendError> {
-        let mut cursor = String::new();
-        for _ in 0..50 {
-            let mut q = json!({ "types": "public_channel,private_channel", "exclude_archived": true, "limit": 200 });
-            if !cursor.is_empty() {
-                q["cursor"] = json!(cursor);
-            }
-            let b = self.call("conversations.list", &q).await?;
-            if let Some(c) = b["channels"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|c| c["name"] == json!(name))
-            {
-                return Ok(c["id"].as_str().map(str::to_string));
-            }
-            cursor = b["response_metadata"]["next_cursor"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            if cursor.is_empty() {
-                break;
-            }
-        }
-        Ok(None)
+        Ok(self
+            .channels_with_prefix(name)
+            .await?
+            .into_iter()
+            .find(|(_, n)| n == name)
+            .map(|(id, _)| id))
     }
 
     /// A channel by id or `#name`: `(id, name, topic)`, or `None` when Slack knows none.
