@@ -80,7 +80,10 @@ impl Journal {
             .create_new(true)
             .open(&path)
             .map_err(Self::io(&path))?;
-        self.append(id, first)
+        // A journal without its first event is no journal: do not leave one behind.
+        self.append(id, first).inspect_err(|_| {
+            let _ = std::fs::remove_file(&path);
+        })
     }
 
     /// Appends one event under an exclusive lock, as a single write of one line.
@@ -107,7 +110,7 @@ impl Journal {
                 line.insert(0, b'\n');
             }
         }
-        f.write_all(&line).map_err(Self::io(&path))?;
+        write_whole(&mut f, len, &line, |f, line| f.write_all(line)).map_err(Self::io(&path))?;
         f.unlock().map_err(Self::io(&path))?;
         Ok(())
     }
@@ -184,10 +187,11 @@ impl Journal {
     pub fn set_cursors(&self, id: &str, cursors: &serde_json::Value) -> Result<(), JournalError> {
         let dir = self.dir.join("sync");
         std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
-        let tmp = dir.join(format!(".{id}.{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec(cursors).expect("json")).map_err(Self::io(&tmp))?;
-        let dst = dir.join(format!("{id}.json"));
-        std::fs::rename(&tmp, &dst).map_err(Self::io(&dst))
+        write_replace(
+            &dir,
+            &format!("{id}.json"),
+            &serde_json::to_vec(cursors).expect("json"),
+        )
     }
 
     /// Appends the events the journal does not have yet (by event id); returns those appended.
@@ -214,11 +218,42 @@ impl Journal {
 
     /// Points `current` at an incident (write to a temp file, then rename: never half-written).
     pub fn set_current(&self, id: &str) -> Result<(), JournalError> {
-        let tmp = self.dir.join(format!(".current.{}", std::process::id()));
-        std::fs::write(&tmp, format!("{id}\n")).map_err(Self::io(&tmp))?;
-        let dst = self.dir.join("current");
-        std::fs::rename(&tmp, &dst).map_err(Self::io(&dst))
+        write_replace(&self.dir, "current", format!("{id}\n").as_bytes())
     }
+}
+
+/// Writes `line` at the end of `f` (which was `len` bytes long) with `write`; when that fails
+/// (a full disk, a file size limit), cuts `f` back to `len`, so no half line stays behind.
+fn write_whole(
+    f: &mut File,
+    len: u64,
+    line: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    write(f, line).inspect_err(|_| {
+        let _ = f.set_len(len);
+    })
+}
+
+/// Writes a small file whole: a temp file beside it, renamed over it; the temp file is removed
+/// when the write fails.
+fn write_replace(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), JournalError> {
+    let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(JournalError::Io {
+            path: tmp.display().to_string(),
+            err: e,
+        });
+    }
+    let dst = dir.join(name);
+    std::fs::rename(&tmp, &dst).map_err(|err| {
+        let _ = std::fs::remove_file(&tmp);
+        JournalError::Io {
+            path: dst.display().to_string(),
+            err,
+        }
+    })
 }
 
 /// A new incident id: `YYMMDD-HHMM-xxxx` in UTC. Short, sortable by time, unique enough across
@@ -275,6 +310,32 @@ mod tests {
         let (events, report) = j.read("a-1").unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!(report.skipped.len(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_half_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::new(dir.path());
+        j.create("a-1", &declared("a-1")).unwrap();
+        let before = std::fs::read(j.path("a-1")).unwrap();
+        let mut f = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(j.path("a-1"))
+            .unwrap();
+        let len = before.len() as u64;
+        // The disk fills up half-way through the line.
+        let full = write_whole(&mut f, len, b"{\"half\": \"a line\"}\n", |f, line| {
+            f.write_all(&line[..7])?;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device",
+            ))
+        });
+        assert_eq!(full.unwrap_err().kind(), std::io::ErrorKind::StorageFull);
+        assert_eq!(std::fs::read(j.path("a-1")).unwrap(), before);
+        let (events, report) = j.read("a-1").unwrap();
+        assert_eq!((events.len(), report.skipped.len()), (1, 0));
     }
 
     #[test]
