@@ -72,6 +72,12 @@ impl Journal {
 
     /// Creates the journal of a new incident with its `declared` event.
     pub fn create(&self, id: &str, first: &Event) -> Result<(), JournalError> {
+        self.create_all(id, std::slice::from_ref(first))
+    }
+
+    /// Creates the journal of a new incident with its first events (`declared`, then e.g. the
+    /// roles given with it), written as one append: all of them, or no journal at all.
+    pub fn create_all(&self, id: &str, events: &[Event]) -> Result<(), JournalError> {
         let dir = self.incidents_dir();
         std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
         let path = self.path(id);
@@ -81,19 +87,28 @@ impl Journal {
             .open(&path)
             .map_err(Self::io(&path))?;
         // A journal without its first event is no journal: do not leave one behind.
-        self.append(id, first).inspect_err(|_| {
+        self.append_all(id, events).inspect_err(|_| {
             let _ = std::fs::remove_file(&path);
         })
     }
 
     /// Appends one event under an exclusive lock, as a single write of one line.
     pub fn append(&self, id: &str, event: &Event) -> Result<(), JournalError> {
+        self.append_all(id, std::slice::from_ref(event))
+    }
+
+    /// Appends events under one exclusive lock, as a single write of one line each: when the
+    /// write fails, none of them is in the journal.
+    pub fn append_all(&self, id: &str, events: &[Event]) -> Result<(), JournalError> {
         let path = self.path(id);
         if !self.exists(id) {
             return Err(JournalError::NotFound(id.to_string()));
         }
-        let mut line = serde_json::to_vec(event).expect("events serialize");
-        line.push(b'\n');
+        let mut line = Vec::new();
+        for event in events {
+            serde_json::to_writer(&mut line, event).expect("events serialize");
+            line.push(b'\n');
+        }
         let mut f = OpenOptions::new()
             .read(true)
             .append(true)
