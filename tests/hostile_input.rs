@@ -126,7 +126,12 @@ fn refused(out: &Output, code: i32, says: &[&str]) -> String {
 /// An env with a declared incident, and how many requests the sink had received by then.
 async fn declared(sink: &Sink) -> (TestEnv, usize) {
     let env = sink.env();
-    let out = run_raw(&env, &[b"declare", b"Checkout is down", b"--sev", b"2", b"-q"], b"").await;
+    let out = run_raw(
+        &env,
+        &[b"declare", b"Checkout is down", b"--sev", b"2", b"-q"],
+        b"",
+    )
+    .await;
     assert!(
         out.status.success(),
         "declare: {}",
@@ -220,7 +225,12 @@ async fn control_characters_in_arguments_are_refused() {
     let env = sink.env();
     for (args, says) in [
         (
-            vec![&b"declare"[..], b"Checkout \x1b[2J\x1b[31mdown", b"--sev", b"2"],
+            vec![
+                &b"declare"[..],
+                b"Checkout \x1b[2J\x1b[31mdown",
+                b"--sev",
+                b"2",
+            ],
             vec!["TITLE", "ESC", "U+001B", "character 10"],
         ),
         (
@@ -232,7 +242,12 @@ async fn control_characters_in_arguments_are_refused() {
             vec!["--ic", "carriage return"],
         ),
         (
-            vec![&b"declare"[..], "c1 \u{9b}31m csi".as_bytes(), b"--sev", b"2"],
+            vec![
+                &b"declare"[..],
+                "c1 \u{9b}31m csi".as_bytes(),
+                b"--sev",
+                b"2",
+            ],
             vec!["TITLE", "U+009B"],
         ),
     ] {
@@ -271,7 +286,10 @@ async fn escapes_on_stdin_are_stripped_and_never_reach_chat_or_terminal() {
     let out = run_raw(&env, &[b"note", b"-"], stdin.as_bytes()).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("removed 5"), "says what it removed: {stderr}");
+    assert!(
+        stderr.contains("removed 5"),
+        "says what it removed: {stderr}"
+    );
     let bodies = sink.bodies().await;
     assert!(bodies.len() > sent, "the note went to chat");
     for body in &bodies[sent..] {
