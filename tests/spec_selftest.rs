@@ -1,4 +1,6 @@
-//! The spec validator in tests/common works, and can fail.
+//! The test harness in tests/common works, and can fail: the spec validator, the fakes (which
+//! fail the test that sent them a bad request), the tool checks; and no test can pass by
+//! skipping.
 
 mod common;
 
@@ -932,4 +934,67 @@ async fn fakes_fail_the_test_without_being_asked() {
     let taken = pd.take_violations();
     assert_eq!(taken.len(), 1, "{taken:?}");
     assert_eq!(drop_message(pd), None);
+}
+
+/// A test that needs a tool fails naming it when the tool is missing.
+#[test]
+fn a_missing_tool_fails_the_test_naming_it() {
+    let caught = std::panic::catch_unwind(|| {
+        common::tools::require(
+            "inc-no-such-tool",
+            &["--version"],
+            "this self-test",
+            "nothing to install",
+        )
+    });
+    let message = caught
+        .expect_err("a missing tool must fail")
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        message.contains("inc-no-such-tool is required for this self-test"),
+        "{message}"
+    );
+    assert!(message.contains("fail rather than skip"), "{message}");
+}
+
+/// Nothing in the repository lets a test pass by skipping: no skip switches, no ignored tests.
+#[test]
+fn no_test_can_pass_by_skipping() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let banned = [concat!("INC_", "SKIP"), concat!("#[", "ignore")];
+    let mut files = Vec::new();
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if !p.ends_with("specs") {
+                    walk(&p, out);
+                }
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    for dir in ["src", "tests", ".ci", "bench"] {
+        walk(&root.join(dir), &mut files);
+    }
+    files.push(root.join("README.md"));
+    let mut found = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            for b in banned {
+                if line.contains(b) {
+                    found.push(format!("{}:{}: {line}", f.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a way to skip tests:\n{}",
+        found.join("\n")
+    );
 }

@@ -110,6 +110,7 @@ pub fn python() -> &'static Path {
                     String::from_utf8_lossy(&out.stderr)
                 );
             };
+            super::tools::require_python3();
             run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
             run(Command::new(&python).args(["-m", "pip", "install", "-q", "aiosmtpd"]));
             assert!(works(&python), "aiosmtpd did not install into {}", venv.display());
