@@ -364,4 +364,134 @@ mod tests {
         assert!(!Journal::is_valid_id("../etc"));
         assert!(!Journal::is_valid_id("A"));
     }
+
+    /// Property tests: whatever bytes end up in a journal (a crash mid-write, a torn line, a
+    /// huge line, garbage), reading never panics, every whole event is read, and a later
+    /// append is whole.
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn note(text: &str) -> Event {
+            Event {
+                id: None,
+                at: jiff::Timestamp::UNIX_EPOCH,
+                by: Some("tester".into()),
+                kind: EventKind::Note {
+                    text: text.into(),
+                    note_type: None,
+                },
+            }
+        }
+
+        fn notes(events: &[Event]) -> Vec<String> {
+            events
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Note { text, .. } => Some(text.clone()),
+                    _ => None,
+                })
+                .collect()
+        }
+
+        fn raw_append(j: &Journal, id: &str, bytes: &[u8]) {
+            let mut f = OpenOptions::new().append(true).open(j.path(id)).unwrap();
+            f.write_all(bytes).unwrap();
+        }
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            /// An event written by inc.
+            Append(String),
+            /// Bytes written by anything else (a crash, a disk error, a person).
+            Garbage(Vec<u8>),
+            /// The first `cut` bytes of an event's line: a writer killed mid-write.
+            Torn(String, usize),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                any::<String>().prop_map(Op::Append),
+                proptest::collection::vec(any::<u8>(), 0..300).prop_map(Op::Garbage),
+                proptest::collection::vec(
+                    prop_oneof![Just(b'\n'), Just(b'{'), Just(b'"'), Just(b'}'), any::<u8>()],
+                    0..60
+                )
+                .prop_map(Op::Garbage),
+                (any::<String>(), any::<usize>()).prop_map(|(t, cut)| Op::Torn(t, cut)),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            #[test]
+            fn whole_events_survive_whatever_is_around_them(
+                ops in proptest::collection::vec(op(), 0..20)
+            ) {
+                let dir = tempfile::tempdir().unwrap();
+                let j = Journal::new(dir.path());
+                j.create("p-1", &declared("p-1")).unwrap();
+                let mut want: Vec<String> = Vec::new();
+                for op in ops {
+                    match op {
+                        Op::Append(t) => {
+                            j.append("p-1", &note(&t)).unwrap();
+                            want.push(t);
+                        }
+                        Op::Garbage(b) => raw_append(&j, "p-1", &b),
+                        Op::Torn(t, cut) => {
+                            let line = serde_json::to_vec(&note(&t)).unwrap();
+                            raw_append(&j, "p-1", &line[..cut % line.len()]);
+                        }
+                    }
+                    let (events, _) = j.read("p-1").unwrap();
+                    prop_assert_eq!(notes(&events), want.clone());
+                }
+                // The journal is still an incident, and the next append is read back whole.
+                j.append("p-1", &note("after")).unwrap();
+                want.push("after".into());
+                let (inc, _) = j.load("p-1").unwrap();
+                prop_assert_eq!(inc.id.as_str(), "p-1");
+                let (events, _) = j.read("p-1").unwrap();
+                prop_assert_eq!(notes(&events), want);
+            }
+
+            #[test]
+            fn any_file_reads_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let dir = tempfile::tempdir().unwrap();
+                let j = Journal::new(dir.path());
+                std::fs::create_dir_all(j.incidents_dir()).unwrap();
+                std::fs::write(j.path("p-2"), &bytes).unwrap();
+                let _ = j.read("p-2").unwrap();
+                let _ = j.load("p-2");
+                // Appending to it still adds one whole event.
+                j.append("p-2", &note("whole")).unwrap();
+                let (events, _) = j.read("p-2").unwrap();
+                prop_assert_eq!(notes(&events).last().cloned(), Some("whole".to_string()));
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(6))]
+
+            /// Lines of megabytes: a huge garbage line and a huge note, then a small note.
+            #[test]
+            fn huge_lines_are_read_or_skipped_whole(
+                fill in any::<u8>(),
+                garbage in 1_000_000usize..3_000_000,
+                text_len in 500_000usize..1_500_000,
+            ) {
+                let dir = tempfile::tempdir().unwrap();
+                let j = Journal::new(dir.path());
+                j.create("p-3", &declared("p-3")).unwrap();
+                raw_append(&j, "p-3", &vec![fill; garbage]);
+                let big = "é".repeat(text_len / 2);
+                j.append("p-3", &note(&big)).unwrap();
+                j.append("p-3", &note("small")).unwrap();
+                let (events, _) = j.read("p-3").unwrap();
+                prop_assert_eq!(notes(&events), vec![big, "small".to_string()]);
+            }
+        }
+    }
 }
