@@ -375,13 +375,12 @@ fn unprivileged(cmd: &mut std::process::Command) {
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
-            if libc::geteuid() == 0 {
-                if libc::setgroups(0, std::ptr::null()) != 0
+            if libc::geteuid() == 0
+                && (libc::setgroups(0, std::ptr::null()) != 0
                     || libc::setgid(65534) != 0
-                    || libc::setuid(65534) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
+                    || libc::setuid(65534) != 0)
+            {
+                return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });

@@ -66,12 +66,11 @@ pub fn parse_ref(raw: &str) -> Result<Ref, String> {
         {
             return Ok(Ref::PagerDuty(id.to_string()));
         }
-        if host.contains("slack") || segs.contains(&"archives") {
-            if let Some(i) = segs.iter().position(|p| *p == "archives")
-                && let Some(id) = segs.get(i + 1).filter(|id| slack_id(id))
-            {
-                return Ok(Ref::Slack(id.to_string()));
-            }
+        if (host.contains("slack") || segs.contains(&"archives"))
+            && let Some(i) = segs.iter().position(|p| *p == "archives")
+            && let Some(id) = segs.get(i + 1).filter(|id| slack_id(id))
+        {
+            return Ok(Ref::Slack(id.to_string()));
         }
         return Err(bad());
     }
@@ -476,7 +475,7 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
     let read = sync::read_pagerduty(
         client,
         inc_id.as_deref().unwrap_or(""),
-        &[pd_id.clone()],
+        std::slice::from_ref(&pd_id),
         &Value::Null,
     )
     .await

@@ -42,9 +42,10 @@ pub fn places(inc: &Incident) -> Places {
     };
     for r in &inc.refs {
         let Some(id) = r.id.as_deref() else { continue };
-        match (r.provider.as_str(), r.action.as_str()) {
-            (pagerduty::PROVIDER, "create_incident" | "page_ic") => pd(id),
-            _ => {}
+        if let (pagerduty::PROVIDER, "create_incident" | "page_ic") =
+            (r.provider.as_str(), r.action.as_str())
+        {
+            pd(id)
         }
     }
     for l in &inc.linked {
