@@ -183,6 +183,14 @@ async fn stdin_that_is_not_utf8_or_holds_nul_is_bad_input() {
             let out = run_raw(&env, &[verb, b"-"], stdin).await;
             refused(&out, 2, &["stdin", says]);
         }
+        let out = run_raw(&env, &[b"notify-exec", b"--file", b"-"], stdin).await;
+        refused(&out, 2, &["stdin", says]);
+        // The same text in a file.
+        let file = env.home.path().join("update.txt");
+        std::fs::write(&file, stdin).unwrap();
+        let path = file.display().to_string();
+        let out = run_raw(&env, &[b"notify-exec", b"--file", path.as_bytes()], b"").await;
+        refused(&out, 2, &["--file", says]);
     }
     assert_eq!(snapshot(&env), before, "state unchanged");
     assert_eq!(sink.bodies().await.len(), sent, "nothing sent");
