@@ -106,7 +106,7 @@ impl Journal {
         }
         let mut line = Vec::new();
         for event in events {
-            serde_json::to_writer(&mut line, event).expect("events serialize");
+            serde_json::to_writer(&mut line, &scrub(event)).expect("events serialize");
             line.push(b'\n');
         }
         let mut f = OpenOptions::new()
@@ -148,6 +148,7 @@ impl Journal {
                 continue;
             }
             match serde_json::from_slice::<Event>(line) {
+                Ok(e) if may_hold_controls(line) => events.push(scrub(&e).into_owned()),
                 Ok(e) => events.push(e),
                 Err(e) => report.skipped.push((n + 1, e.to_string())),
             }
@@ -235,6 +236,51 @@ impl Journal {
     pub fn set_current(&self, id: &str) -> Result<(), JournalError> {
         write_replace(&self.dir, "current", format!("{id}\n").as_bytes())
     }
+}
+
+/// The event with control characters (other than newline and tab: ESC and the rest that drive
+/// a terminal) removed from every text in it. Text that came from a provider (a note typed into
+/// PagerDuty, a Slack message, an error body) may hold terminal escapes: they neither enter the
+/// journal nor leave it (a journal written before may hold some).
+fn scrub(event: &Event) -> std::borrow::Cow<'_, Event> {
+    fn strip(v: &mut serde_json::Value) -> bool {
+        use serde_json::Value;
+        let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+        match v {
+            Value::String(s) if s.chars().any(bad) => {
+                s.retain(|c| !bad(c));
+                true
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |any, i| strip(i) | any),
+            Value::Object(map) => map.values_mut().fold(false, |any, i| strip(i) | any),
+            _ => false,
+        }
+    }
+    let Ok(mut v) = serde_json::to_value(event) else {
+        return std::borrow::Cow::Borrowed(event);
+    };
+    if !strip(&mut v) {
+        return std::borrow::Cow::Borrowed(event);
+    }
+    serde_json::from_value(v).map_or(std::borrow::Cow::Borrowed(event), std::borrow::Cow::Owned)
+}
+
+/// [`scrub`] for an event a command will also show: one pulled from a provider.
+pub fn scrubbed(event: Event) -> Event {
+    match scrub(&event) {
+        std::borrow::Cow::Owned(e) => e,
+        std::borrow::Cow::Borrowed(_) => event,
+    }
+}
+
+/// Whether a journal line may hold a control character: JSON writes C0 as `\u00XX`, DEL and
+/// C1 as themselves. (A false alarm only costs a [`scrub`].)
+fn may_hold_controls(line: &[u8]) -> bool {
+    line.windows(4).any(|w| w == b"\\u00")
+        || line
+            .windows(2)
+            .any(|w| w[0] == 0x7f || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])))
+        || line.last() == Some(&0x7f)
 }
 
 /// Writes `line` at the end of `f` (which was `len` bytes long) with `write`; when that fails
@@ -354,6 +400,52 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_neither_enter_nor_leave_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::new(dir.path());
+        j.create("a-1", &declared("a-1")).unwrap();
+        let note = |text: &str| Event {
+            id: None,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            by: Some("bob\u{9b}2J".into()),
+            kind: EventKind::Note {
+                text: text.into(),
+                note_type: None,
+            },
+        };
+        // A note typed into a provider, pulled by sync.
+        j.append(
+            "a-1",
+            &note("\u{1b}[2J\u{1b}]0;owned\u{7}wiped\nline\ttwo\u{7f}"),
+        )
+        .unwrap();
+        let raw = std::fs::read_to_string(j.path("a-1")).unwrap();
+        assert!(!raw.contains("\\u001b") && !raw.contains('\u{9b}'), "{raw}");
+        // A journal written before holds one raw.
+        let mut f = OpenOptions::new().append(true).open(j.path("a-1")).unwrap();
+        let old = serde_json::to_string(&note("\u{1b}[31mred")).unwrap();
+        f.write_all(format!("{old}\n").as_bytes()).unwrap();
+        let (events, _) = j.read("a-1").unwrap();
+        let texts: Vec<(String, Option<String>)> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Note { text, .. } => Some((text.clone(), e.by.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                (
+                    "[2J]0;ownedwiped\nline\ttwo".to_string(),
+                    Some("bob2J".into())
+                ),
+                ("[31mred".to_string(), Some("bob2J".into())),
+            ]
+        );
+    }
+
+    #[test]
     fn ids_are_safe_and_sortable() {
         let t1: jiff::Timestamp = "2026-11-26T03:04:05Z".parse().unwrap();
         let t2: jiff::Timestamp = "2026-11-26T03:05:00Z".parse().unwrap();
@@ -409,16 +501,40 @@ mod tests {
             Torn(String, usize),
         }
 
+        /// Note text: anything, or text full of terminal escapes.
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                proptest::collection::vec(
+                    prop_oneof![
+                        Just("\u{1b}[31m".to_string()),
+                        Just("\u{7}\u{7f}\u{9b}\r".to_string()),
+                        Just("\n\t".to_string()),
+                        "[a-z]{0,4}",
+                    ],
+                    0..8
+                )
+                .prop_map(|v| v.concat()),
+            ]
+        }
+
+        /// What the journal keeps of a text: all but control characters (newline, tab stay).
+        fn kept(t: &str) -> String {
+            t.chars()
+                .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                .collect()
+        }
+
         fn op() -> impl Strategy<Value = Op> {
             prop_oneof![
-                any::<String>().prop_map(Op::Append),
+                text().prop_map(Op::Append),
                 proptest::collection::vec(any::<u8>(), 0..300).prop_map(Op::Garbage),
                 proptest::collection::vec(
                     prop_oneof![Just(b'\n'), Just(b'{'), Just(b'"'), Just(b'}'), any::<u8>()],
                     0..60
                 )
                 .prop_map(Op::Garbage),
-                (any::<String>(), any::<usize>()).prop_map(|(t, cut)| Op::Torn(t, cut)),
+                (text(), any::<usize>()).prop_map(|(t, cut)| Op::Torn(t, cut)),
             ]
         }
 
@@ -437,7 +553,7 @@ mod tests {
                     match op {
                         Op::Append(t) => {
                             j.append("p-1", &note(&t)).unwrap();
-                            want.push(t);
+                            want.push(kept(&t));
                         }
                         Op::Garbage(b) => raw_append(&j, "p-1", &b),
                         Op::Torn(t, cut) => {

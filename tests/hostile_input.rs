@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::{Output, Stdio};
 
 use common::cmd::TestEnv;
+use common::pagerduty::{FakePd, TOKEN as PD_TOKEN};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -317,6 +318,60 @@ async fn escapes_on_stdin_are_stripped_and_never_reach_chat_or_terminal() {
     let shown = String::from_utf8_lossy(&timeline.stdout);
     assert!(shown.contains("pods CrashLoop"), "{shown}");
     assert!(!shown.contains('\u{1b}'), "{shown:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn escapes_typed_into_a_provider_never_reach_the_terminal() {
+    let pd = FakePd::start().await;
+    let mut env = TestEnv::with_config(&pd.config(""));
+    env.set("PAGERDUTY_TOKEN", PD_TOKEN);
+    let out = run_raw(
+        &env,
+        &[b"declare", b"Checkout down", b"--sev", b"2", b"-q"],
+        b"",
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pd_id = pd.incidents()[0]["id"].as_str().unwrap().to_string();
+    // Someone types a note into PagerDuty that would clear a terminal and retitle its window.
+    pd.human_note(
+        &pd_id,
+        "bob\u{1b}[8m",
+        "\u{1b}[2J\u{1b}]0;owned\u{7}wiped the screen",
+    );
+    for args in [
+        &[&b"sync"[..]][..],
+        &[b"timeline"],
+        &[b"timeline", b"--json"],
+        &[b"show"],
+    ] {
+        let out = run_raw(&env, args, b"").await;
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+            "{args:?}: an escape reached the terminal: {stdout:?} {stderr:?}"
+        );
+        if args == [b"timeline"] {
+            assert!(stdout.contains("wiped the screen"), "pulled: {stdout}");
+        }
+    }
+    let journal = env
+        .state_files()
+        .into_iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect::<String>();
+    assert!(
+        !journal.contains("\\u001b"),
+        "no escape in the journal: {journal}"
+    );
 }
 
 // ------------------------------------------------------------------ config
