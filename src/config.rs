@@ -605,7 +605,10 @@ impl Config {
                     message = message.replace(raw.as_str(), "***");
                 }
             }
-            ConfigError::Env { var, message }
+            ConfigError::Env {
+                var,
+                message: printable(&message),
+            }
         })?;
         check_urls(&values, &sources)?;
         let (state_dir, state_dir_source) = match env.get("INC_STATE_DIR") {
@@ -699,10 +702,24 @@ fn toml_error(e: &toml::de::Error, text: &str) -> String {
                 }
             }
             let snippet = text.lines().nth(line - 1).unwrap_or("").trim();
-            format!("line {line}: {msg} (at `{snippet}`)")
+            printable(&format!("line {line}: {msg} (at `{snippet}`)"))
         }
-        None => msg,
+        None => printable(&msg),
     }
+}
+
+/// `s` with control characters written as escapes (`\u{1b}`): a config file's text is shown in
+/// error messages, and must not drive the terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn check_urls(v: &FileConfig, sources: &BTreeMap<String, Source>) -> Result<(), ConfigError> {
@@ -905,5 +922,147 @@ mod tests {
             cmd.resolve("X", &Env::default()).unwrap().expose(),
             "from-cmd"
         );
+    }
+
+    /// Property tests: any text as the config file loads or fails with one message that names
+    /// the file (and, for a TOML or type error, the line and the key); never a panic, never a
+    /// raw control character on the terminal.
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn load(text: &str) -> (PathBuf, Result<Config, ConfigError>, tempfile::TempDir) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = write(dir.path(), text);
+            let env = Env::from_pairs([("HOME".to_string(), dir.path().display().to_string())]);
+            let r = Config::load(Some(&p), &env);
+            (p, r, dir)
+        }
+
+        #[track_caller]
+        fn check_error(path: &Path, e: &ConfigError) -> String {
+            let m = e.to_string();
+            assert!(m.contains(&path.display().to_string()), "no file in: {m}");
+            assert!(
+                !m.chars().any(char::is_control),
+                "a control character reaches the terminal: {m:?}"
+            );
+            m
+        }
+
+        /// Lines that look like a config: known tables and keys, values of every TOML type,
+        /// and some that are not TOML at all.
+        fn line() -> impl Strategy<Value = String> {
+            let section = prop::sample::select(vec![
+                "user",
+                "call",
+                "cadence",
+                "delivery",
+                "pagerduty",
+                "opsgenie",
+                "slack",
+                "webhooks",
+                "matrix",
+                "statuspage",
+                "email",
+                "postmortem",
+                "drill",
+                "tls",
+                "nope",
+            ]);
+            let key = prop::sample::select(vec![
+                "email",
+                "phone",
+                "chat",
+                "status_interval",
+                "timeout",
+                "api_url",
+                "from",
+                "ic_schedules",
+                "channel",
+                "per_incident_channel",
+                "teams",
+                "url_env",
+                "token_env",
+                "homeserver",
+                "page_id",
+                "components",
+                "smtp_url",
+                "to",
+                "dir",
+                "publish",
+                "weird key",
+                "\"quoted\"",
+            ]);
+            let value = prop_oneof![
+                any::<String>().prop_map(|s| format!("{s:?}")),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<bool>().prop_map(|b| b.to_string()),
+                Just("[\"a\", \"b\"]".to_string()),
+                Just("{ url_env = \"X\" }".to_string()),
+                Just("\"30s\"".to_string()),
+                Just("\"http://127.0.0.1:9\"".to_string()),
+                Just("\"http://example.com\"".to_string()),
+                "[^\\n]{0,12}",
+            ];
+            prop_oneof![
+                section.prop_map(|s| format!("[{s}]")),
+                (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+                Just(String::new()),
+                Just("# a comment".to_string()),
+                any::<String>(),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_text_loads_or_names_the_file(text in any::<String>()) {
+                let (p, r, _dir) = load(&text);
+                if let Err(e) = r {
+                    check_error(&p, &e);
+                }
+            }
+
+            #[test]
+            fn config_like_text_loads_or_names_the_file(
+                lines in proptest::collection::vec(line(), 0..16)
+            ) {
+                let (p, r, _dir) = load(&lines.join("\n"));
+                if let Err(e) = r {
+                    check_error(&p, &e);
+                }
+            }
+
+            /// A value of the wrong type, or a misspelt key, under a few unrelated lines: the
+            /// error names the file, the line and the key.
+            #[test]
+            fn a_wrong_value_names_file_line_and_key(
+                padding in proptest::collection::vec(
+                    prop::sample::select(vec!["", "# a note", "   ", "\t# indented"]), 0..8),
+                bad in prop::sample::select(vec![
+                    ("call", "phone", "5"),
+                    ("call", "chat", "true"),
+                    ("call", "phon", "\"+1 555\""),
+                    ("cadence", "status_interval", "\"soon\""),
+                    ("cadence", "exec_update", "30"),
+                    ("slack", "per_incident_channel", "\"yes\""),
+                    ("pagerduty", "ic_schedules", "\"PPRIMRY\""),
+                    ("delivery", "timeout", "[1]"),
+                    ("user", "email", "{ a = 1 }"),
+                ]),
+            ) {
+                let (section, key, value) = bad;
+                let mut text: String = padding.iter().map(|l| format!("{l}\n")).collect();
+                text.push_str(&format!("[{section}]\n{key} = {value}\n"));
+                let line = padding.len() + 2;
+                let (p, r, _dir) = load(&text);
+                let e = r.expect_err("a wrong value is an error");
+                let m = check_error(&p, &e);
+                prop_assert!(m.contains(&format!("line {line}")), "line {} not in: {}", line, m);
+                prop_assert!(m.contains(key), "{} not in: {}", key, m);
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::config::Env;
+use crate::error::{CliError, CliResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -172,10 +173,131 @@ impl Io {
 }
 
 impl Io {
-    /// All of stdin, for `-` arguments.
-    pub fn read_stdin(&self) -> std::io::Result<String> {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
-        Ok(s)
+    /// All of stdin, for `-` arguments: UTF-8 text without NUL bytes (else exit 2), with
+    /// terminal escape sequences and control characters removed (a warning says how many).
+    pub fn read_stdin(&self) -> CliResult<String> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| CliError::failed(format!("cannot read stdin: {e}")))?;
+        let (text, removed) = input_text(bytes, "stdin")?;
+        if removed > 0 {
+            self.warn(&format!(
+                "removed {removed} terminal escape sequence(s) or control character(s) from stdin"
+            ));
+        }
+        Ok(text)
     }
+}
+
+/// Text that came from outside (stdin, a file): refused when it is not UTF-8 or holds a NUL
+/// byte (binary data), else cleaned of terminal escapes ([`strip_controls`]).
+pub fn input_text(bytes: Vec<u8>, what: &str) -> CliResult<(String, usize)> {
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        return Err(CliError::usage(format!(
+            "{what} contains a NUL byte (at byte {at}): inc takes text, not binary data"
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        CliError::usage(format!(
+            "{what} is not valid UTF-8 (at byte {}): inc takes UTF-8 text",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(strip_controls(&text))
+}
+
+/// The first character of `text` that must not reach a terminal or a chat: a control character
+/// (C0, DEL, C1; ESC starts every terminal escape sequence) other than newline and tab.
+/// Returns its position in characters (1-based) and the character.
+pub fn find_control(text: &str) -> Option<(usize, char)> {
+    text.chars()
+        .enumerate()
+        .find(|(_, c)| is_refused_control(*c))
+        .map(|(i, c)| (i + 1, c))
+}
+
+fn is_refused_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// How a refused control character is named in a message.
+pub fn describe_control(c: char) -> String {
+    let name = match c {
+        '\u{1b}' => "ESC, which starts terminal escape sequences",
+        '\r' => "carriage return",
+        '\0' => "NUL",
+        '\u{7}' => "BEL",
+        '\u{8}' => "backspace",
+        '\u{9b}' => "CSI, which starts terminal escape sequences",
+        _ => "control character",
+    };
+    format!("{name}, U+{:04X}", c as u32)
+}
+
+/// `text` without terminal escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL|ESC \`,
+/// two-character `ESC x`, and their C1 forms) and without other control characters except
+/// newline and tab (`\r\n` becomes `\n`). Returns the text and how many were removed.
+pub fn strip_controls(text: &str) -> (String, usize) {
+    let mut out = String::with_capacity(text.len());
+    let mut removed = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !is_refused_control(c) {
+            out.push(c);
+            continue;
+        }
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            continue;
+        }
+        removed += 1;
+        // The introducer of a sequence: ESC + one character, or its C1 form.
+        let kind = match c {
+            '\u{1b}' => match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    Some('[')
+                }
+                Some(']' | 'P' | 'X' | '^' | '_') => chars.next(),
+                Some(x) if ('\u{20}'..='\u{7e}').contains(x) => {
+                    chars.next();
+                    None
+                }
+                _ => None,
+            },
+            '\u{9b}' => Some('['),
+            '\u{9d}' => Some(']'),
+            '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => Some('P'),
+            _ => None,
+        };
+        match kind {
+            // CSI: parameter and intermediate bytes, then one final byte.
+            Some('[') => {
+                while let Some(&x) = chars.peek() {
+                    if !('\u{20}'..='\u{7e}').contains(&x) {
+                        break;
+                    }
+                    chars.next();
+                    if x >= '\u{40}' {
+                        break;
+                    }
+                }
+            }
+            // OSC, DCS, SOS, PM, APC: a string ended by BEL, ST (`ESC \\`) or C1 ST.
+            Some(_) => {
+                while let Some(x) = chars.next() {
+                    if x == '\u{7}' || x == '\u{9c}' {
+                        break;
+                    }
+                    if x == '\u{1b}' {
+                        if chars.peek() == Some(&'\\') {
+                            chars.next();
+                        }
+                        break;
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    (out, removed)
 }

@@ -72,6 +72,12 @@ impl Journal {
 
     /// Creates the journal of a new incident with its `declared` event.
     pub fn create(&self, id: &str, first: &Event) -> Result<(), JournalError> {
+        self.create_all(id, std::slice::from_ref(first))
+    }
+
+    /// Creates the journal of a new incident with its first events (`declared`, then e.g. the
+    /// roles given with it), written as one append: all of them, or no journal at all.
+    pub fn create_all(&self, id: &str, events: &[Event]) -> Result<(), JournalError> {
         let dir = self.incidents_dir();
         std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
         let path = self.path(id);
@@ -80,17 +86,29 @@ impl Journal {
             .create_new(true)
             .open(&path)
             .map_err(Self::io(&path))?;
-        self.append(id, first)
+        // A journal without its first event is no journal: do not leave one behind.
+        self.append_all(id, events).inspect_err(|_| {
+            let _ = std::fs::remove_file(&path);
+        })
     }
 
     /// Appends one event under an exclusive lock, as a single write of one line.
     pub fn append(&self, id: &str, event: &Event) -> Result<(), JournalError> {
+        self.append_all(id, std::slice::from_ref(event))
+    }
+
+    /// Appends events under one exclusive lock, as a single write of one line each: when the
+    /// write fails, none of them is in the journal.
+    pub fn append_all(&self, id: &str, events: &[Event]) -> Result<(), JournalError> {
         let path = self.path(id);
         if !self.exists(id) {
             return Err(JournalError::NotFound(id.to_string()));
         }
-        let mut line = serde_json::to_vec(event).expect("events serialize");
-        line.push(b'\n');
+        let mut line = Vec::new();
+        for event in events {
+            serde_json::to_writer(&mut line, &scrub(event)).expect("events serialize");
+            line.push(b'\n');
+        }
         let mut f = OpenOptions::new()
             .read(true)
             .append(true)
@@ -107,7 +125,7 @@ impl Journal {
                 line.insert(0, b'\n');
             }
         }
-        f.write_all(&line).map_err(Self::io(&path))?;
+        write_whole(&mut f, len, &line, |f, line| f.write_all(line)).map_err(Self::io(&path))?;
         f.unlock().map_err(Self::io(&path))?;
         Ok(())
     }
@@ -130,6 +148,7 @@ impl Journal {
                 continue;
             }
             match serde_json::from_slice::<Event>(line) {
+                Ok(e) if may_hold_controls(line) => events.push(scrub(&e).into_owned()),
                 Ok(e) => events.push(e),
                 Err(e) => report.skipped.push((n + 1, e.to_string())),
             }
@@ -184,10 +203,11 @@ impl Journal {
     pub fn set_cursors(&self, id: &str, cursors: &serde_json::Value) -> Result<(), JournalError> {
         let dir = self.dir.join("sync");
         std::fs::create_dir_all(&dir).map_err(Self::io(&dir))?;
-        let tmp = dir.join(format!(".{id}.{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec(cursors).expect("json")).map_err(Self::io(&tmp))?;
-        let dst = dir.join(format!("{id}.json"));
-        std::fs::rename(&tmp, &dst).map_err(Self::io(&dst))
+        write_replace(
+            &dir,
+            &format!("{id}.json"),
+            &serde_json::to_vec(cursors).expect("json"),
+        )
     }
 
     /// Appends the events the journal does not have yet (by event id); returns those appended.
@@ -214,11 +234,87 @@ impl Journal {
 
     /// Points `current` at an incident (write to a temp file, then rename: never half-written).
     pub fn set_current(&self, id: &str) -> Result<(), JournalError> {
-        let tmp = self.dir.join(format!(".current.{}", std::process::id()));
-        std::fs::write(&tmp, format!("{id}\n")).map_err(Self::io(&tmp))?;
-        let dst = self.dir.join("current");
-        std::fs::rename(&tmp, &dst).map_err(Self::io(&dst))
+        write_replace(&self.dir, "current", format!("{id}\n").as_bytes())
     }
+}
+
+/// The event with control characters (other than newline and tab: ESC and the rest that drive
+/// a terminal) removed from every text in it. Text that came from a provider (a note typed into
+/// PagerDuty, a Slack message, an error body) may hold terminal escapes: they neither enter the
+/// journal nor leave it (a journal written before may hold some).
+fn scrub(event: &Event) -> std::borrow::Cow<'_, Event> {
+    fn strip(v: &mut serde_json::Value) -> bool {
+        use serde_json::Value;
+        let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+        match v {
+            Value::String(s) if s.chars().any(bad) => {
+                s.retain(|c| !bad(c));
+                true
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |any, i| strip(i) | any),
+            Value::Object(map) => map.values_mut().fold(false, |any, i| strip(i) | any),
+            _ => false,
+        }
+    }
+    let Ok(mut v) = serde_json::to_value(event) else {
+        return std::borrow::Cow::Borrowed(event);
+    };
+    if !strip(&mut v) {
+        return std::borrow::Cow::Borrowed(event);
+    }
+    serde_json::from_value(v).map_or(std::borrow::Cow::Borrowed(event), std::borrow::Cow::Owned)
+}
+
+/// [`scrub`] for an event a command will also show: one pulled from a provider.
+pub fn scrubbed(event: Event) -> Event {
+    match scrub(&event) {
+        std::borrow::Cow::Owned(e) => e,
+        std::borrow::Cow::Borrowed(_) => event,
+    }
+}
+
+/// Whether a journal line may hold a control character: JSON writes C0 as `\u00XX`, DEL and
+/// C1 as themselves. (A false alarm only costs a [`scrub`].)
+fn may_hold_controls(line: &[u8]) -> bool {
+    line.windows(4).any(|w| w == b"\\u00")
+        || line
+            .windows(2)
+            .any(|w| w[0] == 0x7f || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])))
+        || line.last() == Some(&0x7f)
+}
+
+/// Writes `line` at the end of `f` (which was `len` bytes long) with `write`; when that fails
+/// (a full disk, a file size limit), cuts `f` back to `len`, so no half line stays behind.
+fn write_whole(
+    f: &mut File,
+    len: u64,
+    line: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    write(f, line).inspect_err(|_| {
+        let _ = f.set_len(len);
+    })
+}
+
+/// Writes a small file whole: a temp file beside it, renamed over it; the temp file is removed
+/// when the write fails.
+fn write_replace(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), JournalError> {
+    let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(JournalError::Io {
+            path: tmp.display().to_string(),
+            err: e,
+        });
+    }
+    let dst = dir.join(name);
+    std::fs::rename(&tmp, &dst).map_err(|err| {
+        let _ = std::fs::remove_file(&tmp);
+        JournalError::Io {
+            path: dst.display().to_string(),
+            err,
+        }
+    })
 }
 
 /// A new incident id: `YYMMDD-HHMM-xxxx` in UTC. Short, sortable by time, unique enough across
@@ -278,6 +374,78 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_write_leaves_no_half_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::new(dir.path());
+        j.create("a-1", &declared("a-1")).unwrap();
+        let before = std::fs::read(j.path("a-1")).unwrap();
+        let mut f = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(j.path("a-1"))
+            .unwrap();
+        let len = before.len() as u64;
+        // The disk fills up half-way through the line.
+        let full = write_whole(&mut f, len, b"{\"half\": \"a line\"}\n", |f, line| {
+            f.write_all(&line[..7])?;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device",
+            ))
+        });
+        assert_eq!(full.unwrap_err().kind(), std::io::ErrorKind::StorageFull);
+        assert_eq!(std::fs::read(j.path("a-1")).unwrap(), before);
+        let (events, report) = j.read("a-1").unwrap();
+        assert_eq!((events.len(), report.skipped.len()), (1, 0));
+    }
+
+    #[test]
+    fn control_characters_neither_enter_nor_leave_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::new(dir.path());
+        j.create("a-1", &declared("a-1")).unwrap();
+        let note = |text: &str| Event {
+            id: None,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            by: Some("bob\u{9b}2J".into()),
+            kind: EventKind::Note {
+                text: text.into(),
+                note_type: None,
+            },
+        };
+        // A note typed into a provider, pulled by sync.
+        j.append(
+            "a-1",
+            &note("\u{1b}[2J\u{1b}]0;owned\u{7}wiped\nline\ttwo\u{7f}"),
+        )
+        .unwrap();
+        let raw = std::fs::read_to_string(j.path("a-1")).unwrap();
+        assert!(!raw.contains("\\u001b") && !raw.contains('\u{9b}'), "{raw}");
+        // A journal written before holds one raw.
+        let mut f = OpenOptions::new().append(true).open(j.path("a-1")).unwrap();
+        let old = serde_json::to_string(&note("\u{1b}[31mred")).unwrap();
+        f.write_all(format!("{old}\n").as_bytes()).unwrap();
+        let (events, _) = j.read("a-1").unwrap();
+        let texts: Vec<(String, Option<String>)> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Note { text, .. } => Some((text.clone(), e.by.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                (
+                    "[2J]0;ownedwiped\nline\ttwo".to_string(),
+                    Some("bob2J".into())
+                ),
+                ("[31mred".to_string(), Some("bob2J".into())),
+            ]
+        );
+    }
+
+    #[test]
     fn ids_are_safe_and_sortable() {
         let t1: jiff::Timestamp = "2026-11-26T03:04:05Z".parse().unwrap();
         let t2: jiff::Timestamp = "2026-11-26T03:05:00Z".parse().unwrap();
@@ -287,5 +455,159 @@ mod tests {
         assert!(Journal::is_valid_id(&a));
         assert!(!Journal::is_valid_id("../etc"));
         assert!(!Journal::is_valid_id("A"));
+    }
+
+    /// Property tests: whatever bytes end up in a journal (a crash mid-write, a torn line, a
+    /// huge line, garbage), reading never panics, every whole event is read, and a later
+    /// append is whole.
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn note(text: &str) -> Event {
+            Event {
+                id: None,
+                at: jiff::Timestamp::UNIX_EPOCH,
+                by: Some("tester".into()),
+                kind: EventKind::Note {
+                    text: text.into(),
+                    note_type: None,
+                },
+            }
+        }
+
+        fn notes(events: &[Event]) -> Vec<String> {
+            events
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Note { text, .. } => Some(text.clone()),
+                    _ => None,
+                })
+                .collect()
+        }
+
+        fn raw_append(j: &Journal, id: &str, bytes: &[u8]) {
+            let mut f = OpenOptions::new().append(true).open(j.path(id)).unwrap();
+            f.write_all(bytes).unwrap();
+        }
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            /// An event written by inc.
+            Append(String),
+            /// Bytes written by anything else (a crash, a disk error, a person).
+            Garbage(Vec<u8>),
+            /// The first `cut` bytes of an event's line: a writer killed mid-write.
+            Torn(String, usize),
+        }
+
+        /// Note text: anything, or text full of terminal escapes.
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                proptest::collection::vec(
+                    prop_oneof![
+                        Just("\u{1b}[31m".to_string()),
+                        Just("\u{7}\u{7f}\u{9b}\r".to_string()),
+                        Just("\n\t".to_string()),
+                        "[a-z]{0,4}",
+                    ],
+                    0..8
+                )
+                .prop_map(|v| v.concat()),
+            ]
+        }
+
+        /// What the journal keeps of a text: all but control characters (newline, tab stay).
+        fn kept(t: &str) -> String {
+            t.chars()
+                .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                .collect()
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                text().prop_map(Op::Append),
+                proptest::collection::vec(any::<u8>(), 0..300).prop_map(Op::Garbage),
+                proptest::collection::vec(
+                    prop_oneof![Just(b'\n'), Just(b'{'), Just(b'"'), Just(b'}'), any::<u8>()],
+                    0..60
+                )
+                .prop_map(Op::Garbage),
+                (text(), any::<usize>()).prop_map(|(t, cut)| Op::Torn(t, cut)),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            #[test]
+            fn whole_events_survive_whatever_is_around_them(
+                ops in proptest::collection::vec(op(), 0..20)
+            ) {
+                let dir = tempfile::tempdir().unwrap();
+                let j = Journal::new(dir.path());
+                j.create("p-1", &declared("p-1")).unwrap();
+                let mut want: Vec<String> = Vec::new();
+                for op in ops {
+                    match op {
+                        Op::Append(t) => {
+                            j.append("p-1", &note(&t)).unwrap();
+                            want.push(kept(&t));
+                        }
+                        Op::Garbage(b) => raw_append(&j, "p-1", &b),
+                        Op::Torn(t, cut) => {
+                            let line = serde_json::to_vec(&note(&t)).unwrap();
+                            raw_append(&j, "p-1", &line[..cut % line.len()]);
+                        }
+                    }
+                    let (events, _) = j.read("p-1").unwrap();
+                    prop_assert_eq!(notes(&events), want.clone());
+                }
+                // The journal is still an incident, and the next append is read back whole.
+                j.append("p-1", &note("after")).unwrap();
+                want.push("after".into());
+                let (inc, _) = j.load("p-1").unwrap();
+                prop_assert_eq!(inc.id.as_str(), "p-1");
+                let (events, _) = j.read("p-1").unwrap();
+                prop_assert_eq!(notes(&events), want);
+            }
+
+            #[test]
+            fn any_file_reads_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let dir = tempfile::tempdir().unwrap();
+                let j = Journal::new(dir.path());
+                std::fs::create_dir_all(j.incidents_dir()).unwrap();
+                std::fs::write(j.path("p-2"), &bytes).unwrap();
+                let _ = j.read("p-2").unwrap();
+                let _ = j.load("p-2");
+                // Appending to it still adds one whole event.
+                j.append("p-2", &note("whole")).unwrap();
+                let (events, _) = j.read("p-2").unwrap();
+                prop_assert_eq!(notes(&events).last().cloned(), Some("whole".to_string()));
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(6))]
+
+            /// Lines of megabytes: a huge garbage line and a huge note, then a small note.
+            #[test]
+            fn huge_lines_are_read_or_skipped_whole(
+                fill in any::<u8>(),
+                garbage in 1_000_000usize..3_000_000,
+                text_len in 500_000usize..1_500_000,
+            ) {
+                let dir = tempfile::tempdir().unwrap();
+                let j = Journal::new(dir.path());
+                j.create("p-3", &declared("p-3")).unwrap();
+                raw_append(&j, "p-3", &vec![fill; garbage]);
+                let big = "é".repeat(text_len / 2);
+                j.append("p-3", &note(&big)).unwrap();
+                j.append("p-3", &note("small")).unwrap();
+                let (events, _) = j.read("p-3").unwrap();
+                prop_assert_eq!(notes(&events), vec![big, "small".to_string()]);
+            }
+        }
     }
 }

@@ -20,6 +20,8 @@ pub mod prompt;
 pub mod providers;
 pub mod render;
 
+use std::ffi::OsString;
+
 use clap::CommandFactory;
 
 /// The clap command, for the generators and tests.
@@ -27,9 +29,85 @@ pub fn command() -> clap::Command {
     cli::Cli::command()
 }
 
+/// Parses a command line (as the OS gave it: arguments need not be UTF-8). Bad usage or bad
+/// input has been reported when this returns `Err(exit code)`: clap's refusals, an argument
+/// that is not UTF-8, or one holding a terminal escape or another control character.
+pub fn parse_args(args: Vec<OsString>) -> Result<cli::Cli, u8> {
+    use clap::FromArgMatches;
+    let json = args.iter().any(|a| a == "--json");
+    let cmd = command();
+    let matches = match cmd.clone().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
+            let (n, arg) = args
+                .iter()
+                .enumerate()
+                .skip(1)
+                .find(|(_, a)| a.to_str().is_none())
+                .map(|(n, a)| (n, format!("{a:?}")))
+                .unwrap_or((0, String::new()));
+            return Err(bad_input(
+                &format!(
+                    "argument {n} ({arg}) is not valid UTF-8: inc takes text arguments as UTF-8"
+                ),
+                json,
+            ));
+        }
+        Err(e) => return Err(usage_error(e, json)),
+    };
+    if let Some(message) = control_in_args(&cmd, &matches) {
+        return Err(bad_input(&message, json));
+    }
+    cli::Cli::from_arg_matches(&matches).map_err(|e| usage_error(e, json))
+}
+
+/// The first argument value holding a control character, as a message naming the argument.
+fn control_in_args(cmd: &clap::Command, m: &clap::ArgMatches) -> Option<String> {
+    for id in m.ids() {
+        let Ok(Some(values)) = m.try_get_raw(id.as_str()) else {
+            continue;
+        };
+        for value in values {
+            let Some((at, c)) = value.to_str().and_then(io::find_control) else {
+                continue;
+            };
+            let arg = cmd.get_arguments().find(|a| a.get_id() == id);
+            let name = match arg {
+                Some(a) if a.get_long().is_some() => format!("--{}", a.get_long().unwrap_or("")),
+                Some(a) => a
+                    .get_value_names()
+                    .and_then(|v| v.first())
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| id.as_str().to_uppercase()),
+                None => id.as_str().to_uppercase(),
+            };
+            return Some(format!(
+                "{name} holds a control character ({}) at character {at}: \
+                 inc refuses terminal escapes and control characters in arguments",
+                io::describe_control(c)
+            ));
+        }
+    }
+    let (name, sub) = m.subcommand()?;
+    control_in_args(cmd.find_subcommand(name)?, sub)
+}
+
+/// Bad input found before any command ran: one line on stderr (and the `--json` error
+/// document), exit 2.
+fn bad_input(message: &str, json: bool) -> u8 {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "error": { "message": message, "exit_code": 2, "hints": [] } })
+        );
+    }
+    eprintln!("error: {message}");
+    2
+}
+
 /// A command line clap refused: its message on stderr (and, with `--json`, one JSON error
 /// document on stdout, so scripts always get a document); `--help` and `--version` exit 0.
-pub fn usage_error(e: clap::Error) -> u8 {
+pub fn usage_error(e: clap::Error, json: bool) -> u8 {
     use clap::error::ErrorKind as K;
     if matches!(
         e.kind(),
@@ -39,7 +117,7 @@ pub fn usage_error(e: clap::Error) -> u8 {
         let _ = e.print();
         return 0;
     }
-    if std::env::args().any(|a| a == "--json") {
+    if json {
         let message = e.render().to_string();
         let first = message
             .lines()

@@ -1,11 +1,9 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match inc::cli::Cli::try_parse() {
+    let cli = match inc::parse_args(std::env::args_os().collect()) {
         Ok(cli) => cli,
-        Err(e) => return ExitCode::from(inc::usage_error(e)),
+        Err(code) => return ExitCode::from(code),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -892,4 +892,133 @@ mod tests {
         inc.security = true;
         assert_eq!(email_subject(&inc, After::Meeting), "Attorney Work Project");
     }
+
+    /// Property tests: whatever the title, notes, TODOs, roles and owner hold, the built-in
+    /// template renders (no panic, no error), user text is never evaluated as a template (the
+    /// title comes out as typed, TODOs as table cells), Confluence storage never carries the
+    /// user's raw HTML, and the email texts build.
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                prop::collection::vec(
+                    prop::sample::select(vec![
+                        "{{ 7 * 7 }}",
+                        "{{",
+                        "}}",
+                        "{% if true %}",
+                        "{% endif %}",
+                        "{%",
+                        "%}",
+                        "{#",
+                        "#}",
+                        "{{ incident.id }}",
+                        "{% raw %}",
+                        "|",
+                        "\\",
+                        "<script>",
+                        "<img src=x onerror=alert(1)>",
+                        "<br>",
+                        "<!--",
+                        "-->",
+                        "`",
+                        "*",
+                        "\n",
+                        "\r\n",
+                        "#",
+                        "x",
+                        " ",
+                        "é",
+                        "🔥",
+                        "@here",
+                    ]),
+                    1..16,
+                )
+                .prop_map(|v| v.concat()),
+            ]
+        }
+
+        fn incident_of(title: &str, notes: &[String], todos: &[String], person: &str) -> Incident {
+            let mut events = vec![ev(
+                "2026-11-26T03:04:00Z",
+                EventKind::Declared {
+                    id: "261126-0304-prop".into(),
+                    title: title.into(),
+                    severity: sev(2),
+                    security: false,
+                    codename: None,
+                },
+            )];
+            events.push(ev(
+                "2026-11-26T03:05:00Z",
+                EventKind::Role {
+                    role: Role::Scribe,
+                    person: person.into(),
+                },
+            ));
+            for n in notes {
+                events.push(ev(
+                    "2026-11-26T03:06:00Z",
+                    EventKind::Note {
+                        text: n.clone(),
+                        note_type: None,
+                    },
+                ));
+            }
+            for t in todos {
+                events.push(ev(
+                    "2026-11-26T03:07:00Z",
+                    EventKind::Todo { text: t.clone() },
+                ));
+            }
+            events.push(ev(
+                "2026-11-26T04:00:00Z",
+                EventKind::Resolved { severity: sev(2) },
+            ));
+            Incident::from_events(events).unwrap()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            #[test]
+            fn any_text_renders_as_text(
+                title in text(),
+                notes in prop::collection::vec(text(), 0..4),
+                todos in prop::collection::vec(text(), 0..4),
+                person in text(),
+                owner in text(),
+            ) {
+                let inc = incident_of(&title, &notes, &todos, &person);
+                let s = Settings { owner, ..settings("2026-11-26T06:00:00Z") };
+                let ctx = context(&inc, &s);
+                let doc = render(BUILTIN_NAME, BUILTIN, &ctx).expect("the built-in template renders");
+                // Not evaluated: the title as typed, each TODO as one table cell.
+                prop_assert!(doc.contains(&format!("# Post-mortem: {title}")), "{}", doc);
+                for t in todos.iter().filter(|t| !t.trim().is_empty()) {
+                    prop_assert!(doc.contains(&cell(t)), "TODO {:?} not in {}", t, doc);
+                }
+                let html = to_storage(&doc).to_ascii_lowercase();
+                prop_assert!(!html.contains("<script") && !html.contains("<img"), "{}", html);
+                let _ = summary(&inc, s.now);
+                let _ = email_subject(&inc, After::Call);
+                let _ = email_body(&inc, After::Meeting, Some("https://wiki/x"), s.now);
+                let _ = digest(&doc);
+            }
+
+            /// A custom template is the user's own code: any text either renders or fails with
+            /// its file named; never a panic.
+            #[test]
+            fn any_template_renders_or_names_itself(source in text()) {
+                let inc = incident();
+                let ctx = context(&inc, &settings("2026-11-26T06:00:00Z"));
+                if let Err(e) = render("custom.md", &source, &ctx) {
+                    prop_assert_eq!(e.file.as_str(), "custom.md");
+                }
+            }
+        }
+    }
 }

@@ -431,14 +431,16 @@ async fn no_prompt_blocks_when_stdin_is_not_a_terminal() {
     .await;
     ok(&o);
     let doc = json(&o);
-    assert!(
+    assert_eq!(
         doc["deliveries"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|d| d["action"] == "resolve_incident"
+            .filter(|d| d["action"] == "resolve_incident"
                 && d["provider"] == "statuspage"
-                && d["ok"] == true),
+                && d["ok"] == true)
+            .count(),
+        1,
         "{doc}"
     );
     let incs = sp.incidents();

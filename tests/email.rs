@@ -95,7 +95,7 @@ fn internal_email_after_the_call_with_auth_and_the_postmortem_link() {
         doc["email"]["subject"],
         "SEV-1 incident resolved: Checkout returns 500s"
     );
-    let got = server.wait_for(1);
+    let got = server.settled();
     assert_eq!(got.len(), 1, "{got:?}");
     let m = &got[0];
     assert_eq!(
@@ -135,12 +135,14 @@ fn internal_email_after_the_call_with_auth_and_the_postmortem_link() {
     }
     // Journaled on the incident.
     let tl = env.json(&["timeline"]);
-    assert!(
+    assert_eq!(
         tl["timeline"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["event"] == "delivery" && e["provider"] == "email" && e["ok"] == true),
+            .filter(|e| e["event"] == "delivery" && e["provider"] == "email" && e["ok"] == true)
+            .count(),
+        1,
         "{tl}"
     );
     // A local file is not a link others can open: said on stderr.
@@ -150,7 +152,8 @@ fn internal_email_after_the_call_with_auth_and_the_postmortem_link() {
         &["email", "--to", "sre@example.com,support@example.com"],
     ));
     assert!(text(&o2).1.contains("local file"), "{}", text(&o2).1);
-    let got = server.wait_for(2);
+    let got = server.settled();
+    assert_eq!(got.len(), 2, "one message per run: {got:?}");
     assert_eq!(got[1]["to"], "sre@example.com, support@example.com");
     assert_ne!(
         got[0]["message_id"], got[1]["message_id"],
@@ -173,7 +176,7 @@ fn after_meeting_needs_a_postmortem() {
         &["postmortem", "new", "--owner", "ann"],
     ));
     ok(run(&env, "09:00:00", &["email", "--after", "meeting"]));
-    let got = server.wait_for(1);
+    let got = server.settled();
     assert_eq!(got.len(), 1);
     assert_eq!(
         got[0]["subject"],
@@ -201,9 +204,9 @@ fn security_incident_subject_and_recipients() {
         "{}",
         text(&o).1
     );
-    assert_eq!(server.messages().len(), 0);
+    assert_eq!(server.settled().len(), 0);
     ok(run(&env, "05:00:00", &["email"]));
-    let got = server.wait_for(1);
+    let got = server.settled();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["subject"], "Attorney Work Project");
     let body = got[0]["body"].as_str().unwrap();
@@ -219,7 +222,7 @@ fn security_incident_subject_and_recipients() {
         "05:01:00",
         &["email", "--force", "--to", "lawyer@other.example"],
     ));
-    assert_eq!(server.wait_for(2).len(), 2);
+    assert_eq!(server.settled().len(), 2);
 }
 
 #[test]
@@ -249,7 +252,7 @@ fn undelivered_mail_goes_to_the_outbox_without_the_password() {
     // defaults to the sender's address).
     let server = SmtpServer::start_on(port, Some(("incidents@example.com", PASSWORD)));
     let r = ok(env.inc().args(["outbox", "retry"]).output().unwrap());
-    let got = server.wait_for(1);
+    let got = server.settled();
     assert_eq!(got.len(), 1);
     assert_eq!(
         got[0]["message_id"],
@@ -275,7 +278,7 @@ fn wrong_password_is_a_credential_error() {
     let err = text(&o).1;
     assert!(err.contains("535"), "{err}");
     assert!(err.contains("INC_SMTP_PASSWORD"), "{err}");
-    assert_eq!(server.messages().len(), 0);
+    assert_eq!(server.settled().len(), 0);
     assert_no_secret(&env, &[&o], "not-the-password-42");
     // A username with no password anywhere: a clear error, nothing sent.
     env.vars.retain(|(k, _)| k != "INC_SMTP_PASSWORD");
@@ -292,7 +295,7 @@ fn wrong_password_is_a_credential_error() {
         &format!("username = \"incbot\"\npassword_cmd = \"echo {PASSWORD}\"\n"),
     ));
     ok(run(&env, "05:02:00", &["email"]));
-    assert_eq!(server.wait_for(1).len(), 1);
+    assert_eq!(server.settled().len(), 1);
 }
 
 #[test]
@@ -346,8 +349,7 @@ fn bad_input_and_config_send_nothing() {
     );
     assert!(out.contains("To: eng-all@example.com"), "{out}");
     assert_eq!(env.state_files(), before);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(server.messages().len(), 0);
+    assert_eq!(server.settled().len(), 0);
 }
 
 #[test]
@@ -372,7 +374,7 @@ fn doctor_connects_and_says_where_the_password_comes_from() {
         "{detail}"
     );
     assert_no_secret(&env, &[&o], PASSWORD);
-    assert_eq!(server.messages().len(), 0, "doctor sends nothing");
+    assert_eq!(server.settled().len(), 0, "doctor sends nothing");
     // Nothing listening: the check fails.
     env.write_config(&config(&format!("smtp://127.0.0.1:{}", free_port()), ""));
     let o = env.inc().args(["doctor", "--json"]).output().unwrap();

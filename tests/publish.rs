@@ -10,7 +10,7 @@ use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use common::cmd::{TestEnv, json, run, text};
-use common::fake::{SpecValidated, decode_body};
+use common::fake::{SpecValidated, decode_body, fail_on_drop};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -69,6 +69,7 @@ struct Wiki {
 struct WikiResponder {
     state: Arc<Mutex<Wiki>>,
     base: String,
+    spec: SpecValidated,
 }
 
 impl Respond for WikiResponder {
@@ -138,12 +139,18 @@ impl Respond for WikiResponder {
                 st.pages.push(page.clone());
                 ResponseTemplate::new(200).set_body_json(page)
             }
-            _ => ResponseTemplate::new(404)
-                .set_body_json(json!({ "errors": [{ "status": 404, "title": "Not Found" }] })),
+            _ => {
+                self.spec
+                    .record(format!("fake has no route for {} {p}", req.method));
+                ResponseTemplate::new(404)
+                    .set_body_json(json!({ "errors": [{ "status": 404, "title": "Not Found" }] }))
+            }
         }
     }
 }
 
+/// Dropping the fake fails the test if any request broke the description or reached a route
+/// the fake does not know.
 struct FakeWiki {
     server: MockServer,
     state: Arc<Mutex<Wiki>>,
@@ -158,6 +165,7 @@ impl FakeWiki {
         let responder = || WikiResponder {
             state: state.clone(),
             base: server.uri(),
+            spec: spec.clone(),
         };
         // Every request is validated against the description; an invalid one gets a 400.
         Mock::given(method("POST"))
@@ -167,6 +175,12 @@ impl FakeWiki {
             .await;
         Mock::given(method("GET"))
             .respond_with(spec.respond(responder()))
+            .mount(&server)
+            .await;
+        // Anything else is a request the fake does not know: recorded, so the test fails.
+        Mock::given(wiremock::matchers::any())
+            .respond_with(spec.respond(responder()))
+            .with_priority(u8::MAX)
             .mount(&server)
             .await;
         FakeWiki {
@@ -188,7 +202,15 @@ impl FakeWiki {
     fn pages(&self) -> Vec<Value> {
         self.state.lock().unwrap().pages.clone()
     }
+}
 
+impl Drop for FakeWiki {
+    fn drop(&mut self) {
+        fail_on_drop("Confluence", self.spec.failure_list());
+    }
+}
+
+impl FakeWiki {
     fn count(&self, what: &str) -> usize {
         self.state
             .lock()
@@ -390,12 +412,35 @@ impl Respond for RepoResponder {
                 st.issues.push(issue.clone());
                 ResponseTemplate::new(201).set_body_json(issue)
             }
-            _ => ResponseTemplate::new(404).set_body_json(json!({ "message": "Not Found" })),
+            _ => {
+                st.problems
+                    .push(format!("fake has no route for {} {p}", req.method));
+                ResponseTemplate::new(404).set_body_json(json!({ "message": "Not Found" }))
+            }
         }
     }
 }
 
-async fn fake_github() -> (MockServer, Arc<Mutex<Repo>>) {
+/// Dropping the fake fails the test if any request lacked GitHub's required headers, had an
+/// invalid body or reached a route the fake does not know.
+struct FakeGithub {
+    server: MockServer,
+    state: Arc<Mutex<Repo>>,
+}
+
+impl Drop for FakeGithub {
+    fn drop(&mut self) {
+        let problems = self
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .problems
+            .clone();
+        fail_on_drop("GitHub", problems);
+    }
+}
+
+async fn fake_github() -> FakeGithub {
     let server = MockServer::start().await;
     let state = Arc::new(Mutex::new(Repo::default()));
     // A pull request with the same title must not count as the post-mortem issue.
@@ -409,12 +454,13 @@ async fn fake_github() -> (MockServer, Arc<Mutex<Repo>>) {
         })
         .mount(&server)
         .await;
-    (server, state)
+    FakeGithub { server, state }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn github_issue_is_created_once_with_labels() {
-    let (server, state) = fake_github().await;
+    let gh = fake_github().await;
+    let (server, state) = (&gh.server, &gh.state);
     let mut env = TestEnv::with_config(&format!(
         "[github]\napi_url = \"{}\"\nrepo = \"acme/ops\"\nlabels = [\"postmortem\", \"sev1\"]\n",
         server.uri()
@@ -488,7 +534,8 @@ async fn github_issue_is_created_once_with_labels() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn github_bad_token_and_dry_run() {
-    let (server, state) = fake_github().await;
+    let gh = fake_github().await;
+    let (server, state) = (&gh.server, &gh.state);
     let mut env = TestEnv::with_config(&format!(
         "[github]\napi_url = \"{}\"\nrepo = \"acme/ops\"\n[postmortem]\npublish = \"github\"\n",
         server.uri()
@@ -549,11 +596,11 @@ fn the_confluence_description_has_teeth() {
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_proves_both_tokens() {
     let wiki = FakeWiki::start().await;
-    let (gh, _state) = fake_github().await;
+    let gh = fake_github().await;
     let mut env = TestEnv::with_config(&format!(
         "{}\n[github]\napi_url = \"{}\"\nrepo = \"acme/ops\"\n",
         wiki.config(""),
-        gh.uri()
+        gh.server.uri()
     ));
     env.set("CONFLUENCE_API_TOKEN", CONFLUENCE_TOKEN);
     env.set("GITHUB_TOKEN", GITHUB_TOKEN);
@@ -587,7 +634,8 @@ async fn doctor_proves_both_tokens() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn security_postmortem_is_not_published_without_force() {
-    let (server, state) = fake_github().await;
+    let gh = fake_github().await;
+    let (server, state) = (&gh.server, &gh.state);
     let mut env = TestEnv::with_config(&format!(
         "[github]\napi_url = \"{}\"\nrepo = \"acme/ops\"\n",
         server.uri()
@@ -629,8 +677,19 @@ async fn security_postmortem_is_not_published_without_force() {
     )
     .await;
     assert!(o.status.success(), "{:?}", text(&o));
+    // The issue this run created (the fake holds an unrelated one from before), once.
+    let url = json(&o)["postmortem"]["url"].as_str().unwrap().to_string();
     let st = state.lock().unwrap();
-    let title = st.issues.last().unwrap()["title"].as_str().unwrap();
+    let posts = st
+        .log
+        .iter()
+        .filter(|l| *l == "POST /repos/acme/ops/issues")
+        .count();
+    assert_eq!(posts, 1, "one issue created: {:?}", st.log);
+    let created: Vec<&Value> = st.issues.iter().filter(|i| i["html_url"] == url).collect();
+    assert_eq!(created.len(), 1, "the issue at {url}: {:?}", st.issues);
+    let title = created[0]["title"].as_str().unwrap();
+    assert!(title.starts_with("Post-mortem "), "{title}");
     assert!(
         !title.contains("Leaked credentials"),
         "the codename, not the title: {title}"

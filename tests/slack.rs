@@ -139,6 +139,7 @@ async fn mirrors_post_every_change_escaped_and_resolve_marks_the_topic() {
     ok(&env, &["handover", "bob@example.com"]).await;
     ok(&env, &["resolve"]).await;
     let texts: Vec<String> = slack.posts().into_iter().map(|p| p.1).skip(1).collect();
+    assert_eq!(texts.len(), 6, "one post per change: {texts:#?}");
     assert_eq!(
         texts[0],
         "DECISION: &lt;!channel&gt; ping &lt;@U123&gt; &amp; co"
@@ -268,7 +269,13 @@ async fn notify_exec_posts_here_with_blocks_and_updates_pagerduty() {
         ],
     )
     .await;
-    let post = slack.posts().into_iter().last().unwrap();
+    let execs: Vec<_> = slack
+        .posts()
+        .into_iter()
+        .filter(|p| p.1.contains("Executive update"))
+        .collect();
+    assert_eq!(execs.len(), 1, "one exec update: {execs:?}");
+    let post = execs.into_iter().next().unwrap();
     assert!(
         post.1
             .starts_with("<!here> Executive update: SEV-1 Payments down"),
@@ -392,6 +399,12 @@ async fn status_watch_post_posts_changes_only() {
     child.kill().ok();
     child.wait().ok();
     let stalk = stalk.expect("the change was posted");
+    let stalks = slack
+        .posts()
+        .iter()
+        .filter(|p| p.1.starts_with("Status "))
+        .count();
+    assert_eq!(stalks, 1, "the change was posted once");
     assert!(stalk.1.contains("severity: SEV-2 → SEV-1"), "{}", stalk.1);
     // Without a chat provider --post is a config error.
     let plain = TestEnv::new();

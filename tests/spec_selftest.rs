@@ -1,4 +1,6 @@
-//! The spec validator in tests/common works, and can fail.
+//! The test harness in tests/common works, and can fail: the spec validator, the fakes (which
+//! fail the test that sent them a bad request), the tool checks; and no test can pass by
+//! skipping.
 
 mod common;
 
@@ -829,4 +831,296 @@ fn stored_specs_are_the_upstream_bytes_listed_in_sources() {
         let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(&hex[..16], sha, "{rel}: sha256 differs from SOURCES.md");
     }
+}
+
+fn query(spec: &str, m: &str, p: &str, pairs: &[(&str, &str)]) -> Result<(), String> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Spec::load(spec).validate_query(m, p, &pairs)
+}
+
+/// Query strings are held to the description too: names, types, enums, repeats, required.
+#[test]
+fn query_strings_are_checked() {
+    // What inc sends.
+    for (spec, m, p, pairs) in [
+        (
+            PD,
+            "GET",
+            "/oncalls",
+            &[
+                ("schedule_ids[]", "PPRIMRY"),
+                ("schedule_ids[]", "PBACKUP"),
+                ("limit", "100"),
+                ("offset", "0"),
+            ][..],
+        ),
+        (
+            PD,
+            "GET",
+            "/incidents",
+            &[
+                ("statuses[]", "triggered"),
+                ("statuses[]", "acknowledged"),
+                ("incident_key", "inc-x"),
+            ],
+        ),
+        (PD, "GET", "/users", &[("query", "ann@example.com")]),
+        (
+            PD,
+            "GET",
+            "/incidents/PINC001/log_entries",
+            &[("since", "2026-11-26T03:04:05Z"), ("limit", "100")],
+        ),
+        (PD, "GET", "/abilities", &[]),
+        (
+            SLACK,
+            "GET",
+            "/conversations.history",
+            &[
+                ("channel", "C0001"),
+                ("limit", "100"),
+                ("include_all_metadata", "true"),
+            ],
+        ),
+        (
+            SLACK,
+            "GET",
+            "/users.lookupByEmail",
+            &[("email", "ann@example.com")],
+        ),
+        (
+            OPSGENIE,
+            "GET",
+            "/v2/alerts/inc-x",
+            &[("identifierType", "alias")],
+        ),
+        (
+            OPSGENIE,
+            "GET",
+            "/v2/schedules/IC Primary/on-calls",
+            &[("scheduleIdentifierType", "name")],
+        ),
+    ] {
+        if let Err(e) = query(spec, m, p, pairs) {
+            panic!("{m} {p} {pairs:?} should be valid:\n{e}");
+        }
+    }
+    // What a bug would send.
+    for (spec, m, p, pairs, needle) in [
+        (
+            PD,
+            "GET",
+            "/oncalls",
+            &[("schedule_id", "PPRIMRY")][..],
+            "`schedule_id` is not in the description",
+        ),
+        (PD, "GET", "/oncalls", &[("limit", "ten")], "`limit`"),
+        (
+            PD,
+            "GET",
+            "/incidents",
+            &[("statuses[]", "open")],
+            "`statuses[]`",
+        ),
+        (
+            PD,
+            "GET",
+            "/incidents",
+            &[("incident_key", "a"), ("incident_key", "b")],
+            "given 2 times",
+        ),
+        (PD, "GET", "/abilities", &[("verbose", "1")], "it has: none"),
+        (
+            SLACK,
+            "GET",
+            "/users.lookupByEmail",
+            &[],
+            "`email` is required",
+        ),
+        (
+            SLACK,
+            "GET",
+            "/conversations.history",
+            &[("channel", "C0001"), ("limit", "a lot")],
+            "`limit`",
+        ),
+        (
+            OPSGENIE,
+            "GET",
+            "/v2/alerts/inc-x",
+            &[("identifierType", "nickname")],
+            "`identifierType`",
+        ),
+    ] {
+        match query(spec, m, p, pairs) {
+            Ok(()) => panic!("{m} {p} {pairs:?} should be refused"),
+            Err(e) => assert!(e.contains(needle), "{needle:?} not in:\n{e}"),
+        }
+    }
+}
+
+/// Minimal HTTP/1.1 GET with a bearer or token header; returns the status.
+fn get(url: &str, path_and_query: &str, auth: &str) -> u16 {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let req = format!(
+        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: {auth}\r\n\
+         Accept: application/vnd.pagerduty+json;version=2\r\nContent-Type: application/json\r\n\r\n"
+    );
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    stream.read_to_string(&mut resp).unwrap();
+    resp[9..12].parse().unwrap()
+}
+
+/// Drops `fake` and returns the panic message, if dropping it failed the test.
+fn drop_message<T>(fake: T) -> Option<String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(fake)))
+        .err()
+        .map(|p| {
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        })
+}
+
+/// A fake that saw a bad request fails the test that sent it when the fake is dropped, with
+/// the problem printed, whether or not the test called `assert_clean()`.
+#[tokio::test(flavor = "multi_thread")]
+async fn fakes_fail_the_test_without_being_asked() {
+    use common::pagerduty::{FakePd, TOKEN as PD_TOKEN};
+    use common::slack::{FakeSlack, TOKEN as SLACK_TOKEN};
+
+    // Clean traffic: dropping is quiet.
+    let pd = FakePd::start().await;
+    let uri = pd.uri();
+    let auth = format!("Token token={PD_TOKEN}");
+    let status = tokio::task::spawn_blocking(move || get(&uri, "/oncalls?limit=5", &auth))
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{:?}", pd.violations());
+    assert_eq!(pd.requests_of("GET /oncalls"), 1, "recorded");
+    assert_eq!(drop_message(pd), None);
+
+    for (path, needle) in [
+        // A route the description has and the fake does not serve (was a silent 404).
+        ("/services", "fake has no route for GET /services"),
+        // A path no description has.
+        (
+            "/nowhere",
+            "no path in pagerduty/REST/openapiv3.json matches",
+        ),
+        // An invalid query string.
+        (
+            "/incidents?statuses%5B%5D=open",
+            "query parameter `statuses[]`",
+        ),
+        ("/oncalls?schedule_id=PPRIMRY", "`schedule_id` is not in"),
+    ] {
+        let pd = FakePd::start().await;
+        let uri = pd.uri();
+        let auth = format!("Token token={PD_TOKEN}");
+        let p = path.to_string();
+        tokio::task::spawn_blocking(move || get(&uri, &p, &auth))
+            .await
+            .unwrap();
+        let message = drop_message(pd).unwrap_or_else(|| panic!("{path} passed silently"));
+        assert!(message.contains(needle), "{needle:?} not in:\n{message}");
+    }
+
+    // Slack's read methods carry their arguments in the query string.
+    let slack = FakeSlack::start().await;
+    let uri = slack.server.uri();
+    let auth = format!("Bearer {SLACK_TOKEN}");
+    tokio::task::spawn_blocking(move || {
+        get(
+            &uri,
+            "/api/users.lookupByEmail?emal=ann%40example.com",
+            &auth,
+        )
+    })
+    .await
+    .unwrap();
+    let message = drop_message(slack).expect("a misspelt Slack argument fails the test");
+    assert!(message.contains("`emal` is not in"), "{message}");
+    assert!(message.contains("`email` is required"), "{message}");
+
+    // A test that provokes a problem on purpose takes it, and then the drop is quiet.
+    let pd = FakePd::start().await;
+    let uri = pd.uri();
+    let auth = format!("Token token={PD_TOKEN}");
+    tokio::task::spawn_blocking(move || get(&uri, "/services", &auth))
+        .await
+        .unwrap();
+    let taken = pd.take_violations();
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    assert_eq!(drop_message(pd), None);
+}
+
+/// A test that needs a tool fails naming it when the tool is missing.
+#[test]
+fn a_missing_tool_fails_the_test_naming_it() {
+    let caught = std::panic::catch_unwind(|| {
+        common::tools::require(
+            "inc-no-such-tool",
+            &["--version"],
+            "this self-test",
+            "nothing to install",
+        )
+    });
+    let message = caught
+        .expect_err("a missing tool must fail")
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        message.contains("inc-no-such-tool is required for this self-test"),
+        "{message}"
+    );
+    assert!(message.contains("fail rather than skip"), "{message}");
+}
+
+/// Nothing in the repository lets a test pass by skipping: no skip switches, no ignored tests.
+#[test]
+fn no_test_can_pass_by_skipping() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let banned = [concat!("INC_", "SKIP"), concat!("#[", "ignore")];
+    let mut files = Vec::new();
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if !p.ends_with("specs") {
+                    walk(&p, out);
+                }
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    for dir in ["src", "tests", ".ci", "bench"] {
+        walk(&root.join(dir), &mut files);
+    }
+    files.push(root.join("README.md"));
+    let mut found = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            for b in banned {
+                if line.contains(b) {
+                    found.push(format!("{}:{}: {line}", f.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a way to skip tests:\n{}",
+        found.join("\n")
+    );
 }

@@ -315,7 +315,9 @@ async fn teams_202_with_an_empty_body_is_delivered() {
         (Some(true), Some(1)),
         "{doc}"
     );
-    let post = &hooks.teams.posts()[0];
+    let posts = hooks.teams.posts();
+    assert_eq!(posts.len(), 1, "one announcement: {posts:?}");
+    let post = &posts[0];
     assert_eq!(post["type"], "message");
     assert_eq!(
         post["attachments"][0]["contentType"],
@@ -347,6 +349,8 @@ async fn user_text_never_mentions_anyone() {
     assert!(o.status.success(), "{}", text(&o));
     let [note, exec] = [1, 2];
     let d = hooks.discord.posts();
+    assert_eq!(d.len(), 3, "declare, note, exec update; once each: {d:?}");
+    assert_eq!(hooks.mattermost.posts().len(), 3);
     assert_eq!(d[note]["allowed_mentions"]["parse"], serde_json::json!([]));
     for i in [note, exec] {
         let c = d[i]["content"].as_str().unwrap();
@@ -387,7 +391,9 @@ async fn long_notes_fit_discords_limit() {
     let long = "🔥 log line with details ".repeat(400);
     let o = run(&env, &["note", long.trim()]).await;
     assert!(o.status.success(), "{}", text(&o));
-    let c = hooks.discord.texts().pop().unwrap();
+    let mut texts = hooks.discord.texts();
+    assert_eq!(texts.len(), 2, "declare, then the note once");
+    let c = texts.pop().unwrap();
     assert!(
         c.chars().count() <= 2000 && c.encode_utf16().count() <= 2000,
         "{}",
@@ -471,20 +477,18 @@ async fn failures_keep_urls_out_of_output_journal_and_outbox() {
     env.set(DISCORD_ENV, &hooks.discord.url());
     let o = run(&env, &["outbox", "retry"]).await;
     assert!(o.status.success(), "{}", text(&o));
-    assert!(
-        hooks
-            .discord
-            .texts()
-            .iter()
-            .any(|t| t.contains("Rolled back deploy 4411"))
-    );
-    assert!(
-        hooks
-            .teams
-            .texts()
-            .iter()
-            .any(|t| t.contains("Rolled back deploy 4411"))
-    );
+    for f in [&hooks.discord, &hooks.teams] {
+        let texts = f.texts();
+        assert_eq!(
+            texts
+                .iter()
+                .filter(|t| t.contains("Rolled back deploy 4411"))
+                .count(),
+            1,
+            "{}: delivered once: {texts:?}",
+            f.kind.name()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -510,6 +514,15 @@ async fn a_missing_variable_fails_that_webhook_only_and_is_kept() {
         "kept until the variable is set: {doc}"
     );
     assert_eq!(deliveries(&doc, "discord")[0]["ok"], true);
+    let notes = hooks
+        .discord
+        .texts()
+        .iter()
+        .filter(|t| t.contains("Rolled back deploy 4411"))
+        .count();
+    assert_eq!(notes, 1, "the other webhooks got the note once");
+    // The webhook that failed is kept, not half-sent: the Teams fake never heard of it.
+    assert_eq!(hooks.teams.requests(), 1, "only the declare reached Teams");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -36,9 +36,11 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let (inc, _) = crate::flows::sync::refresh(ctx, ctx.current_incident()?).await?;
     let mut u = match &args.file {
         Some(f) if f == "-" => exec::parse_file(&ctx.io.read_stdin()?),
-        Some(f) => exec::parse_file(
-            &std::fs::read_to_string(f).map_err(|e| CliError::usage(format!("--file {f}: {e}")))?,
-        ),
+        Some(f) => {
+            let bytes =
+                std::fs::read(f).map_err(|e| CliError::usage(format!("--file {f}: {e}")))?;
+            exec::parse_file(&crate::io::input_text(bytes, &format!("--file {f}"))?.0)
+        }
         None => ExecUpdate::default(),
     };
     for (slot, flag) in [

@@ -194,7 +194,8 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
         for e in events {
             if e.id.as_ref().is_some_and(|id| known.insert(id.clone())) {
                 sources[i].new += 1;
-                new.push(e);
+                // A provider's text may hold terminal escapes: shown and kept without them.
+                new.push(crate::journal::scrubbed(e));
             }
         }
     }

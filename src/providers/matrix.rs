@@ -880,4 +880,80 @@ mod tests {
         ));
         assert!(matches!(e(502, "", json!({})), SendError::Transient { .. }));
     }
+
+    /// Property tests: a plain post mentions nobody whatever its text; the room mention of an
+    /// exec update carries no HTML from the user's text and mentions the room only; the ids
+    /// built from text stay valid.
+    mod props {
+        use super::*;
+        use crate::providers::slack::tests::props::hostile;
+        use proptest::prelude::*;
+
+        fn content(d: &Delivery) -> Value {
+            let Request::Http(h) = &d.request else {
+                panic!("http")
+            };
+            h.body.clone().unwrap()
+        }
+
+        fn matrix_hostile() -> impl Strategy<Value = String> {
+            prop_oneof![
+                hostile(),
+                prop::collection::vec(
+                    prop::sample::select(vec![
+                        "@room",
+                        "@ROOM",
+                        "@ann:example.com",
+                        "<a href=\"https://matrix.to/#/@room\">x</a>",
+                        "<strong>",
+                        "</strong>",
+                        "<br>",
+                        "<script>",
+                        "&",
+                        "\"",
+                        "\n",
+                        "\r\n",
+                        "x",
+                    ]),
+                    0..16,
+                )
+                .prop_map(|v| v.concat()),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn a_post_mentions_nobody(text in matrix_hostile()) {
+                let c = content(&post("!r:x", &text, "k".into(), None));
+                prop_assert_eq!(&c["m.mentions"], &json!({}));
+                prop_assert_eq!(c["body"].as_str(), Some(text.as_str()));
+                prop_assert!(c.get("formatted_body").is_none());
+            }
+
+            #[test]
+            fn a_room_mention_carries_no_user_html(text in matrix_hostile()) {
+                let c = content(&post_room_mention("!r:x", &text, "k".into(), None));
+                prop_assert_eq!(&c["m.mentions"], &json!({ "room": true }));
+                let html = c["formatted_body"].as_str().unwrap();
+                prop_assert!(html.starts_with("@room <strong>"), "{}", html);
+                let rest = html
+                    .replace("<strong>", "")
+                    .replace("</strong>", "")
+                    .replace("<br>", "");
+                prop_assert!(!rest.contains('<') && !rest.contains('>'), "{:?} → {:?}", text, html);
+            }
+
+            #[test]
+            fn ids_from_text_stay_valid(name in matrix_hostile(), key in any::<String>()) {
+                let a = alias_localpart("inc-", "20261126", &name);
+                prop_assert!(a.len() <= 80);
+                prop_assert!(a.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{}", a);
+                let t = txn_id(&key);
+                prop_assert!(!t.is_empty() || key.is_empty());
+                prop_assert!(!t.contains('/') && !t.contains('?') && !t.contains('#'), "{}", t);
+            }
+        }
+    }
 }

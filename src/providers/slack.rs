@@ -429,7 +429,7 @@ pub fn invite(channel: &str, users: &[String], dedup_key: String, inc_id: &str) 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -446,5 +446,68 @@ mod tests {
         assert_eq!(n, "inc-20261126-checkout-500s-for-all-users-eu");
         let long = channel_name("inc-", "20261126", &"very long title ".repeat(20));
         assert!(long.len() <= 80 && !long.ends_with('-'));
+    }
+
+    /// Property tests: whatever a user types, Slack's escaping leaves no `<…>` control sequence
+    /// (`<!here>`, `<!channel>`, `<@U…>`, `<#C…>`, `<!subteam^…>`), loses nothing, and
+    /// channel names stay valid.
+    pub(crate) mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// User text that tries every mention and escape trick, or anything at all.
+        pub fn hostile() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                prop::sample::select(vec![
+                    "<!here>",
+                    "<!channel>",
+                    "<!everyone>",
+                    "<!subteam^S1|team>",
+                    "<@U123>",
+                    "<#C1>",
+                    "<http://x|y>",
+                    "@here",
+                    "@channel",
+                    "&",
+                    "&amp;",
+                    "&lt;",
+                    "<",
+                    ">",
+                    "<!",
+                    "!",
+                    "\n",
+                    " ",
+                ])
+                .prop_map(String::from),
+                "[a-zA-Z]{0,4}",
+                any::<char>().prop_map(String::from),
+            ];
+            prop_oneof![
+                any::<String>(),
+                prop::collection::vec(piece, 0..24).prop_map(|v| v.concat()),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn escaped_text_has_no_control_sequences_and_loses_nothing(s in hostile()) {
+                let e = escape(&s);
+                prop_assert!(!e.contains('<') && !e.contains('>'), "{:?} → {:?}", s, e);
+                let back = e.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+                prop_assert_eq!(back, s);
+            }
+
+            #[test]
+            fn channel_names_stay_valid(prefix in "[a-z-]{0,10}", title in hostile()) {
+                let n = channel_name(&prefix, "20261126", &title);
+                prop_assert!(n.len() <= 80, "{}", n);
+                prop_assert!(
+                    n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'),
+                    "{}", n
+                );
+            }
+        }
     }
 }

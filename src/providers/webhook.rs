@@ -663,4 +663,111 @@ mod tests {
             "{clean}"
         );
     }
+
+    /// Property tests: whatever the user's text, Discord and Mattermost posts carry no group
+    /// mention (`@everyone`, `@here`, `@channel`, `@all`, Slack-style `<!here>`) but inc's own
+    /// `@here` on an exec update; Discord's `allowed_mentions` allows nothing else; Teams cards
+    /// build; nothing panics and Discord's limit holds.
+    mod props {
+        use super::*;
+        use crate::providers::slack::tests::props::hostile;
+        use proptest::prelude::*;
+
+        /// Group mentions a platform would act on: `@` + a group name, any case, not followed
+        /// by a letter or digit (`@hereafter` is a person).
+        fn group_mentions(text: &str) -> usize {
+            text.match_indices('@')
+                .filter(|(i, _)| {
+                    let rest = &text[i + 1..];
+                    ["everyone", "here", "channel", "all"].iter().any(|g| {
+                        rest.get(..g.len())
+                            .is_some_and(|w| w.eq_ignore_ascii_case(g))
+                            && !rest[g.len()..]
+                                .chars()
+                                .next()
+                                .is_some_and(|c| c.is_ascii_alphanumeric())
+                    })
+                })
+                .count()
+        }
+
+        fn webhook_hostile() -> impl Strategy<Value = String> {
+            prop_oneof![
+                hostile(),
+                prop::collection::vec(
+                    prop::sample::select(vec![
+                        "@everyone",
+                        "@EVERYONE",
+                        "@here",
+                        "@Here",
+                        "@channel",
+                        "@all",
+                        "@all.",
+                        "@all_hands",
+                        "@@here",
+                        "@\u{200B}here",
+                        "＠here",
+                        "@",
+                        "here",
+                        "<@&1>",
+                        "<@1>",
+                        "**",
+                        "`",
+                        "x",
+                        " ",
+                        "\n",
+                        "🔥",
+                    ]),
+                    0..40,
+                )
+                .prop_map(|v| v.concat()),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn posts_mention_no_group(text in webhook_hostile()) {
+                let d = post(DISCORD, &text, "k".into(), None);
+                let c = body(&d)["content"].as_str().unwrap().to_string();
+                prop_assert_eq!(group_mentions(&c), 0, "discord: {:?}", c);
+                prop_assert_eq!(&body(&d)["allowed_mentions"], &json!({ "parse": [] }));
+                prop_assert!(c.chars().count() <= DISCORD_MAX && c.encode_utf16().count() <= DISCORD_MAX);
+                let m = post(MATTERMOST, &text, "k".into(), None);
+                let t = body(&m)["text"].as_str().unwrap().to_string();
+                prop_assert_eq!(group_mentions(&t), 0, "mattermost: {:?}", t);
+                prop_assert!(!t.contains("<!") && !t.contains("<@"), "mattermost: {:?}", t);
+                let teams = post(TEAMS, &text, "k".into(), None);
+                prop_assert_eq!(&body(&teams)["type"], "message");
+                prop_assert!(!serde_json::to_string(body(&teams)).unwrap().contains("msteams"));
+            }
+
+            #[test]
+            fn exec_updates_ping_only_with_incs_here(
+                title in webhook_hostile(),
+                state in webhook_hostile(),
+                impact in webhook_hostile(),
+            ) {
+                let heading = format!("Executive update: SEV-1 {title}");
+                let fields = [("Current state", state.as_str()), ("Customer impact", impact.as_str())];
+                let d = exec_post(DISCORD, &heading, &fields, "k".into(), None);
+                let c = body(&d)["content"].as_str().unwrap().to_string();
+                prop_assert!(c.starts_with("@here "), "{:?}", c);
+                prop_assert_eq!(group_mentions(&c), 1, "discord: {:?}", c);
+                prop_assert_eq!(&body(&d)["allowed_mentions"], &json!({ "parse": ["everyone"] }));
+                let m = exec_post(MATTERMOST, &heading, &fields, "k".into(), None);
+                let t = body(&m)["text"].as_str().unwrap().to_string();
+                prop_assert!(t.starts_with("@here "), "{:?}", t);
+                prop_assert_eq!(group_mentions(&t), 1, "mattermost: {:?}", t);
+                let _ = exec_post(TEAMS, &heading, &fields, "k".into(), None);
+            }
+
+            #[test]
+            fn truncation_never_panics_and_fits(s in proptest::arbitrary::any::<String>(), max in 1usize..50) {
+                let t = truncate(&s, max);
+                prop_assert!(t.chars().count() <= max && t.encode_utf16().count() <= max);
+            }
+        }
+    }
 }

@@ -12,6 +12,12 @@
 //! pd.assert_clean(); // every spec violation seen by any mock fails the test
 //! ```
 //!
+//! The stateful fakes (`pagerduty.rs`, `slack.rs`, …) go further: each validates every request
+//! (query string, declared headers, body), records it ([`Recording`]), records a request to a
+//! route it does not know as a problem, and fails the test that made a bad request when it is
+//! dropped ([`fail_on_drop`]), so no test can forget `assert_clean()`. A test that provokes a
+//! bad request on purpose takes the problems with `take_violations()`.
+//!
 //! wiremock evaluates matchers in order and stops at the first miss, so add `SpecValidated`
 //! *after* the method/path matchers: otherwise it also judges requests meant for other mocks
 //! (e.g. another provider's fake on the same server) and records bogus failures.
@@ -94,12 +100,49 @@ impl SpecValidated {
         );
     }
 
-    /// Validate one request; does not record.
+    /// Record a problem the fake found itself (a request to a route it does not know, …): it
+    /// fails the test like a spec violation.
+    pub fn record(&self, problem: String) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if !failures.contains(&problem) {
+            failures.push(problem);
+        }
+    }
+
+    /// Takes (and forgets) the failures recorded so far: for a test that provokes them on
+    /// purpose and checks them itself.
+    pub fn take_failures(&self) -> Vec<String> {
+        std::mem::take(&mut *self.failures.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Validate one request (query string, declared headers, body); does not record.
     pub fn check(&self, request: &Request) -> Result<(), String> {
         let method = request.method.as_str();
         let full = request.url.path();
         let path = full.strip_prefix(self.prefix.as_str()).unwrap_or(full);
+        let query: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let query_check = self.spec.validate_query(method, path, &query);
         let body = decode_body(request).map_err(|e| format!("{method} {full}: {e}"))?;
+        let body_check = self.check_body(request, method, path, &body);
+        match (query_check, body_check) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+            (Err(q), Err(b)) if q == b => Err(q),
+            (Err(q), Err(b)) => Err(format!("{q}\n{b}")),
+        }
+    }
+
+    fn check_body(
+        &self,
+        request: &Request,
+        method: &str,
+        path: &str,
+        body: &Value,
+    ) -> Result<(), String> {
         if self.check_headers {
             let headers: Vec<(String, String)> = request
                 .headers
@@ -111,9 +154,9 @@ impl SpecValidated {
                     )
                 })
                 .collect();
-            self.spec.validate_request(method, path, &headers, &body)
+            self.spec.validate_request(method, path, &headers, body)
         } else {
-            self.spec.validate(method, path, &body)
+            self.spec.validate(method, path, body)
         }
     }
 
@@ -144,6 +187,94 @@ impl Match for SpecValidated {
     fn matches(&self, request: &Request) -> bool {
         self.check_and_record(request).is_ok()
     }
+}
+
+/// Fails the test (panics) when a fake is dropped with problems nobody took: the fake's end
+/// is the test's end, so no test can forget to look. Does nothing while the thread is already
+/// panicking (the test has failed anyway; a second panic would abort).
+pub fn fail_on_drop(fake: &str, problems: Vec<String>) {
+    if problems.is_empty() || std::thread::panicking() {
+        return;
+    }
+    panic!(
+        "the {fake} fake saw {} bad request(s) (spec violations, unknown routes, invalid query \
+         strings); fix inc, or the fake if the description is known to be wrong:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// One request as a fake received it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn new(request: &Request) -> Recorded {
+        Recorded {
+            method: request.method.as_str().to_string(),
+            path: request.url.path().to_string(),
+            query: request
+                .url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+            body: request.body.clone(),
+        }
+    }
+
+    /// `METHOD /path`.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// The body as JSON (form posts as an object of strings), `Null` when empty or unreadable.
+    pub fn json(&self) -> Value {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Value::Null;
+        }
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| {
+            Value::Object(
+                url::form_urlencoded::parse(&self.body)
+                    .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                    .collect(),
+            )
+        })
+    }
+}
+
+/// Every request a fake received, in order (shared with its responder).
+pub type Requests = Arc<Mutex<Vec<Recorded>>>;
+
+/// Wraps a fake's responder: every request is recorded before it is answered.
+pub struct Recording<R> {
+    pub requests: Requests,
+    pub inner: R,
+}
+
+impl<R: Respond> Respond for Recording<R> {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Recorded::new(request));
+        self.inner.respond(request)
+    }
+}
+
+/// The records of `requests` whose `METHOD /path` is `line`.
+pub fn count(requests: &Requests, line: &str) -> usize {
+    requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|r| r.line() == line)
+        .count()
 }
 
 /// See [`SpecValidated::respond`].

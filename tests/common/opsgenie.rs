@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-use super::fake::{SpecValidated, decode_body};
+use super::fake::{Recording, Requests, SpecValidated, decode_body, fail_on_drop};
 
 pub const KEY: &str = "fakeGenieKey-0123-4567-89ab-cdef";
 
@@ -41,10 +41,14 @@ pub struct State {
     pub doc_errors: Vec<String>,
 }
 
+/// Dropping the fake fails the test if any request broke the description or a documented
+/// limit, or reached a route the fake does not know (see [`fail_on_drop`]).
 pub struct FakeOpsgenie {
     pub server: MockServer,
     pub state: Arc<Mutex<State>>,
     pub spec: SpecValidated,
+    /// Every request, in order.
+    pub requests: Requests,
 }
 
 struct Responder {
@@ -129,6 +133,8 @@ impl Responder {
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
+        // Every request is held to the description, whatever else is wrong with it.
+        let valid = self.spec.check_and_record(req);
         let body = match decode_body(req) {
             Ok(b) => b,
             Err(e) => return err(400, &e, n),
@@ -143,7 +149,7 @@ impl Responder {
         if auth != format!("GenieKey {KEY}") {
             return err(401, "Could not authenticate", n);
         }
-        if let Err(e) = self.spec.check_and_record(req) {
+        if let Err(e) = valid {
             return err(422, &format!("spec validation failed: {e}"), n);
         }
         let limits = doc_limits(&path, &body);
@@ -267,7 +273,11 @@ impl Responder {
                     json!({ "result": "Request will be processed", "took": 0.1, "requestId": rid }),
                 )
             }
-            _ => err(404, &format!("fake has no route for {method} {path}"), n),
+            _ => {
+                let problem = format!("fake has no route for {method} {path}");
+                self.spec.record(problem.clone());
+                err(404, &problem, n)
+            }
         }
     }
 
@@ -305,10 +315,14 @@ impl FakeOpsgenie {
         let server = MockServer::start().await;
         let state = Arc::new(Mutex::new(State::default()));
         let spec = SpecValidated::load("opsgenie/swagger.json");
+        let requests = Requests::default();
         Mock::given(any())
-            .respond_with(Responder {
-                state: state.clone(),
-                spec: spec.clone(),
+            .respond_with(Recording {
+                requests: requests.clone(),
+                inner: Responder {
+                    state: state.clone(),
+                    spec: spec.clone(),
+                },
             })
             .mount(&server)
             .await;
@@ -316,7 +330,34 @@ impl FakeOpsgenie {
             server,
             state,
             spec,
+            requests,
         }
+    }
+
+    /// The problems seen so far (spec violations, documented limits broken, unknown routes).
+    pub fn violations(&self) -> Vec<String> {
+        let mut v = self.spec.failure_list();
+        v.extend(
+            self.state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .doc_errors
+                .clone(),
+        );
+        v
+    }
+
+    /// Takes the problems seen so far, for a test that provokes them on purpose.
+    pub fn take_violations(&self) -> Vec<String> {
+        let mut v = self.spec.take_failures();
+        v.append(
+            &mut self
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .doc_errors,
+        );
+        v
     }
 
     pub fn uri(&self) -> String {
@@ -352,5 +393,11 @@ impl FakeOpsgenie {
             self.uri(),
             names.join(", ")
         )
+    }
+}
+
+impl Drop for FakeOpsgenie {
+    fn drop(&mut self) {
+        fail_on_drop("Opsgenie", self.violations());
     }
 }

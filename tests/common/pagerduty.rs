@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-use super::fake::{SpecValidated, decode_body};
+use super::fake::{Recording, Requests, SpecValidated, decode_body, fail_on_drop};
 
 pub const TOKEN: &str = "fakePdToken0123456789";
 pub const ROUTING_KEY: &str = "R0UT1NGKEY0123456789abcdefABCDEF";
@@ -51,11 +51,15 @@ pub struct State {
     pub auth_seen: Vec<String>,
 }
 
+/// Dropping the fake fails the test if any request broke a description or reached a route
+/// the fake does not know (see [`fail_on_drop`]).
 pub struct FakePd {
     pub server: MockServer,
     pub state: Arc<Mutex<State>>,
     pub rest: SpecValidated,
     pub events: SpecValidated,
+    /// Every request, in order.
+    pub requests: Requests,
 }
 
 struct Responder {
@@ -173,12 +177,14 @@ impl Responder {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        // Every request is held to the description, whatever else is wrong with it.
+        let valid = self.rest.check_and_record(req);
         let mut st = self.state.lock().unwrap();
         st.auth_seen.push(auth.clone());
         if auth != format!("Token token={TOKEN}") {
             return err(401, 2006, "Authentication failed", &["Invalid token"]);
         }
-        if let Err(e) = self.rest.check_and_record(req) {
+        if let Err(e) = valid {
             return ResponseTemplate::new(400).set_body_json(json!({ "error": { "code": 2001, "message": "Invalid Input Provided", "errors": [e] } }));
         }
         let mut delay = None;
@@ -400,12 +406,11 @@ impl Responder {
                     json!({ "responder_request": { "id": "PRR1", "message": body["message"] } }),
                 )
             }
-            _ => err(
-                404,
-                5001,
-                &format!("fake has no route for {method} {path}"),
-                &[],
-            ),
+            _ => {
+                let problem = format!("fake has no route for {method} {path}");
+                self.rest.record(problem.clone());
+                err(404, 5001, &problem, &[])
+            }
         };
         match delay {
             Some(d) => resp.set_delay(d),
@@ -455,7 +460,10 @@ impl Respond for Responder {
             .push(format!("{} {path}", req.method));
         let body = match decode_body(req) {
             Ok(b) => b,
-            Err(e) => return ResponseTemplate::new(400).set_body_string(e),
+            Err(e) => {
+                self.rest.record(format!("{} {path}: {e}", req.method));
+                return ResponseTemplate::new(400).set_body_string(e);
+            }
         };
         if path == "/v2/enqueue" {
             return self.enqueue(req, &body);
@@ -476,8 +484,12 @@ impl FakePd {
             events: events.clone(),
             base: server.uri(),
         };
+        let requests = Requests::default();
         Mock::given(any())
-            .respond_with(responder)
+            .respond_with(Recording {
+                requests: requests.clone(),
+                inner: responder,
+            })
             .mount(&server)
             .await;
         FakePd {
@@ -485,7 +497,27 @@ impl FakePd {
             state,
             rest,
             events,
+            requests,
         }
+    }
+
+    /// How many requests of `METHOD /path` (no query) arrived.
+    pub fn requests_of(&self, line: &str) -> usize {
+        super::fake::count(&self.requests, line)
+    }
+
+    /// The problems seen so far (spec violations of either API, unknown routes).
+    pub fn violations(&self) -> Vec<String> {
+        let mut v = self.rest.failure_list();
+        v.extend(self.events.failure_list());
+        v
+    }
+
+    /// Takes the problems seen so far, for a test that provokes them on purpose.
+    pub fn take_violations(&self) -> Vec<String> {
+        let mut v = self.rest.take_failures();
+        v.extend(self.events.take_failures());
+        v
     }
 
     pub fn uri(&self) -> String {
@@ -586,4 +618,10 @@ pub fn pagerduty_table(uri: &str, extra: &str) -> String {
          ic_schedules = [\"PPRIMRY\", \"PBACKUP\", \"PSHADOW\"]\nic_service = \"PICSRVC\"\nincident_service = \"PMAJORS\"\n\
          stakeholders = {{ sev1 = [\"PTEAM01\"], sev2 = [\"PTEAM02\"] }}\n{extra}"
     )
+}
+
+impl Drop for FakePd {
+    fn drop(&mut self) {
+        fail_on_drop("PagerDuty", self.violations());
+    }
 }

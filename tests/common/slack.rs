@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-use super::fake::{SpecValidated, decode_body};
+use super::fake::{Recording, Requests, SpecValidated, decode_body, fail_on_drop};
 
 pub const TOKEN: &str = "xoxb-fake-0123456789-slacktoken";
 
@@ -53,10 +53,14 @@ pub struct State {
     pub faults: VecDeque<Fault>,
 }
 
+/// Dropping the fake fails the test if any request broke the description or reached a method
+/// the fake does not know (see [`fail_on_drop`]).
 pub struct FakeSlack {
     pub server: MockServer,
     pub state: Arc<Mutex<State>>,
     pub spec: SpecValidated,
+    /// Every request, in order.
+    pub requests: Requests,
 }
 
 struct Responder {
@@ -77,6 +81,9 @@ fn fail(code: &str) -> ResponseTemplate {
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let method = req.url.path().trim_start_matches("/api/").to_string();
+        // Every request is held to the description (a GET's arguments in its query string,
+        // a POST's in its body), whatever else is wrong with it.
+        let valid = self.spec.check_and_record(req);
         let mut st = self.state.lock().unwrap();
         st.log.push(method.clone());
         if req
@@ -100,7 +107,7 @@ impl Respond for Responder {
                     .collect(),
             );
         }
-        if let Err(e) = self.spec.check_and_record(req) {
+        if let Err(e) = valid {
             return ResponseTemplate::new(400).set_body_string(e);
         }
         if let Some(pos) = st.faults.iter().position(|f| match f {
@@ -256,7 +263,11 @@ impl Respond for Responder {
                 st.pins.push((s("channel"), s("timestamp")));
                 ok(json!({}))
             }
-            other => fail(&format!("unknown_method_{other}")),
+            other => {
+                self.spec
+                    .record(format!("fake has no route for {} /api/{other}", req.method));
+                fail(&format!("unknown_method_{other}"))
+            }
         }
     }
 }
@@ -266,10 +277,14 @@ impl FakeSlack {
         let server = MockServer::start().await;
         let state = Arc::new(Mutex::new(State::default()));
         let spec = SpecValidated::load("slack/web-api/slack_web_openapi_v2.json");
+        let requests = Requests::default();
         Mock::given(any())
-            .respond_with(Responder {
-                state: state.clone(),
-                spec: spec.clone(),
+            .respond_with(Recording {
+                requests: requests.clone(),
+                inner: Responder {
+                    state: state.clone(),
+                    spec: spec.clone(),
+                },
             })
             .mount(&server)
             .await;
@@ -277,7 +292,18 @@ impl FakeSlack {
             server,
             state,
             spec,
+            requests,
         }
+    }
+
+    /// The problems seen so far (spec violations, unknown methods).
+    pub fn violations(&self) -> Vec<String> {
+        self.spec.failure_list()
+    }
+
+    /// Takes the problems seen so far, for a test that provokes them on purpose.
+    pub fn take_violations(&self) -> Vec<String> {
+        self.spec.take_failures()
     }
 
     pub fn api_url(&self) -> String {
@@ -348,5 +374,11 @@ impl FakeSlack {
 
     pub fn assert_clean(&self) {
         self.spec.assert_clean();
+    }
+}
+
+impl Drop for FakeSlack {
+    fn drop(&mut self) {
+        fail_on_drop("Slack", self.violations());
     }
 }

@@ -43,6 +43,21 @@ finally:
     controller.stop()
 "#;
 
+/// Sends one probe message (argv: host, port, user, password, subject), logging in first when
+/// a user is given.
+const PROBE: &str = r#"
+import smtplib, sys
+host, port, user, password, subject = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+s = smtplib.SMTP(host, port, timeout=10)
+if user:
+    s.login(user, password)
+s.sendmail("probe@test.invalid", ["probe@test.invalid"], "Subject: " + subject + "\r\n\r\nprobe\r\n")
+s.quit()
+"#;
+
+/// The subject of the harness's own probe messages (see [`SmtpServer::settled`]).
+const PROBE_SUBJECT: &str = "inc-test-probe";
+
 /// Prints every message of a Maildir as JSON, decoded by Python's `email` package.
 const READER: &str = r#"
 import email, email.policy, json, os, sys
@@ -95,6 +110,7 @@ pub fn python() -> &'static Path {
                     String::from_utf8_lossy(&out.stderr)
                 );
             };
+            super::tools::require_python3();
             run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
             run(Command::new(&python).args(["-m", "pip", "install", "-q", "aiosmtpd"]));
             assert!(works(&python), "aiosmtpd did not install into {}", venv.display());
@@ -122,6 +138,9 @@ pub struct SmtpServer {
     child: Child,
     pub port: u16,
     maildir: PathBuf,
+    /// The AUTH user and password the server requires (empty: none).
+    auth: (String, String),
+    probes: std::sync::atomic::AtomicUsize,
     _dir: TempDir,
 }
 
@@ -187,6 +206,8 @@ impl SmtpServer {
             child,
             port,
             maildir,
+            auth: (user.to_string(), password.to_string()),
+            probes: Default::default(),
             _dir: dir,
         }
     }
@@ -195,8 +216,54 @@ impl SmtpServer {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Every message received so far, parsed: subject, from, to, message_id, rcpt_to, body, raw.
+    /// Every message received so far, parsed: subject, from, to, message_id, rcpt_to, body, raw
+    /// (the harness's probes left out).
     pub fn messages(&self) -> Vec<Value> {
+        self.all_messages()
+            .into_iter()
+            .filter(|m| {
+                !m["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(PROBE_SUBJECT))
+            })
+            .collect()
+    }
+
+    /// Every message that reached the server before this call, once the server has written
+    /// them all: a probe is sent after them and waited for (the server writes each message
+    /// before it answers, and inc's session has ended). To prove that nothing arrived without
+    /// guessing how long to wait.
+    pub fn settled(&self) -> Vec<Value> {
+        let n = self
+            .probes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let subject = format!("{PROBE_SUBJECT}-{n}");
+        let out = Command::new(python())
+            .args(["-c", PROBE, "127.0.0.1", &self.port.to_string()])
+            .args([&self.auth.0, &self.auth.1, &subject])
+            .output()
+            .expect("send the probe");
+        assert!(
+            out.status.success(),
+            "the probe message was refused: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self
+            .all_messages()
+            .iter()
+            .any(|m| m["subject"] == subject.as_str())
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the probe message was not written within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.messages()
+    }
+
+    fn all_messages(&self) -> Vec<Value> {
         let out = Command::new(python())
             .args(["-c", READER])
             .arg(&self.maildir)
@@ -214,7 +281,8 @@ impl SmtpServer {
             .unwrap_or_default()
     }
 
-    /// Waits until `n` messages have arrived (the server writes after it answers).
+    /// Waits until `n` messages have arrived (the server writes after it answers); to count
+    /// them exactly, use [`SmtpServer::settled`].
     pub fn wait_for(&self, n: usize) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {

@@ -36,6 +36,22 @@ struct Operation {
     /// `None`: the operation takes no request body.
     body: Option<BodyCheck>,
     headers: Option<Validator>,
+    /// The operation's `in: query` parameters.
+    query: Vec<QueryParam>,
+}
+
+/// One query parameter: how its values are read and what they must be.
+struct QueryParam {
+    name: String,
+    required: bool,
+    /// Takes several values (an array, or PagerDuty's exploded `name[]` form): its values are
+    /// checked as one array.
+    multi: bool,
+    /// Swagger 2.0 `collectionFormat: csv` (the default for arrays): one value, comma-separated.
+    csv: bool,
+    /// The JSON type a value is read as (`integer`, `boolean`, …; strings otherwise).
+    item_type: Option<String>,
+    validator: Validator,
 }
 
 struct BodyCheck {
@@ -239,6 +255,89 @@ impl Spec {
         }
     }
 
+    /// Check a query string (decoded pairs, in order): every parameter is one the operation
+    /// declares `in: query`, each value fits its schema (read as the schema's type: `limit=5`
+    /// is an integer), none is repeated unless it takes several values, every required one is
+    /// there. Unknown operations are errors.
+    pub fn validate_query(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<(), String> {
+        let found = self.find(method, path)?;
+        let op = self.operation(&found)?;
+        let mut errors = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
+        for (k, _) in query {
+            if !names.contains(&k.as_str()) {
+                names.push(k);
+            }
+        }
+        for name in &names {
+            let values: Vec<&str> = query
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let Some(param) = op.query.iter().find(|p| p.name == *name) else {
+                let known: Vec<&str> = op.query.iter().map(|p| p.name.as_str()).collect();
+                errors.push(format!(
+                    "query parameter `{name}` is not in the description (it has: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ));
+                continue;
+            };
+            let coerce = |v: &str| query_value(v, param.item_type.as_deref(), self.is_slack());
+            let instance = if param.multi {
+                let items: Vec<Value> = if param.csv {
+                    values
+                        .iter()
+                        .flat_map(|v| v.split(','))
+                        .map(coerce)
+                        .collect()
+                } else {
+                    values.iter().map(|v| coerce(v)).collect()
+                };
+                Value::Array(items)
+            } else if values.len() > 1 {
+                errors.push(format!(
+                    "query parameter `{name}` is given {} times; it takes one value",
+                    values.len()
+                ));
+                continue;
+            } else {
+                coerce(values[0])
+            };
+            for e in param.validator.iter_errors(&instance) {
+                errors.push(format!(
+                    "query parameter `{name}`{}: {e}",
+                    e.instance_path().as_str()
+                ));
+            }
+        }
+        for p in op.query.iter().filter(|p| p.required) {
+            if !names.contains(&p.name.as_str()) {
+                errors.push(format!("query parameter `{}` is required", p.name));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} {path} ({} {}):\n  {}",
+                found.method,
+                self.rel,
+                found.template,
+                errors.join("\n  ")
+            ))
+        }
+    }
+
     /// The path template (e.g. `/incidents/{id}/notes`) a concrete request resolves to.
     pub fn template_for(&self, method: &str, path: &str) -> Result<String, String> {
         self.find(method, path).map(|f| f.template)
@@ -410,6 +509,9 @@ impl Spec {
         let headers = header_schema(self, &params)
             .map(|s| self.build(&s).map_err(|e| fail("header schema", e)))
             .transpose()?;
+        let query = self
+            .query_params(&params)
+            .map_err(|e| fail("query parameters", e))?;
 
         let body = if self.swagger2 {
             if let Some((ptr, p)) = params.iter().find(|(_, p)| p["in"] == "body") {
@@ -475,7 +577,79 @@ impl Spec {
                 validator: Ok(self.build(&schema).map_err(|e| fail("body schema", e))?),
             }),
         };
-        Ok(Operation { body, headers })
+        Ok(Operation {
+            body,
+            headers,
+            query,
+        })
+    }
+
+    /// The operation's `in: query` parameters, each with a compiled check of its value(s).
+    fn query_params(&self, params: &[(String, &'static Value)]) -> Result<Vec<QueryParam>, String> {
+        let mut out = Vec::new();
+        for (ptr, p) in params {
+            if p["in"] != "query" {
+                continue;
+            }
+            let Some(name) = p.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            // Slack: `token` travels as `Authorization: Bearer` (notes/apis.md §12.5).
+            let required = p.get("required").and_then(Value::as_bool) == Some(true)
+                && !(self.is_slack() && name == "token");
+            // The schema as written (OpenAPI 3: `schema`, resolved through `$ref`; Swagger 2.0:
+            // the parameter itself), and one that the validator can follow `$ref`s from.
+            // (A Swagger 2.0 `schema` on a query parameter is a spec error: Opsgenie's
+            // `/v2/policies` point it at a parameter; the parameter's own fields are used.)
+            let (plain, schema) = if let Some(s) = p.get("schema").filter(|_| !self.swagger2) {
+                let (_, plain) = deref(self.doc, format!("{ptr}/schema"), s);
+                (plain.clone(), self.reference(&format!("{ptr}/schema")))
+            } else {
+                let s = swagger_param_schema(p);
+                (s.clone(), s)
+            };
+            let is_array = plain["type"] == "array";
+            // PagerDuty's exploded `name[]` parameters: some are described as one value of the
+            // enum, sent once per value.
+            let exploded = name.ends_with("[]")
+                || p.get("explode") == Some(&Value::Bool(true))
+                || p.get("collectionFormat") == Some(&json!("multi"));
+            let multi = is_array || exploded;
+            // One comma-separated value: Swagger 2.0 `collectionFormat: csv` (its default),
+            // OpenAPI 3 `style: form` with `explode: false`.
+            let csv = is_array
+                && if self.swagger2 {
+                    p.get("collectionFormat").is_none_or(|f| f == "csv")
+                } else {
+                    p.get("explode") == Some(&Value::Bool(false))
+                };
+            let item = if is_array {
+                let items = plain.get("items").cloned().unwrap_or(json!({}));
+                match items.get("$ref").and_then(Value::as_str) {
+                    Some(r) if r.starts_with('#') => {
+                        self.doc.pointer(&r[1..]).cloned().unwrap_or(json!({}))
+                    }
+                    _ => items,
+                }
+            } else {
+                plain.clone()
+            };
+            let item_type = item.get("type").and_then(Value::as_str).map(str::to_string);
+            let schema = if multi && !is_array {
+                json!({ "type": "array", "items": schema })
+            } else {
+                schema
+            };
+            out.push(QueryParam {
+                name: name.to_string(),
+                required,
+                multi,
+                csv,
+                item_type,
+                validator: self.build(&schema)?,
+            });
+        }
+        Ok(out)
     }
 
     /// OpenAPI's `required` defaults to false, and PagerDuty never sets it; a body is still
@@ -502,6 +676,24 @@ impl Spec {
             .with_registry(&self.registry)
             .build(schema)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// A query value as the JSON its schema expects: `5` for an integer, `true` for a boolean
+/// (Slack also takes `1`/`0`); a value that does not read as that type stays a string, so the
+/// validator reports it.
+fn query_value(v: &str, ty: Option<&str>, slack: bool) -> Value {
+    match ty {
+        Some("integer") => v.parse::<i64>().map_or_else(|_| json!(v), |n| json!(n)),
+        Some("number") => v.parse::<f64>().map_or_else(|_| json!(v), |n| json!(n)),
+        Some("boolean") => match v {
+            "true" => json!(true),
+            "false" => json!(false),
+            "1" if slack => json!(true),
+            "0" if slack => json!(false),
+            _ => json!(v),
+        },
+        _ => json!(v),
     }
 }
 

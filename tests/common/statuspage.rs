@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-use super::fake::{SpecValidated, decode_body};
+use super::fake::{Recording, Requests, SpecValidated, decode_body, fail_on_drop};
 
 pub const KEY: &str = "fakeStatuspageKey0123456789abcdef";
 pub const PAGE: &str = "pg1acme";
@@ -41,10 +41,14 @@ pub struct State {
     clock: u32,
 }
 
+/// Dropping the fake fails the test if any request broke the description or reached a route
+/// the fake does not know (see [`fail_on_drop`]).
 pub struct FakeStatuspage {
     pub server: MockServer,
     pub state: Arc<Mutex<State>>,
     pub spec: SpecValidated,
+    /// Every request, in order.
+    pub requests: Requests,
 }
 
 struct Responder {
@@ -124,6 +128,8 @@ impl Responder {
     fn route(&self, req: &Request, st: &mut State) -> ResponseTemplate {
         let method = req.method.as_str();
         let path = req.url.path().to_string();
+        // Every request is held to the description, whatever else is wrong with it.
+        let valid = self.spec.check_and_record(req);
         let body = match decode_body(req) {
             Ok(b) => b,
             Err(e) => return err(400, &e),
@@ -138,7 +144,7 @@ impl Responder {
         if auth != format!("OAuth {KEY}") {
             return err(401, "Could not authenticate");
         }
-        if let Err(e) = self.spec.check_and_record(req) {
+        if let Err(e) = valid {
             return err(400, &format!("spec validation failed: {e}"));
         }
         let mut delay = None;
@@ -152,6 +158,8 @@ impl Responder {
         }
         let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
         if segs.len() < 2 || segs[0] != "pages" || segs[1] != PAGE {
+            self.spec
+                .record(format!("{method} {path}: not a route of page {PAGE}"));
             return err(404, "The requested resource could not be found.");
         }
         let resp = match (method, &segs[2..]) {
@@ -217,7 +225,11 @@ impl Responder {
                     json!({ "id": cid, "page_id": PAGE, "name": cid, "status": status }),
                 )
             }
-            _ => err(404, &format!("fake has no route for {method} {path}")),
+            _ => {
+                let problem = format!("fake has no route for {method} {path}");
+                self.spec.record(problem.clone());
+                err(404, &problem)
+            }
         };
         match delay {
             Some(d) => resp.set_delay(d + st.latency),
@@ -247,10 +259,14 @@ impl FakeStatuspage {
         }
         let state = Arc::new(Mutex::new(st));
         let spec = SpecValidated::load("statuspage/swagger.json");
+        let requests = Requests::default();
         Mock::given(any())
-            .respond_with(Responder {
-                state: state.clone(),
-                spec: spec.clone(),
+            .respond_with(Recording {
+                requests: requests.clone(),
+                inner: Responder {
+                    state: state.clone(),
+                    spec: spec.clone(),
+                },
             })
             .mount(&server)
             .await;
@@ -258,7 +274,18 @@ impl FakeStatuspage {
             server,
             state,
             spec,
+            requests,
         }
+    }
+
+    /// The problems seen so far (spec violations, unknown routes).
+    pub fn violations(&self) -> Vec<String> {
+        self.spec.failure_list()
+    }
+
+    /// Takes the problems seen so far, for a test that provokes them on purpose.
+    pub fn take_violations(&self) -> Vec<String> {
+        self.spec.take_failures()
     }
 
     pub fn uri(&self) -> String {
@@ -320,5 +347,11 @@ impl FakeStatuspage {
             self.uri(),
             comps.join(", ")
         )
+    }
+}
+
+impl Drop for FakeStatuspage {
+    fn drop(&mut self) {
+        fail_on_drop("Statuspage", self.violations());
     }
 }

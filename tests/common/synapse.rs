@@ -107,6 +107,7 @@ fn python() -> Result<PathBuf, String> {
             ))
         }
     };
+    super::tools::require_python3();
     run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
     run(Command::new(venv.join("bin").join("pip")).args(["install", "-q", "matrix-synapse"]))?;
     if has_synapse(&py) {

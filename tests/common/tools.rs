@@ -3,15 +3,41 @@
 
 use std::process::Command;
 
-/// Panics (fails the test) unless `tmux` runs.
-pub fn require_tmux() {
-    let ok = Command::new("tmux")
-        .arg("-V")
+/// Panics (fails the test) unless `tool ARGS` runs and exits 0, naming the tool, what needs it
+/// and how to install it.
+#[track_caller]
+pub fn require(tool: &str, args: &[&str], needed_for: &str, install: &str) {
+    let ok = Command::new(tool)
+        .args(args)
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(
         ok,
-        "tmux is required for the real-terminal tests and was not found on PATH: \
-         install it (Debian/Ubuntu: apt-get install -y tmux; macOS: brew install tmux)"
+        "{tool} is required for {needed_for} and was not found on PATH (or does not work): \
+         install it ({install}); these tests fail rather than skip without it"
+    );
+}
+
+/// Panics (fails the test) unless `tmux` runs.
+#[track_caller]
+pub fn require_tmux() {
+    require(
+        "tmux",
+        &["-V"],
+        "the real-terminal tests",
+        "Debian/Ubuntu: apt-get install -y tmux; macOS: brew install tmux",
+    );
+}
+
+/// Panics (fails the test) unless `python3` with the `venv` module runs (the email and Matrix
+/// tests build their aiosmtpd and Synapse virtualenvs with it).
+#[track_caller]
+pub fn require_python3() {
+    require(
+        "python3",
+        &["-c", "import venv, ensurepip"],
+        "the email (aiosmtpd) and Matrix (Synapse) tests",
+        "Debian/Ubuntu: apt-get install -y python3 python3-venv; or point INC_TEST_PYTHON / \
+         INC_TEST_SYNAPSE_PYTHON at an interpreter that has aiosmtpd / matrix-synapse",
     );
 }

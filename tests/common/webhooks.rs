@@ -16,7 +16,7 @@ use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-use super::fake::{SpecValidated, decode_body};
+use super::fake::{Recording, Requests, SpecValidated, decode_body, fail_on_drop};
 use super::spec::Spec;
 
 pub const TEAMS_ENV: &str = "INC_TEAMS_WEBHOOK";
@@ -106,12 +106,16 @@ pub struct State {
     pub delay: Duration,
 }
 
+/// Dropping the fake fails the test if any request had the wrong URL or an invalid body (see
+/// [`fail_on_drop`]).
 pub struct FakeHook {
     pub kind: Kind,
     pub server: MockServer,
     pub state: Arc<Mutex<State>>,
     /// Discord only: the OpenAPI validator.
     pub spec: Option<SpecValidated>,
+    /// Every request, in order.
+    pub requests: Requests,
 }
 
 struct Responder {
@@ -310,11 +314,15 @@ impl FakeHook {
         let state = Arc::new(Mutex::new(State::default()));
         let spec = (kind == Kind::Discord)
             .then(|| SpecValidated::load("discord/openapi.json").without_header_checks());
+        let requests = Requests::default();
         Mock::given(any())
-            .respond_with(Responder {
-                kind,
-                state: state.clone(),
-                spec: spec.clone(),
+            .respond_with(Recording {
+                requests: requests.clone(),
+                inner: Responder {
+                    kind,
+                    state: state.clone(),
+                    spec: spec.clone(),
+                },
             })
             .mount(&server)
             .await;
@@ -323,7 +331,45 @@ impl FakeHook {
             server,
             state,
             spec,
+            requests,
         }
+    }
+
+    /// The problems seen so far (wrong URL, invalid body, spec violations).
+    pub fn violations(&self) -> Vec<String> {
+        let mut v = self
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .problems
+            .clone();
+        if let Some(s) = &self.spec {
+            for f in s.failure_list() {
+                if !v.contains(&f) {
+                    v.push(f);
+                }
+            }
+        }
+        v
+    }
+
+    /// Takes the problems seen so far, for a test that provokes them on purpose.
+    pub fn take_violations(&self) -> Vec<String> {
+        let mut v = std::mem::take(
+            &mut self
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .problems,
+        );
+        if let Some(s) = &self.spec {
+            for f in s.take_failures() {
+                if !v.contains(&f) {
+                    v.push(f);
+                }
+            }
+        }
+        v
     }
 
     /// The full secret URL (what the user puts in the variable).
@@ -373,6 +419,12 @@ impl FakeHook {
         if let Some(s) = &self.spec {
             s.assert_clean();
         }
+    }
+}
+
+impl Drop for FakeHook {
+    fn drop(&mut self) {
+        fail_on_drop(self.kind.name(), self.violations());
     }
 }
 
