@@ -89,14 +89,11 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
             .skip_while(|e| !matches!(e.kind, EventKind::Declared { .. }))
             .cloned()
             .collect();
-        let (first, rest) = new.split_first().expect("a declaration");
+        // All or nothing: a full disk never leaves a declaration without its roles.
         if journal.exists(&inc.id) {
-            journal.append(&inc.id, first)?;
+            journal.append_all(&inc.id, &new)?;
         } else {
-            journal.create(&inc.id, first)?;
-        }
-        for e in rest {
-            journal.append(&inc.id, e)?;
+            journal.create_all(&inc.id, &new)?;
         }
         journal.set_current(&inc.id)?;
     }
