@@ -311,8 +311,22 @@ async fn the_ic_page_is_adopted_paged_once_and_resolved_with_the_incident() {
     let listed = ok(&run(&a, &["list", "--json"]).await);
     assert_eq!(listed["incidents"].as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed["incidents"][0]["id"], declared["incident"]["id"]);
+    // A note inc mirrors to the alert, and one a person adds in Opsgenie: each once.
+    ok(&run(&a, &["note", "Ann took command", "--type", "decision"]).await);
+    let alias = og.alerts()[0]["alias"].as_str().unwrap().to_string();
+    og.human_note(&alias, "Olga Ops", "Opsgenie: paging the DB team too");
     let events = timeline(&a).await;
     assert_eq!(events.iter().filter(|e| e["event"] == "paging").count(), 1);
+    assert_eq!(count(&events, "note", "text", "Ann took command"), 1);
+    assert_eq!(
+        count(&events, "note", "text", "Opsgenie: paging the DB team too"),
+        1
+    );
+    let olga = events
+        .iter()
+        .find(|e| e["by"] == "Olga Ops")
+        .expect("Olga's note");
+    assert_eq!(olga["text"], "Opsgenie: paging the DB team too");
     // resolve resolves every PagerDuty incident and closes the alert inc opened.
     ok(&run(&a, &["resolve", "--yes"]).await);
     for i in pd.incidents() {
@@ -488,5 +502,40 @@ async fn a_watch_reports_remote_changes_and_posts_nothing_already_posted() {
             .any(|m| m.text.starts_with("Status ")),
         "the watch re-posted another responder's change"
     );
+    slack.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_provider_is_a_warning_and_the_local_view_stands() {
+    let slack = FakeSlack::start().await;
+    let config = format!(
+        "[delivery]\ntimeout = \"1s\"\nretry_for = \"2s\"\nbackoff = \"50ms\"\n\n\
+         [slack]\napi_url = \"{}\"\nper_incident_channel = true\n",
+        slack.api_url()
+    );
+    let a = responder(&config, "ann@example.com");
+    ok(&run(
+        &a,
+        &[
+            "declare",
+            &unique_title("Queue backlog"),
+            "--sev",
+            "2",
+            "--json",
+        ],
+    )
+    .await);
+    ok(&run(&a, &["note", "local note"]).await);
+    slack.fault(common::slack::Fault::Error(
+        "conversations.history",
+        "internal_error",
+    ));
+    let o = run(&a, &["timeline", "--json"]).await;
+    let (out, err) = common::cmd::text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(err.contains("could not read slack"), "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let events = doc["timeline"].as_array().unwrap();
+    assert_eq!(count(events, "note", "text", "local note"), 1);
     slack.assert_clean();
 }

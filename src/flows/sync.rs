@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::ctx::Ctx;
 use crate::error::CliResult;
 use crate::model::{Event, EventKind, Incident, wire};
-use crate::providers::{SendError, matrix, pagerduty, slack};
+use crate::providers::{SendError, matrix, opsgenie, pagerduty, slack};
 
 /// Where an incident is carried, from its own journal: what inc opened (delivery records) and
 /// what other responders published (`linked` events).
@@ -25,11 +25,16 @@ pub struct Places {
     pub slack: Option<String>,
     /// The Matrix room id.
     pub matrix: Option<String>,
+    /// The aliases of the Opsgenie IC alerts.
+    pub opsgenie: Vec<String>,
 }
 
 impl Places {
     pub fn is_empty(&self) -> bool {
-        self.pagerduty.is_empty() && self.slack.is_none() && self.matrix.is_none()
+        self.pagerduty.is_empty()
+            && self.slack.is_none()
+            && self.matrix.is_none()
+            && self.opsgenie.is_empty()
     }
 }
 
@@ -62,6 +67,7 @@ pub fn places(inc: &Incident) -> Places {
         .or_else(|| inc.find_ref(matrix::PROVIDER, "join_room"))
         .and_then(|r| r.id.clone())
         .or_else(|| linked(inc, matrix::PROVIDER));
+    p.opsgenie = super::page_keys(inc, opsgenie::PROVIDER, "page_ic");
     p
 }
 
@@ -113,7 +119,7 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
     let journal = ctx.journal()?;
     let mut cursors = journal.cursors(&inc.id);
     let timeout = config.values.delivery.timeout.0;
-    let (s, m, p) = tokio::join!(
+    let (s, m, p, o) = tokio::join!(
         bounded(timeout, async {
             match (&places.slack, config.values.slack.is_some()) {
                 (Some(ch), true) => {
@@ -145,6 +151,15 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
                 .await
                 .map(Some)
         }),
+        bounded(timeout, async {
+            if places.opsgenie.is_empty() || config.values.opsgenie.is_none() {
+                return Ok(None);
+            }
+            let c = ctx.opsgenie()?;
+            read_opsgenie(c, &inc.id, &places.opsgenie, &cursors["opsgenie"])
+                .await
+                .map(Some)
+        }),
     );
     let mut sources = Vec::new();
     let mut found = Vec::new();
@@ -152,6 +167,7 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
         (slack::PROVIDER, s),
         (matrix::PROVIDER, m),
         (pagerduty::PROVIDER, p),
+        (opsgenie::PROVIDER, o),
     ] {
         match result {
             Ok(None) => {}
@@ -362,6 +378,62 @@ pub async fn read_pagerduty(
             if let Some(t) = le["created_at"].as_str() {
                 next[pd_id] = json!(t);
             }
+        }
+    }
+    read.cursor = Some(next);
+    Ok(read)
+}
+
+/// Opsgenie: the IC alerts' notes people added (timeline notes by their Opsgenie owner); notes
+/// inc mirrored carry a marker and are known by their event id.
+pub async fn read_opsgenie(
+    client: &opsgenie::Client,
+    inc_id: &str,
+    aliases: &[String],
+    cursor: &Value,
+) -> Result<Read, SendError> {
+    let mut read = Read::default();
+    let mut next = if cursor.is_object() {
+        cursor.clone()
+    } else {
+        json!({})
+    };
+    for alias in aliases {
+        let (notes, offset) = client.notes(alias, next[alias].as_str()).await?;
+        read.requests += 1 + notes.len() / 100;
+        if let Some(o) = offset {
+            next[alias] = json!(o);
+        }
+        for n in &notes {
+            let text = n["note"].as_str().unwrap_or_default();
+            let at = ts(&n["createdAt"]);
+            let by = n["owner"].as_str().map(str::to_string);
+            let event = match wire::parse_marker(text) {
+                Some((inc, ev, text)) if inc == inc_id => Event {
+                    id: Some(ev),
+                    at,
+                    by,
+                    kind: EventKind::Note {
+                        text,
+                        note_type: None,
+                    },
+                },
+                Some(_) => continue,
+                None => Event {
+                    id: Some(format!(
+                        "og-note-{}-{}",
+                        id_of(&json!(alias)),
+                        id_of(&n["offset"])
+                    )),
+                    at,
+                    by,
+                    kind: EventKind::Note {
+                        text: text.chars().take(10_000).collect(),
+                        note_type: None,
+                    },
+                },
+            };
+            read.events.push(event);
         }
     }
     read.cursor = Some(next);

@@ -136,6 +136,46 @@ impl Client {
         }
     }
 
+    /// The alert's notes after `offset` (none: from the first), oldest first, and the offset to
+    /// continue from: one incremental pull.
+    pub async fn notes(
+        &self,
+        alias: &str,
+        offset: Option<&str>,
+    ) -> Result<(Vec<Value>, Option<String>), SendError> {
+        let path = format!("/v2/alerts/{}/notes", segment(alias));
+        let mut out = Vec::new();
+        let mut next = offset.map(str::to_string);
+        for _ in 0..50 {
+            let mut q = vec![
+                ("identifierType".to_string(), "alias".to_string()),
+                ("order".to_string(), "asc".to_string()),
+                ("direction".to_string(), "next".to_string()),
+                ("limit".to_string(), "100".to_string()),
+            ];
+            if let Some(o) = &next {
+                q.push(("offset".into(), o.clone()));
+            }
+            let page = match self.call("GET", &path, &q, None).await {
+                Ok(r) => r.body,
+                Err(SendError::Rejected {
+                    status: Some(404), ..
+                }) => break,
+                Err(e) => return Err(e),
+            };
+            let got = page["data"].as_array().cloned().unwrap_or_default();
+            if let Some(o) = got.last().and_then(|n| n["offset"].as_str()) {
+                next = Some(o.to_string());
+            }
+            let more = got.len() == 100;
+            out.extend(got);
+            if !more {
+                break;
+            }
+        }
+        Ok((out, next))
+    }
+
     /// Polls the request status until Opsgenie has processed it (or `poll_for` runs out).
     async fn outcome(&self, request_id: &str) -> Result<Receipt, SendError> {
         let path = format!("/v2/alerts/requests/{}", segment(request_id));

@@ -26,6 +26,8 @@ pub const SCHEDULES: [(&str, &str, &str, &str); 2] = [
 pub struct State {
     pub alerts: Vec<Value>,
     pub notes: Vec<(String, String)>,
+    /// Who wrote each note of `notes` (inc's integration, or a person a test names).
+    pub note_owners: Vec<String>,
     /// requestId → the processed request's status (`data` of the request-status answer).
     pub requests: HashMap<String, Value>,
     /// How many times a request status answers 404 before it is known.
@@ -206,6 +208,26 @@ impl Responder {
                     None => err(404, "Request not found. It might not be processed, yet.", n),
                 }
             }
+            ("GET", ["v2", "alerts", alias, "notes"]) if by_alias => {
+                let after: usize = query_value(req, "offset")
+                    .and_then(|o| o.parse().ok())
+                    .unwrap_or(0);
+                let data: Vec<Value> = st
+                    .notes
+                    .iter()
+                    .zip(&st.note_owners)
+                    .enumerate()
+                    .filter(|(_, ((a, _), _))| a == alias)
+                    .map(|(i, ((_, note), owner))| json!({ "note": note, "owner": owner,
+                        "createdAt": format!("2026-11-26T03:{:02}:00Z", (i + 5) % 60), "offset": (i + 1).to_string() }))
+                    .filter(|n| n["offset"].as_str().and_then(|o| o.parse::<usize>().ok()).unwrap_or(0) > after)
+                    .collect();
+                answer(
+                    200,
+                    json!({ "data": data, "took": 0.01, "requestId": "r-notes" }),
+                    n,
+                )
+            }
             ("GET", ["v2", "alerts", alias]) if by_alias => {
                 match st.alerts.iter().rev().find(|a| a["alias"] == json!(alias)) {
                     Some(a) => answer(200, json!({ "data": a }), n),
@@ -264,6 +286,7 @@ impl Responder {
                         }
                         if let Some(note) = body["note"].as_str() {
                             st.notes.push((alias.to_string(), note.to_string()));
+                            st.note_owners.push("inc".to_string());
                         }
                         json!({ "isSuccess": true, "status": if *action == "close" { "Closed alert" } else { "Added note" }, "alertId": id, "alias": alias })
                     }
@@ -378,6 +401,13 @@ impl FakeOpsgenie {
             .count()
     }
 
+    /// A note a person added to an alert in Opsgenie.
+    pub fn human_note(&self, alias: &str, who: &str, text: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.notes.push((alias.into(), text.into()));
+        st.note_owners.push(who.into());
+    }
+
     /// No request broke the official description or a documented limit.
     pub fn assert_clean(&self) {
         self.spec.assert_clean();
@@ -400,4 +430,12 @@ impl Drop for FakeOpsgenie {
     fn drop(&mut self) {
         fail_on_drop("Opsgenie", self.violations());
     }
+}
+
+/// One query parameter of a request.
+fn query_value(req: &Request, key: &str) -> Option<String> {
+    req.url
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
