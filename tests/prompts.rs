@@ -374,3 +374,36 @@ fn init_on_a_terminal_asks_and_writes_the_config() {
         "skipped sections stay out: {text}"
     );
 }
+
+/// `inc attach` without REF on a terminal lists the open incidents the providers know and
+/// attaches to the one chosen.
+#[tokio::test(flavor = "multi_thread")]
+async fn attach_without_a_reference_offers_the_open_incidents() {
+    require_tmux();
+    let slack = common::slack::FakeSlack::start().await;
+    let config = format!(
+        "[slack]\napi_url = \"{}\"\nper_incident_channel = true\nchannel_prefix = \"inc-\"\n",
+        slack.api_url()
+    );
+    let mut ann = TestEnv::with_config(&config);
+    ann.set("SLACK_BOT_TOKEN", common::slack::TOKEN);
+    let id = ann.declare("Payments down", &["--sev", "1"]);
+    let bob = TestEnv::with_config(&config);
+    let script = format!(
+        "INC_CONFIG={} SLACK_BOT_TOKEN={} INC_USER=bob inc attach",
+        sh_quote(bob.config.to_str().unwrap()),
+        common::slack::TOKEN
+    );
+    let tmux = tokio::task::block_in_place(|| Tmux::start(&bob, &script));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_for("the list", |s| s.contains("Attach to which incident?"))
+    });
+    assert!(screen.contains("#inc-"), "{screen}");
+    tokio::task::block_in_place(|| {
+        tmux.key("Enter");
+        assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    });
+    let listed = bob.json(&["show"]);
+    assert_eq!(listed["incident"]["id"], id.as_str(), "{listed}");
+    slack.assert_clean();
+}
