@@ -65,6 +65,17 @@ pub enum Command {
     Man(commands::man::Args),
 }
 
+/// Runs the commands that need no async runtime; hands any other back.
+pub fn dispatch_local(ctx: &Ctx, command: Command) -> Result<CliResult, Command> {
+    Ok(match command {
+        Command::Init(a) => commands::init::run(ctx, a),
+        Command::List(a) => commands::list::run(ctx, a),
+        Command::Completions(a) => commands::completions::run(ctx, a),
+        Command::Man(a) => commands::man::run(ctx, a),
+        other => return Err(other),
+    })
+}
+
 pub async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::Init(a) => commands::init::run(ctx, a),

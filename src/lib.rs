@@ -134,10 +134,19 @@ pub fn usage_error(e: clap::Error, json: bool) -> u8 {
     2
 }
 
-/// Runs a parsed command line and returns the process exit code.
-pub async fn run(cli: cli::Cli) -> u8 {
+/// Runs a parsed command line and returns the process exit code. Only commands that may talk
+/// to a provider or wait get the async runtime; the local ones (`init`, `list`, `completions`,
+/// `man`) start nothing but themselves.
+pub fn run(cli: cli::Cli) -> u8 {
     let ctx = ctx::Ctx::new(cli.global, config::Env::from_process());
-    let result = cli::dispatch(&ctx, cli.command).await;
+    let result = match cli::dispatch_local(&ctx, cli.command) {
+        Ok(done) => done,
+        Err(command) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(cli::dispatch(&ctx, command)),
+    };
     render::warnings(&ctx);
     match result {
         Ok(()) => 0,

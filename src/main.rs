@@ -5,9 +5,5 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return ExitCode::from(code),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    ExitCode::from(runtime.block_on(inc::run(cli)))
+    ExitCode::from(inc::run(cli))
 }
