@@ -66,13 +66,13 @@ pub enum Command {
 }
 
 /// Runs the commands that need no async runtime; hands any other back.
-pub fn dispatch_local(ctx: &Ctx, command: Command) -> Result<CliResult, Command> {
+pub fn dispatch_local(ctx: &Ctx, command: Command) -> Result<CliResult, Box<Command>> {
     Ok(match command {
         Command::Init(a) => commands::init::run(ctx, a),
         Command::List(a) => commands::list::run(ctx, a),
         Command::Completions(a) => commands::completions::run(ctx, a),
         Command::Man(a) => commands::man::run(ctx, a),
-        other => return Err(other),
+        other => return Err(Box::new(other)),
     })
 }
 

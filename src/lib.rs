@@ -145,7 +145,7 @@ pub fn run(cli: cli::Cli) -> u8 {
             .enable_all()
             .build()
             .expect("tokio runtime")
-            .block_on(cli::dispatch(&ctx, command)),
+            .block_on(cli::dispatch(&ctx, *command)),
     };
     render::warnings(&ctx);
     match result {
