@@ -1,11 +1,15 @@
 #![allow(dead_code)]
 
 pub mod cmd;
+pub mod confluence;
 pub mod fake;
+pub mod faultproxy;
+pub mod github;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack;
 pub mod smtp;
+pub mod smtpfake;
 pub mod spec;
 pub mod statuspage;
 pub mod synapse;

@@ -200,6 +200,17 @@ impl Responder {
                     None => err(404, "Request not found. It might not be processed, yet.", n),
                 }
             }
+            ("GET", ["v2", "alerts", alias, "notes"]) if by_alias => {
+                let data: Vec<Value> = st
+                    .notes
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .filter(|(_, (a, _))| a == alias)
+                    .map(|(i, (_, note))| json!({ "note": note, "owner": "inc", "createdAt": "2026-11-26T03:04:07Z", "offset": i.to_string() }))
+                    .collect();
+                answer(200, json!({ "data": data, "paging": {} }), n)
+            }
             ("GET", ["v2", "alerts", alias]) if by_alias => {
                 match st.alerts.iter().rev().find(|a| a["alias"] == json!(alias)) {
                     Some(a) => answer(200, json!({ "data": a }), n),
