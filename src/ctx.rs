@@ -345,7 +345,12 @@ impl Ctx {
             outbox: None,
             now: self.now(),
         };
-        let r = engine.send(d).await;
+        // Tried before: the adapter checks first whether an earlier try landed.
+        let tried = self
+            .outbox()?
+            .get(&crate::outbox::entry_id(&d.dedup_key))
+            .map_or(0, |e| e.attempts);
+        let r = engine.send_after(d, tried).await;
         self.journal_results(std::slice::from_ref(&r));
         Ok(r)
     }

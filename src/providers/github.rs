@@ -94,7 +94,7 @@ impl Client {
             "check the token in {} and run `inc doctor`",
             self.token_source
         );
-        http::execute(req, error_message, &hint).await
+        http::execute(req, &http::Api::new("GitHub", error_message, &hint)).await
     }
 
     /// An issue (not a pull request) of the repository with exactly this title.

@@ -118,8 +118,29 @@ pub enum SendError {
     /// The credentials were refused (401/403) or are missing.
     #[error("{message}")]
     Auth { message: String },
+    /// The provider took the request but did not confirm it within the time allowed (Opsgenie
+    /// processes writes on its side): it may still land. Not retried now; kept in the outbox,
+    /// whose retry first checks whether it landed.
+    #[error("{message}")]
+    Unconfirmed { message: String },
     #[error("{0} is not configured")]
     NotConfigured(String),
+}
+
+/// How messages name a provider (`pagerduty` → `PagerDuty`).
+pub fn display_name(provider: &str) -> &str {
+    match provider {
+        pagerduty::PROVIDER => pagerduty::NAME,
+        opsgenie::PROVIDER => "Opsgenie",
+        slack::PROVIDER => "Slack",
+        matrix::PROVIDER => "Matrix",
+        statuspage::PROVIDER => "Statuspage",
+        email::PROVIDER => "SMTP",
+        confluence::PROVIDER => "Confluence",
+        github::PROVIDER => "GitHub",
+        p if webhook::is_webhook(p) => webhook::display_name(p),
+        other => other,
+    }
 }
 
 /// Sends deliveries. The real one is [`Providers`]; tests use fakes.
@@ -344,14 +365,14 @@ impl Transport for Providers {
             }
         }
         match d.provider.as_str() {
-            pagerduty::PROVIDER => self.pagerduty()?.send(d).await,
-            opsgenie::PROVIDER => self.opsgenie()?.send(d).await,
+            pagerduty::PROVIDER => self.pagerduty()?.send(d, attempt).await,
+            opsgenie::PROVIDER => self.opsgenie()?.send(d, attempt).await,
             statuspage::PROVIDER => self.statuspage()?.send(d, attempt).await,
             email::PROVIDER => self.email()?.send(d).await,
             confluence::PROVIDER => self.confluence()?.send(d).await,
             github::PROVIDER => self.github()?.send(d).await,
-            slack::PROVIDER => self.slack()?.send(d).await,
-            matrix::PROVIDER => self.matrix()?.send(d).await,
+            slack::PROVIDER => self.slack()?.send(d, attempt).await,
+            matrix::PROVIDER => self.matrix()?.send(d, attempt).await,
             p if webhook::is_webhook(p) => self.webhook()?.send(d).await,
             other => Err(SendError::NotConfigured(other.to_string())),
         }

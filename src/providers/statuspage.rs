@@ -104,7 +104,11 @@ impl Client {
             "check the API key in {} and run `inc doctor`",
             self.token_env
         );
-        http::execute_with(req, error_message, &hint, THROTTLED).await
+        let api = http::Api {
+            throttled: THROTTLED,
+            ..http::Api::new("Statuspage", error_message, &hint)
+        };
+        http::execute(req, &api).await
     }
 
     /// Sends one delivery; `attempt` > 1 makes a retried update check whether it already landed.
