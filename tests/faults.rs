@@ -1134,6 +1134,53 @@ async fn smtp_email() {
 
 // ---------------------------------------------------------------- noticed earlier (issue #12, 7)
 
+/// Statuspage allows one request per second per token: two `inc comms` at once, sharing the
+/// state dir, call the page one at a time and `min_interval` apart (the lock file there paces
+/// them), not each on its own clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn statuspage_pacing_holds_across_processes() {
+    let fake = FakeStatuspage::start().await;
+    // Each answer takes a while, so that calls at the same time would overlap visibly.
+    fake.state.lock().unwrap().latency = Duration::from_millis(100);
+    let gap = Duration::from_millis(300);
+    let config = fake
+        .config("")
+        .replace("min_interval = \"50ms\"", "min_interval = \"300ms\"");
+    let mut env = TestEnv::with_config(&format!(
+        "[delivery]\ntimeout = \"5s\"\nretry_for = \"20s\"\n\n{config}"
+    ));
+    env.set("STATUSPAGE_API_KEY", sp::KEY);
+    let mut ids = Vec::new();
+    for title in ["Checkout is down", "Search is slow"] {
+        let o = inc_ok(&env, &["declare", title, "--sev", "2", "-q"]).await;
+        ids.push(text(&o).0.trim().to_string());
+    }
+    let comms = |id: &str| {
+        owned(&[
+            "comms",
+            "investigating",
+            "We are looking into it.",
+            "--yes",
+            "--incident",
+            id,
+        ])
+    };
+    let (a, b) = (comms(&ids[0]), comms(&ids[1]));
+    let (oa, ob) = tokio::join!(inc(&env, &a), inc(&env, &b));
+    for o in [&oa, &ob] {
+        assert!(o.status.success(), "{:?}", text(o));
+    }
+    assert_eq!(fake.incidents().len(), 2, "one public incident each");
+    let calls = fake.state.lock().unwrap().log.len();
+    assert!(calls >= 4, "both runs called the page: {calls} calls");
+    fake.assert_serialised(gap);
+    assert!(
+        env.state.join("statuspage.lock").is_file(),
+        "the pacing lock file is in the state dir"
+    );
+    fake.assert_clean();
+}
+
 /// Opsgenie takes every write asynchronously: a note it accepted (202) but has not processed
 /// by the end of the wait is reported as unconfirmed, not as delivered: exit 3, one line
 /// naming Opsgenie, kept in the outbox, whose retry checks the alert's notes before sending

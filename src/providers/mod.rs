@@ -282,7 +282,8 @@ impl Providers {
         )
     }
 
-    /// The Statuspage client (one per run: it keeps calls to the page 1/s apart), or why there is none.
+    /// The Statuspage client (it keeps calls to the page 1/s apart, across every `inc` that
+    /// shares the state dir), or why there is none.
     pub fn statuspage(&self) -> Result<&statuspage::Client, SendError> {
         lazy(
             &self.statuspage,
@@ -290,6 +291,7 @@ impl Providers {
             self.config.values.statuspage.as_ref(),
             |cfg| {
                 statuspage::Client::new(self.http()?.clone(), cfg, &self.env)
+                    .map(|c| c.paced_in(&self.config.state_dir))
                     .map_err(|e| e.to_string())
             },
         )
