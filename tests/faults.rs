@@ -1257,6 +1257,75 @@ fn notes_posts(og: &FakeOpsgenie) -> usize {
         .count()
 }
 
+const SECONDARY: &str = r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}"#;
+
+/// A GitHub secondary rate limit is a 403 too: waited out per its headers within the budget,
+/// never reported as a credential error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn github_rate_limit_403s_are_waited_out_per_their_headers() {
+    let reset = (jiff::Timestamp::now().as_second() + 2).to_string();
+    let cases = [
+        (
+            "retry-after",
+            Fault::answer(403, SECONDARY).with_header("retry-after", "1"),
+        ),
+        (
+            "x-ratelimit-reset",
+            Fault::answer(403, GITHUB_VOICE.throttled)
+                .with_header("x-ratelimit-remaining", "0")
+                .with_header("x-ratelimit-reset", &reset),
+        ),
+    ];
+    for (what, fault) in cases {
+        let w = github_world().await;
+        tighten(&w.env, &w.config);
+        let (m, p) = (w.write.0, w.write.1.clone());
+        w.proxy.arm(m, &p, fault, 1);
+        let o = inc(&w.env, &w.args).await;
+        assert!(o.status.success(), "{what}: {:?}", text(&o));
+        assert_eq!(records(&w).await, 1, "{what}: one issue");
+        assert!(outbox(&w.env, "github").await.is_empty(), "{what}");
+        let tries = w.proxy.seen(m, &p);
+        assert_eq!(tries.len(), 2, "{what}: {tries:?}");
+        let waited = tries[1].at.duration_since(tries[0].at);
+        assert!(
+            waited >= Duration::from_millis(950),
+            "{what}: waited {waited:?}"
+        );
+    }
+    // A secondary limit that names no wait: GitHub says to wait at least a minute, which is
+    // beyond the budget: kept in the outbox as a rate limit, at once, not as a bad token.
+    let w = github_world().await;
+    tighten(&w.env, &w.config);
+    let (m, p) = (w.write.0, w.write.1.clone());
+    w.proxy
+        .arm(m, &p, Fault::answer(403, SECONDARY), usize::MAX);
+    let start = Instant::now();
+    let o = inc(&w.env, &w.args).await;
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        start.elapsed() < RETRY_FOR,
+        "gave up at once: {:?}",
+        start.elapsed()
+    );
+    assert!(
+        told(&stderr, &["github"], "secondary rate limit"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("check the token"),
+        "not a credential error: {stderr}"
+    );
+    let kept = outbox(&w.env, "github").await;
+    assert_eq!(kept.len(), 1);
+    assert!(
+        kept[0]["error"].as_str().unwrap().contains("rate limited"),
+        "{kept:?}"
+    );
+    assert_eq!(records(&w).await, 0);
+}
+
 /// A `createRoom` whose answer is lost (the homeserver made the room, the client timed out)
 /// is found again by its alias before anything is created twice: one `createRoom`, and
 /// `declare` succeeds. (A blind retry gets M_ROOM_IN_USE, or, when it overlaps the first
