@@ -131,6 +131,8 @@ struct World {
     args: Vec<String>,
     /// How many records of that write the provider holds.
     records: Arc<dyn Fn() -> usize + Send + Sync>,
+    /// What the fake found wrong with the requests it saw (spec violations, bad routes).
+    violations: Arc<dyn Fn() -> Vec<String> + Send + Sync>,
     /// Exit code when this write fails: 1, or 3 when the command also delivered elsewhere.
     failed_exit: i32,
     /// Records after a timeout whose first try landed: 1, except where the provider offers no
@@ -285,6 +287,11 @@ async fn case(label: &str, w: World, f: F, voice: &Voice) -> Vec<String> {
         got == want_records,
         format!("{got} record(s) at the provider, want {want_records}"),
     );
+    let wrong = (w.violations)();
+    check(
+        wrong.is_empty(),
+        format!("requests the provider's description refuses: {wrong:?}"),
+    );
     let kept = outbox(&w.env, w.provider).await;
     // Each case and what the user saw (`cargo test --test faults -- --nocapture` prints the
     // whole matrix).
@@ -406,6 +413,11 @@ const PD_VOICE: Voice = Voice {
     ),
 };
 
+fn pd_violations(fake: &Arc<FakePd>) -> Arc<dyn Fn() -> Vec<String> + Send + Sync> {
+    let fake = fake.clone();
+    Arc::new(move || [fake.rest.failure_list(), fake.events.failure_list()].concat())
+}
+
 fn pd_incidents(fake: &Arc<FakePd>) -> Arc<dyn Fn() -> usize + Send + Sync> {
     let fake = fake.clone();
     Arc::new(move || fake.incidents().len())
@@ -430,6 +442,7 @@ async fn pagerduty_rest_page_ic() {
             write: ("POST", "/incidents".into()),
             args: owned(&["page-ic", "-m", "Checkout is down"]),
             records: pd_incidents(&fake),
+            violations: pd_violations(&fake),
             failed_exit: 1,
             after_timeout: 1,
         }
@@ -494,6 +507,7 @@ async fn pagerduty_events_page_ic() {
             write: ("POST", "/v2/enqueue".into()),
             args: owned(&["page-ic", "-m", "Checkout is down"]),
             records: alerts,
+            violations: pd_violations(&fake),
             failed_exit: 1,
             after_timeout: 1,
         }
@@ -542,6 +556,13 @@ async fn opsgenie_page_ic() {
             write: ("POST", "/v2/alerts".into()),
             args: owned(&["page-ic", "-m", "Checkout is down"]),
             records: alerts,
+            violations: {
+                let fake = fake.clone();
+                Arc::new(move || {
+                    let doc = fake.state.lock().unwrap().doc_errors.clone();
+                    [fake.spec.failure_list(), doc].concat()
+                })
+            },
             failed_exit: 1,
             after_timeout: 1,
         }
@@ -596,6 +617,10 @@ async fn slack_note() {
             write: ("POST", "/api/chat.postMessage".into()),
             args: owned(&["note", NOTE]),
             records: notes,
+            violations: {
+                let fake = fake.clone();
+                Arc::new(move || fake.spec.failure_list())
+            },
             failed_exit: 1,
             after_timeout: 1,
         }
@@ -665,6 +690,8 @@ async fn matrix_note() {
             write: ("PUT", "/send/m.room.message/".into()),
             args: owned(&["note", NOTE]),
             records: notes,
+            // The real Synapse refuses what it does not take; nothing else to check.
+            violations: Arc::new(Vec::new),
             failed_exit: 1,
             after_timeout: 1,
         }
@@ -770,6 +797,19 @@ async fn webhook_world(kind: Kind) -> World {
         write: ("POST", path),
         args: owned(&["note", NOTE]),
         records: notes,
+        violations: {
+            let hooks = hooks.clone();
+            Arc::new(move || {
+                let mut v = Vec::new();
+                for h in hooks.iter() {
+                    v.extend(h.state.lock().unwrap().problems.clone());
+                    if let Some(spec) = &h.spec {
+                        v.extend(spec.failure_list());
+                    }
+                }
+                v
+            })
+        },
         failed_exit: 3,
         after_timeout: 2,
     }
@@ -848,6 +888,10 @@ async fn statuspage_comms() {
                 "--yes",
             ]),
             records: incidents,
+            violations: {
+                let fake = fake.clone();
+                Arc::new(move || fake.spec.failure_list())
+            },
             failed_exit: 1,
             after_timeout: 1,
         }
@@ -905,6 +949,10 @@ async fn confluence_postmortem() {
             write: ("POST", "/wiki/api/v2/pages".into()),
             args: owned(&["postmortem", "new", "--owner", "ann@example.com"]),
             records: pages,
+            violations: {
+                let fake = fake.clone();
+                Arc::new(move || fake.spec.failure_list())
+            },
             failed_exit: 1,
             after_timeout: 1,
         }
@@ -957,6 +1005,10 @@ async fn github_world() -> World {
         write: ("POST", format!("/repos/{}/issues", common::github::REPO)),
         args: owned(&["postmortem", "new", "--owner", "ann@example.com"]),
         records: issues,
+        violations: {
+            let fake = fake.clone();
+            Arc::new(move || fake.state.lock().unwrap().problems.clone())
+        },
         failed_exit: 1,
         after_timeout: 1,
     }
