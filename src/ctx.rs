@@ -358,7 +358,6 @@ impl Ctx {
             dry_run: self.dry_run(),
             outbox: Some(&outbox),
             now: self.now(),
-            retry: false,
         };
         let results = engine.send_all(deliveries).await;
         self.journal_results(&results);
@@ -373,9 +372,13 @@ impl Ctx {
             dry_run: self.dry_run(),
             outbox: None,
             now: self.now(),
-            retry: true,
         };
-        let r = engine.send(d).await;
+        // Tried before: the adapter checks first whether an earlier try landed.
+        let tried = self
+            .outbox()?
+            .get(&crate::outbox::entry_id(&d.dedup_key))
+            .map_or(0, |e| e.attempts);
+        let r = engine.send_after(d, tried).await;
         self.journal_results(std::slice::from_ref(&r));
         Ok(r)
     }

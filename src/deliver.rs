@@ -1,8 +1,13 @@
 //! The delivery engine: the one place that applies SPEC "Delivery rules". Independent
 //! deliveries go out concurrently; transient failures are retried with exponential backoff and
 //! jitter (or after the provider's `Retry-After`) within a bounded total time; other 4xx are not
-//! retried; what stays undelivered is parked in the outbox; `--dry-run` sends nothing. The
-//! `deliveries` JSON array and the exit code (0 / 1 / 3) come from [`Report`].
+//! retried; what stays undelivered (refused, unconfirmed, or out of time) is parked in the
+//! outbox with the reason; `--dry-run` sends nothing. The `deliveries` JSON array and the exit
+//! code (0 / 1 / 3) come from [`Report`].
+//!
+//! Attempts are counted across runs: a delivery the outbox already holds (a re-run of the same
+//! action, or `inc outbox retry`) goes out as a retry, so the adapter first checks whether an
+//! earlier try landed.
 
 use std::time::Duration;
 
@@ -31,6 +36,10 @@ pub struct DeliveryResult {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The provider took it but did not confirm it in time: it may still land (not `ok`, kept
+    /// in the outbox to check again).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
     /// The outbox entry that holds it, when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outbox: Option<String>,
@@ -51,9 +60,6 @@ pub struct Engine<'a, T> {
     /// Where failures are parked; `None` when the caller keeps them itself (`outbox retry`).
     pub outbox: Option<&'a Outbox>,
     pub now: jiff::Timestamp,
-    /// Every send retries an earlier one (`inc outbox retry`): adapters check first whether
-    /// it already landed, as they do from a second attempt on.
-    pub retry: bool,
 }
 
 impl<T: Transport> Engine<'_, T> {
@@ -62,8 +68,18 @@ impl<T: Transport> Engine<'_, T> {
         futures_util::future::join_all(deliveries.into_iter().map(|d| self.send(d))).await
     }
 
-    /// Sends one delivery with retries.
+    /// Sends one delivery with retries; a delivery already in the outbox goes out as a retry.
     pub async fn send(&self, d: Delivery) -> DeliveryResult {
+        let tried = self
+            .outbox
+            .and_then(|o| o.get(&crate::outbox::entry_id(&d.dedup_key)))
+            .map_or(0, |e| e.attempts);
+        self.send_after(d, tried).await
+    }
+
+    /// Sends one delivery with retries, `tried` attempts having been made in earlier runs
+    /// (`inc outbox retry` knows them from the entry).
+    pub async fn send_after(&self, d: Delivery, tried: u32) -> DeliveryResult {
         let mut result = DeliveryResult {
             provider: d.provider.clone(),
             action: d.action.clone(),
@@ -74,6 +90,7 @@ impl<T: Transport> Engine<'_, T> {
             url: None,
             error: None,
             note: None,
+            unconfirmed: false,
             outbox: None,
             dry_run: self.dry_run,
             delivery: d,
@@ -84,13 +101,6 @@ impl<T: Transport> Engine<'_, T> {
             result.ok = true;
             return result;
         }
-        // A delivery already parked in the outbox (a re-run of what failed) is a retry too, and
-        // leaves the outbox once it succeeds.
-        let parked = self.outbox.and_then(|o| {
-            let id = crate::outbox::entry_id(&result.delivery.dedup_key);
-            o.get(&id).map(|_| id)
-        });
-        let earlier = u32::from(self.retry || parked.is_some());
         let start = Instant::now();
         let deadline = start + self.cfg.retry_for.0;
         let outcome = loop {
@@ -100,7 +110,7 @@ impl<T: Transport> Engine<'_, T> {
             let sent = tokio::time::timeout(
                 per_try,
                 self.transport
-                    .send(&result.delivery, earlier + result.attempts),
+                    .send(&result.delivery, tried.saturating_add(result.attempts)),
             )
             .await;
             let err = match sent {
@@ -109,7 +119,8 @@ impl<T: Transport> Engine<'_, T> {
                 Ok(Err(e)) => break Err(e),
                 Err(_) => SendError::Transient {
                     message: format!(
-                        "timed out after {}",
+                        "{}: no answer within {}",
+                        crate::providers::display_name(&result.provider),
                         crate::config::format_duration(per_try)
                     ),
                     retry_after: None,
@@ -135,10 +146,13 @@ impl<T: Transport> Engine<'_, T> {
         };
         match outcome {
             Ok(receipt) => {
-                if let (Some(o), Some(id)) = (self.outbox, &parked) {
-                    let _ = o.remove(id);
-                }
                 result.ok = true;
+                // A re-run delivered what an earlier run had to park: it is no longer pending.
+                if tried > 0
+                    && let Some(outbox) = self.outbox
+                {
+                    let _ = outbox.remove(&crate::outbox::entry_id(&result.delivery.dedup_key));
+                }
                 result.id = receipt.id.clone();
                 result.url = receipt.url.clone();
                 result.note = receipt.note.clone();
@@ -146,14 +160,11 @@ impl<T: Transport> Engine<'_, T> {
             }
             Err(e) => {
                 result.error = Some(e.to_string());
-                // Only what can still succeed later is worth keeping: a rejected request stays rejected.
-                let keep = matches!(
-                    e,
-                    SendError::Transient { .. }
-                        | SendError::Auth { .. }
-                        | SendError::NotConfigured(_)
-                );
-                if keep && let Some(outbox) = self.outbox {
+                result.unconfirmed = matches!(e, SendError::Unconfirmed { .. });
+                // Nothing undelivered is dropped, not even a rejected request: the cause may be
+                // outside it (an archived channel, a disabled integration, the config), and the
+                // user decides (`inc outbox retry` or `drop`).
+                if let Some(outbox) = self.outbox {
                     match outbox.put(&result.delivery, &e.to_string(), result.attempts, self.now) {
                         Ok(id) => result.outbox = Some(id),
                         Err(io) => {
@@ -189,10 +200,16 @@ impl Report {
         self.results.extend(results);
     }
 
-    /// SPEC: 0 when everything was delivered (or nothing had to be), 1 when nothing was, 3 when some was.
+    /// SPEC: 0 when everything was delivered (or nothing had to be), 1 when nothing was, 3 when
+    /// some was (a delivery the provider took without confirming it counts as partly).
     pub fn exit(&self) -> CliResult {
-        let failed = self.results.iter().filter(|r| !r.ok).count();
-        if failed == 0 {
+        let failed = self
+            .results
+            .iter()
+            .filter(|r| !r.ok && !r.unconfirmed)
+            .count();
+        let unconfirmed = self.results.iter().filter(|r| r.unconfirmed).count();
+        if failed + unconfirmed == 0 {
             Ok(())
         } else if failed == self.results.len() {
             Err(CliError::silent(ErrorKind::Failed))
@@ -218,10 +235,11 @@ mod tests {
     use std::cell::RefCell;
     use std::collections::VecDeque;
 
-    /// Answers each send from a script and records when it was called.
+    /// Answers each send from a script and records when it was called, and as which attempt.
     struct Scripted {
         answers: RefCell<VecDeque<(Duration, Result<Receipt, SendError>)>>,
         calls: RefCell<Vec<Instant>>,
+        attempts: RefCell<Vec<u32>>,
     }
 
     impl Scripted {
@@ -229,13 +247,15 @@ mod tests {
             Scripted {
                 answers: RefCell::new(answers.into()),
                 calls: RefCell::new(Vec::new()),
+                attempts: RefCell::new(Vec::new()),
             }
         }
     }
 
     impl Transport for Scripted {
-        async fn send(&self, _d: &Delivery, _attempt: u32) -> Result<Receipt, SendError> {
+        async fn send(&self, _d: &Delivery, attempt: u32) -> Result<Receipt, SendError> {
             self.calls.borrow_mut().push(Instant::now());
+            self.attempts.borrow_mut().push(attempt);
             let (delay, answer) = self
                 .answers
                 .borrow_mut()
@@ -290,7 +310,6 @@ mod tests {
             dry_run: false,
             outbox,
             now: jiff::Timestamp::UNIX_EPOCH,
-            retry: false,
         }
     }
 
@@ -314,21 +333,67 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn rejected_is_not_retried_and_not_parked() {
+    async fn rejected_is_not_retried_but_kept_with_its_reason() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::new(dir.path());
         let t = Scripted::new(vec![(
             Duration::ZERO,
             Err(SendError::Rejected {
                 status: Some(400),
-                message: "bad".into(),
+                message: "Slack: HTTP 400: invalid_arguments".into(),
             }),
         )]);
         let c = cfg(5_000);
         let r = engine(&t, &c, Some(&outbox)).send(delivery("k")).await;
         assert!(!r.ok);
         assert_eq!(r.attempts, 1);
-        assert!(outbox.list().is_empty());
+        let kept = outbox.list();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].error, "Slack: HTTP 400: invalid_arguments");
+        assert_eq!(r.outbox.as_deref(), Some(kept[0].id.as_str()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unconfirmed_is_not_retried_kept_and_partly_delivered() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::new(dir.path());
+        let t = Scripted::new(vec![(
+            Duration::ZERO,
+            Err(SendError::Unconfirmed {
+                message: "accepted, not confirmed".into(),
+            }),
+        )]);
+        let c = cfg(5_000);
+        let r = engine(&t, &c, Some(&outbox)).send(delivery("k")).await;
+        assert!(!r.ok && r.unconfirmed);
+        assert_eq!(r.attempts, 1);
+        assert_eq!(outbox.list().len(), 1);
+        assert_eq!(serde_json::to_value(&r).unwrap()["unconfirmed"], true);
+        let report = Report { results: vec![r] };
+        assert_eq!(report.exit().unwrap_err().kind.code(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_delivery_the_outbox_holds_goes_out_as_a_retry() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::new(dir.path());
+        let t = Scripted::new(vec![
+            (Duration::ZERO, transient(Some(10_000))),
+            (Duration::ZERO, ok()),
+            (Duration::ZERO, ok()),
+        ]);
+        let c = cfg(1_000);
+        let first = engine(&t, &c, Some(&outbox)).send(delivery("k")).await;
+        assert!(!first.ok && first.outbox.is_some());
+        // Run again (the same action re-run): attempt 2, as the adapter sees it.
+        let again = engine(&t, &c, Some(&outbox)).send(delivery("k")).await;
+        assert!(again.ok);
+        assert_eq!(again.attempts, 1, "this run's attempts");
+        assert!(outbox.list().is_empty(), "delivered: no longer pending");
+        // `outbox retry` passes the entry's count.
+        let retried = engine(&t, &c, None).send_after(delivery("k"), 4).await;
+        assert!(retried.ok);
+        assert_eq!(*t.attempts.borrow(), vec![1, 2, 5]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -384,6 +449,7 @@ mod tests {
             url: None,
             error: None,
             note: None,
+            unconfirmed: false,
             outbox: None,
             dry_run: false,
             delivery: delivery("k"),

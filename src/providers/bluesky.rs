@@ -20,6 +20,7 @@ use super::{Delivery, HttpRequest, Receipt, Request, SendError};
 use crate::config::{BlueskyConfig, ConfigError, Env, Secret};
 
 pub const PROVIDER: &str = "bluesky";
+pub const NAME: &str = "Bluesky";
 pub const PASSWORD_ENV: &str = "INC_BLUESKY_APP_PASSWORD";
 pub const DEFAULT_SERVICE: &str = "https://bsky.social";
 pub const POST: &str = "app.bsky.feed.post";
@@ -106,7 +107,7 @@ impl Client {
             format!("Bearer {}", bearer.expose()),
             body,
         )?;
-        http::execute(req, error_message, &self.hint()).await
+        http::execute(req, &http::Api::new(NAME, error_message, &self.hint())).await
     }
 
     /// The run's session, created on first use.
@@ -125,7 +126,7 @@ impl Client {
             .post(url)
             .header("Content-Type", "application/json")
             .body(serde_json::to_vec(&body).expect("json"));
-        let resp = http::execute(req, error_message, &self.hint()).await?;
+        let resp = http::execute(req, &http::Api::new(NAME, error_message, &self.hint())).await?;
         let access = resp.body["accessJwt"]
             .as_str()
             .ok_or_else(|| SendError::Rejected {
@@ -202,7 +203,7 @@ impl Client {
             format!("Bearer {}", s.access.expose()),
             None,
         )?;
-        match http::execute(req, error_message, &self.hint()).await {
+        match http::execute(req, &http::Api::new(NAME, error_message, &self.hint())).await {
             Ok(r) => Ok(r.body["uri"].as_str().map(str::to_string)),
             Err(SendError::Rejected {
                 status: Some(400 | 404),

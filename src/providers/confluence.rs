@@ -88,7 +88,8 @@ impl Client {
                 .header("Content-Type", "application/json")
                 .body(serde_json::to_vec(b).expect("json"));
         }
-        http::execute(req, error_message, &self.auth_hint()).await
+        let hint = self.auth_hint();
+        http::execute(req, &http::Api::new("Confluence", error_message, &hint)).await
     }
 
     /// The id of the space `[confluence] space_key` names.

@@ -288,7 +288,7 @@ pub fn build(m: &EmailMessage) -> Result<Message, String> {
 /// SMTP outcomes as [`SendError`]s: 4xx replies and connection trouble are worth another try;
 /// 530/534/535 are credential errors; other 5xx replies and TLS failures are not retried.
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
-    let message = describe(e);
+    let message = format!("SMTP: {}", describe(e));
     if e.is_transient() || e.is_timeout() {
         return SendError::Transient {
             message,

@@ -5,6 +5,11 @@
 //!
 //! A publish first looks for an issue with the same title in the repository, so a retry or a
 //! re-run never opens a second one.
+//!
+//! GitHub throttles with 403 as well as 429 (its "secondary" rate limits): a 403 or 429 that
+//! carries `retry-after`, or `x-ratelimit-remaining: 0` with `x-ratelimit-reset`, or says it
+//! is a rate limit, is transient and waited out per its headers (GitHub's docs: at least a
+//! minute when it gives none), within the delivery budget; any other 403 is a credential error.
 
 use serde_json::{Value, json};
 
@@ -94,7 +99,12 @@ impl Client {
             "check the token in {} and run `inc doctor`",
             self.token_source
         );
-        http::execute(req, error_message, &hint).await
+        let api = http::Api::new("GitHub", error_message, &hint);
+        let raw = http::fetch(req, &api).await?;
+        if let Some(e) = rate_limited(&raw) {
+            return Err(e);
+        }
+        http::classify(raw, &api)
     }
 
     /// An issue (not a pull request) of the repository with exactly this title.
@@ -175,6 +185,37 @@ impl Client {
     }
 }
 
+/// A 403 or 429 that is GitHub's rate limit (primary or secondary), as a transient error that
+/// waits as long as GitHub asks (shared/notes/apis.md §10).
+fn rate_limited(raw: &http::Raw) -> Option<SendError> {
+    if !matches!(raw.status, 403 | 429) {
+        return None;
+    }
+    let header = |n: &str| raw.headers.get(n)?.to_str().ok().map(str::trim);
+    let said = error_message(&raw.body()).unwrap_or_else(|| "rate limited".into());
+    let wait = if let Some(d) = header("retry-after").and(http::retry_after(&raw.headers)) {
+        d
+    } else if header("x-ratelimit-remaining") == Some("0") {
+        let reset: i64 = header("x-ratelimit-reset")?.parse().ok()?;
+        let now = header("date")
+            .and_then(http::http_date)
+            .unwrap_or_else(jiff::Timestamp::now);
+        std::time::Duration::from_secs(u64::try_from(reset - now.as_second()).unwrap_or(0))
+    } else if said.to_lowercase().contains("rate limit") {
+        std::time::Duration::from_secs(60)
+    } else {
+        return None;
+    };
+    Some(SendError::Transient {
+        message: format!(
+            "GitHub: HTTP {}: {said} (rate limited: GitHub asks to wait {}s)",
+            raw.status,
+            wait.as_secs()
+        ),
+        retry_after: Some(wait),
+    })
+}
+
 fn receipt(issue: &Value) -> Receipt {
     Receipt {
         id: issue["number"]
@@ -245,6 +286,49 @@ mod tests {
         for bad in ["acme", "acme/", "/ops", "a/b/c", "acme/o ps"] {
             assert!(check_repo(bad).is_err(), "{bad}");
         }
+    }
+
+    fn raw(status: u16, headers: &[(&'static str, &str)], body: &str) -> http::Raw {
+        let mut h = reqwest::header::HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, v.parse().unwrap());
+        }
+        http::Raw {
+            status,
+            headers: h,
+            text: Ok(body.into()),
+        }
+    }
+
+    #[test]
+    fn rate_limits_are_waited_out_and_other_403s_are_credential_errors() {
+        let secondary = r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#;
+        let wait = |r: &http::Raw| match rate_limited(r) {
+            Some(SendError::Transient { retry_after, .. }) => retry_after,
+            other => panic!("{other:?}"),
+        };
+        let r = raw(403, &[("retry-after", "7")], secondary);
+        assert_eq!(wait(&r), Some(std::time::Duration::from_secs(7)));
+        let r = raw(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "1795662275"),
+                ("date", "Thu, 26 Nov 2026 03:04:05 GMT"),
+            ],
+            r#"{"message":"API rate limit exceeded for user ID 1."}"#,
+        );
+        assert_eq!(wait(&r), Some(std::time::Duration::from_secs(30)));
+        let r = raw(403, &[], secondary);
+        assert_eq!(wait(&r), Some(std::time::Duration::from_secs(60)));
+        // Not a rate limit: the token's own problem.
+        let r = raw(
+            403,
+            &[("x-ratelimit-remaining", "4999")],
+            r#"{"message":"Resource not accessible by personal access token"}"#,
+        );
+        assert!(rate_limited(&r).is_none());
+        assert!(rate_limited(&raw(404, &[("retry-after", "1")], "{}")).is_none());
     }
 
     #[test]

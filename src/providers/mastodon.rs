@@ -14,6 +14,7 @@ use super::{Delivery, HttpRequest, Receipt, Request, SendError};
 use crate::config::{ConfigError, Env, MastodonConfig, Secret};
 
 pub const PROVIDER: &str = "mastodon";
+pub const NAME: &str = "Mastodon";
 pub const TOKEN_ENV: &str = "INC_MASTODON_TOKEN";
 
 pub struct Client {
@@ -91,7 +92,7 @@ impl Client {
             "check the access token in {} (scope write:statuses) and run `inc doctor`",
             self.token_source
         );
-        http::execute(req, error_message, &hint).await
+        http::execute(req, &http::Api::new(NAME, error_message, &hint)).await
     }
 
     pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {

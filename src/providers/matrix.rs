@@ -298,12 +298,12 @@ fn classify(e: MxError, hint: &str) -> SendError {
         format!("{}: {}", e.errcode, e.message)
     };
     let with_status = match e.status {
-        Some(s) => format!("HTTP {s} {said}"),
-        None => said.clone(),
+        Some(s) => format!("Matrix: HTTP {s} {said}"),
+        None => format!("Matrix: {said}"),
     };
     match (e.status, e.errcode.as_str()) {
         (_, "M_UNKNOWN_TOKEN" | "M_MISSING_TOKEN") | (Some(401), _) => SendError::Auth {
-            message: format!("the homeserver refused the access token ({said}); {hint}"),
+            message: format!("Matrix: the homeserver refused the access token ({said}); {hint}"),
         },
         (_, "M_LIMIT_EXCEEDED") | (Some(408 | 429 | 500..=599), _) | (None, _) => {
             SendError::Transient {
@@ -411,6 +411,9 @@ impl Client {
             SendError::Auth { message } => SendError::Auth {
                 message: r(message),
             },
+            SendError::Unconfirmed { message } => SendError::Unconfirmed {
+                message: r(message),
+            },
             other => other,
         }
     }
@@ -464,19 +467,40 @@ impl Client {
         };
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
-        let header_retry = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| Duration::from_millis((s * 1000.0) as u64));
-        let text = resp.text().await.map_err(transport)?;
+        let header_retry = super::http::retry_after(resp.headers());
+        let text = resp.text().await;
+        let ok = (200..300).contains(&status);
+        // A 2xx whose answer is lost may have been applied: transient, and the retry (a send's
+        // txn id, a room's alias) recognises what the first try did.
+        let lost = |why: String| MxError {
+            status: None,
+            errcode: String::new(),
+            message: format!("HTTP {status}, but {why}; it may have been applied"),
+            retry_after: None,
+        };
+        let text = match text {
+            Ok(t) => t,
+            Err(e) if ok => {
+                return Err(lost(format!(
+                    "the answer was cut off ({})",
+                    transport(e).message
+                )));
+            }
+            Err(_) => String::new(),
+        };
         let value: Value = if text.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
+            match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(_) if ok => {
+                    let start: String = text.chars().take(60).collect();
+                    return Err(lost(format!("the answer is not JSON ({})", start.trim())));
+                }
+                Err(_) => Value::String(text),
+            }
         };
-        if (200..300).contains(&status) {
+        if ok {
             Ok(value)
         } else {
             Err(mx_error(status, header_retry, &value))
@@ -665,8 +689,9 @@ impl Client {
         }
     }
 
-    /// Sends one delivery with Matrix's recoveries.
-    pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
+    /// Sends one delivery with Matrix's recoveries. A retried `createRoom` (`attempt` > 1: the
+    /// earlier try may have made the room, its answer lost) first looks for the room's alias.
+    pub async fn send(&self, d: &Delivery, attempt: u32) -> Result<Receipt, SendError> {
         let Request::Http(req) = &d.request else {
             return Err(SendError::Rejected {
                 status: None,
@@ -688,22 +713,43 @@ impl Client {
         if d.action == "pin" {
             return self.pin(&path, &body).await;
         }
+        if d.action == "create_room" && attempt > 1 {
+            let alias = self.own_alias(&body).await?;
+            let dir = format!("{CS}/directory/room/{}", enc(&alias));
+            if self.raw("GET", &dir, None).await.is_ok() {
+                let id = self.join_alias(&alias).await?;
+                return Ok(Receipt {
+                    id: Some(id),
+                    ..Default::default()
+                });
+            }
+        }
         match self.raw(&req.method, &path, Some(&body)).await {
             Ok(b) => Ok(receipt(&b)),
-            Err(e) if d.action == "create_room" && e.is("M_ROOM_IN_USE") => {
-                let local = body["room_alias_name"].as_str().unwrap_or_default();
-                let me = self.user_id().await?;
-                let server = me.split_once(':').map(|(_, s)| s).unwrap_or_default();
-                let alias = format!("#{local}:{server}");
+            // The alias is taken (Synapse says M_ROOM_IN_USE, or 409 when another request made
+            // it a moment earlier): join and reuse that room.
+            Err(e)
+                if d.action == "create_room"
+                    && (e.is("M_ROOM_IN_USE") || e.status == Some(409)) =>
+            {
+                let alias = self.own_alias(&body).await?;
                 let id = self.join_alias(&alias).await?;
                 Ok(Receipt {
                     id: Some(id),
-                    note: Some(format!("reused the existing {alias}")),
+                    note: (attempt == 1).then(|| format!("reused the existing {alias}")),
                     ..Default::default()
                 })
             }
             Err(e) => Err(self.redact(classify(e, &self.hint()))),
         }
+    }
+
+    /// The full alias a `createRoom` body asks for (`#local:server`, the bot's server).
+    async fn own_alias(&self, body: &Value) -> Result<String, SendError> {
+        let local = body["room_alias_name"].as_str().unwrap_or_default();
+        let me = self.user_id().await?;
+        let server = me.split_once(':').map(|(_, s)| s).unwrap_or_default();
+        Ok(format!("#{local}:{server}"))
     }
 
     /// Adds the events to the room's pins (a no-op when they are pinned already).

@@ -122,8 +122,32 @@ pub enum SendError {
     /// The credentials were refused (401/403) or are missing.
     #[error("{message}")]
     Auth { message: String },
+    /// The provider took the request but did not confirm it within the time allowed (Opsgenie
+    /// processes writes on its side): it may still land. Not retried now; kept in the outbox,
+    /// whose retry first checks whether it landed.
+    #[error("{message}")]
+    Unconfirmed { message: String },
     #[error("{0} is not configured")]
     NotConfigured(String),
+}
+
+/// How messages name a provider (`pagerduty` → `PagerDuty`).
+pub fn display_name(provider: &str) -> &str {
+    match provider {
+        pagerduty::PROVIDER => pagerduty::NAME,
+        opsgenie::PROVIDER => "Opsgenie",
+        slack::PROVIDER => "Slack",
+        matrix::PROVIDER => "Matrix",
+        statuspage::PROVIDER => "Statuspage",
+        email::PROVIDER => "SMTP",
+        confluence::PROVIDER => "Confluence",
+        github::PROVIDER => "GitHub",
+        x::PROVIDER => x::NAME,
+        mastodon::PROVIDER => mastodon::NAME,
+        bluesky::PROVIDER => bluesky::NAME,
+        p if webhook::is_webhook(p) => webhook::display_name(p),
+        other => other,
+    }
 }
 
 /// Sends deliveries. The real one is [`Providers`]; tests use fakes.
@@ -310,7 +334,8 @@ impl Providers {
         })
     }
 
-    /// The Statuspage client (one per run: it keeps calls to the page 1/s apart), or why there is none.
+    /// The Statuspage client (it keeps calls to the page 1/s apart, across every `inc` that
+    /// shares the state dir), or why there is none.
     pub fn statuspage(&self) -> Result<&statuspage::Client, SendError> {
         lazy(
             &self.statuspage,
@@ -318,6 +343,7 @@ impl Providers {
             self.config.values.statuspage.as_ref(),
             |cfg| {
                 statuspage::Client::new(self.http()?.clone(), cfg, &self.env)
+                    .map(|c| c.paced_in(&self.config.state_dir))
                     .map_err(|e| e.to_string())
             },
         )
@@ -394,14 +420,14 @@ impl Transport for Providers {
             }
         }
         match d.provider.as_str() {
-            pagerduty::PROVIDER => self.pagerduty()?.send(d).await,
-            opsgenie::PROVIDER => self.opsgenie()?.send(d).await,
+            pagerduty::PROVIDER => self.pagerduty()?.send(d, attempt).await,
+            opsgenie::PROVIDER => self.opsgenie()?.send(d, attempt).await,
             statuspage::PROVIDER => self.statuspage()?.send(d, attempt).await,
             email::PROVIDER => self.email()?.send(d).await,
             confluence::PROVIDER => self.confluence()?.send(d).await,
             github::PROVIDER => self.github()?.send(d).await,
-            slack::PROVIDER => self.slack()?.send(d).await,
-            matrix::PROVIDER => self.matrix()?.send(d).await,
+            slack::PROVIDER => self.slack()?.send(d, attempt).await,
+            matrix::PROVIDER => self.matrix()?.send(d, attempt).await,
             x::PROVIDER => self.x()?.send(d, attempt).await,
             mastodon::PROVIDER => self.mastodon()?.send(d).await,
             bluesky::PROVIDER => self.bluesky()?.send(d, attempt).await,

@@ -76,12 +76,14 @@ impl Client {
             "check the API key in {} and run `inc doctor`",
             self.token_env
         );
-        http::execute(req, error_message, &hint).await
+        http::execute(req, &http::Api::new("Opsgenie", error_message, &hint)).await
     }
 
     /// Sends one write and waits (briefly) for Opsgenie to process it. An IC page whose alias
-    /// is already open reports that alert instead of paging again.
-    pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
+    /// is already open reports that alert instead of paging again (on a retry, `attempt` > 1,
+    /// the alert an earlier try opened); a retried note or close first checks whether the
+    /// earlier try landed. A write still unprocessed after the wait is [`SendError::Unconfirmed`].
+    pub async fn send(&self, d: &Delivery, attempt: u32) -> Result<Receipt, SendError> {
         let req = match &d.request {
             Request::Http(r) => r,
             #[allow(unreachable_patterns)]
@@ -104,9 +106,14 @@ impl Client {
             return Ok(Receipt {
                 id: alert["id"].as_str().map(str::to_string),
                 url: None,
-                note: Some(format!("already open since {at}, {ack}")),
+                note: (attempt == 1).then(|| format!("already open since {at}, {ack}")),
                 body: alert,
             });
+        }
+        if attempt > 1
+            && let Some(r) = self.landed(d, req).await?
+        {
+            return Ok(r);
         }
         let resp = self
             .call(&req.method, &req.path, &req.query, req.body.as_ref())
@@ -176,6 +183,62 @@ impl Client {
         Ok((out, next))
     }
 
+    /// Did an earlier try of this note or close land? (A page is checked by its alias above.)
+    async fn landed(&self, d: &Delivery, req: &HttpRequest) -> Result<Option<Receipt>, SendError> {
+        let Some(alias) = req
+            .path
+            .strip_prefix("/v2/alerts/")
+            .and_then(|rest| rest.split('/').next())
+        else {
+            return Ok(None);
+        };
+        let alias = decode(alias);
+        let already = |what: &str| Receipt {
+            note: Some(format!("{what} by an earlier try")),
+            ..Default::default()
+        };
+        match d.action.as_str() {
+            "add_note" => {
+                let want = req.body.as_ref().and_then(|b| b["note"].as_str());
+                let path = format!("/v2/alerts/{}/notes", segment(&alias));
+                let q: Vec<(String, String)> = [
+                    ("identifierType", "alias"),
+                    ("order", "desc"),
+                    ("limit", "100"),
+                ]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+                let notes = match self.call("GET", &path, &q, None).await {
+                    Ok(r) => r.body,
+                    Err(SendError::Rejected {
+                        status: Some(404), ..
+                    }) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                let found = notes["data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n["note"].as_str() == want);
+                Ok(found.then(|| already("added")))
+            }
+            "close_alert" => {
+                let path = format!("/v2/alerts/{}", segment(&alias));
+                let q = vec![("identifierType".to_string(), "alias".to_string())];
+                match self.call("GET", &path, &q, None).await {
+                    Ok(r) if r.body["data"]["status"] == "closed" => Ok(Some(already("closed"))),
+                    Ok(_)
+                    | Err(SendError::Rejected {
+                        status: Some(404), ..
+                    }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Polls the request status until Opsgenie has processed it (or `poll_for` runs out).
     async fn outcome(&self, request_id: &str) -> Result<Receipt, SendError> {
         let path = format!("/v2/alerts/requests/{}", segment(request_id));
@@ -213,11 +276,11 @@ impl Client {
                 Err(e) => return Err(e),
             }
             if tokio::time::Instant::now() + wait >= deadline {
-                return Ok(Receipt {
-                    note: Some(format!(
-                        "accepted by Opsgenie, not confirmed yet (request {request_id})"
-                    )),
-                    ..Default::default()
+                return Err(SendError::Unconfirmed {
+                    message: format!(
+                        "Opsgenie: accepted as request {request_id}, not processed within {}: it may still land (a retry checks first)",
+                        crate::config::format_duration(self.poll_for)
+                    ),
                 });
             }
             tokio::time::sleep(wait).await;
@@ -352,6 +415,27 @@ fn collect(participants: &Value, role: &str, parent: &Value, name: &str, out: &m
             collect(&p["onCallParticipants"], role, parent, name, out);
         }
     }
+}
+
+/// Decodes a percent-encoded path segment (the inverse of [`segment`]).
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Percent-encodes one path segment (schedule names have spaces; an alias may hold `/`).
@@ -514,5 +598,6 @@ mod tests {
     fn path_segments_are_encoded() {
         assert_eq!(segment("IC Primary"), "IC%20Primary");
         assert_eq!(segment("a/b"), "a%2Fb");
+        assert_eq!(decode(&segment("inc-x/ic page")), "inc-x/ic page");
     }
 }

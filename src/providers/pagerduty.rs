@@ -10,6 +10,8 @@ use super::{Delivery, HttpRequest, Receipt, Request, SendError};
 use crate::config::{ConfigError, Env, PagerDutyConfig, Secret};
 
 pub const PROVIDER: &str = "pagerduty";
+/// How messages name it.
+pub const NAME: &str = "PagerDuty";
 pub const TOKEN_ENV: &str = "PAGERDUTY_TOKEN";
 const ACCEPT: &str = "application/vnd.pagerduty+json;version=2";
 const DEFAULT_API: &str = "https://api.pagerduty.com";
@@ -58,6 +60,7 @@ pub struct Client {
     routing_key: Option<Result<Secret, String>>,
     from: Option<String>,
     token_env: String,
+    routing_key_env: String,
 }
 
 impl Client {
@@ -89,6 +92,10 @@ impl Client {
             routing_key,
             from: cfg.from.clone(),
             token_env: cfg.secret.describe(TOKEN_ENV),
+            routing_key_env: cfg
+                .routing_key_env
+                .as_deref()
+                .map_or("pagerduty.routing_key_env".into(), |v| format!("${v}")),
         })
     }
 
@@ -129,12 +136,15 @@ impl Client {
                 }
             }
         }
-        http::execute(req, rest_error, &self.auth_hint()).await
+        let hint = self.auth_hint();
+        http::execute(req, &http::Api::new(NAME, rest_error, &hint)).await
     }
 
     /// Sends one delivery. A retried or repeated `create_incident` whose `incident_key` is
-    /// already open answers with the existing incident instead of failing.
-    pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
+    /// already open answers with the existing incident instead of failing: on a retry
+    /// (`attempt` > 1) it is the one the earlier try opened, else one opened before this run
+    /// (its receipt then says "already open since ...").
+    pub async fn send(&self, d: &Delivery, attempt: u32) -> Result<Receipt, SendError> {
         let Request::Http(req) = &d.request else {
             return Err(SendError::Rejected {
                 status: None,
@@ -167,7 +177,9 @@ impl Client {
                             [] => "not acknowledged yet".to_string(),
                             who => format!("acknowledged by {}", who.join(", ")),
                         };
-                        r.note = Some(format!("already open since {at}, {ack}"));
+                        if attempt == 1 {
+                            r.note = Some(format!("already open since {at}, {ack}"));
+                        }
                         Ok(r)
                     }
                     _ => Err(SendError::Rejected {
@@ -194,12 +206,11 @@ impl Client {
             .post(url)
             .header("Content-Type", "application/json")
             .body(serde_json::to_vec(&body).expect("json"));
-        let resp = http::execute(
-            r,
-            events_error,
-            "check the routing key's env var and run `inc doctor`",
-        )
-        .await?;
+        let hint = format!(
+            "check the routing key in {} and run `inc doctor`",
+            self.routing_key_env
+        );
+        let resp = http::execute(r, &http::Api::new(NAME, events_error, &hint)).await?;
         Ok(Receipt {
             id: resp.body["dedup_key"].as_str().map(str::to_string),
             body: resp.body,

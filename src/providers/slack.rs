@@ -110,7 +110,8 @@ impl Client {
                 .body(serde_json::to_vec(body).expect("json"))
         };
         let req = req.header("Authorization", format!("Bearer {}", token.expose()));
-        let resp = http::execute(req, |b| b["error"].as_str().map(str::to_string), &hint).await?;
+        let api = http::Api::new("Slack", |b| b["error"].as_str().map(str::to_string), &hint);
+        let resp = http::execute(req, &api).await?;
         if resp.body["ok"].as_bool() == Some(true) {
             return Ok(resp.body);
         }
@@ -145,8 +146,10 @@ impl Client {
         })
     }
 
-    /// Sends one delivery with Slack's recoveries.
-    pub async fn send(&self, d: &Delivery) -> Result<Receipt, SendError> {
+    /// Sends one delivery with Slack's recoveries. Slack has no idempotency key, so a retried
+    /// post (`attempt` > 1: an earlier try may have landed with its answer lost) first looks for
+    /// itself in the channel's recent history.
+    pub async fn send(&self, d: &Delivery, attempt: u32) -> Result<Receipt, SendError> {
         let Request::Http(req) = &d.request else {
             return Err(SendError::Rejected {
                 status: None,
@@ -155,6 +158,12 @@ impl Client {
         };
         let method = req.path.trim_start_matches('/');
         let body = req.body.clone().unwrap_or(json!({}));
+        if method == "chat.postMessage"
+            && attempt > 1
+            && let Some(r) = self.already_posted(&body).await
+        {
+            return Ok(r);
+        }
         match self.call(method, &body).await {
             Ok(b) => Ok(receipt(&b)),
             Err(SendError::Rejected { message, .. })
@@ -184,6 +193,40 @@ impl Client {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The message an earlier try of this post left in the channel: among the 50 newest, the
+    /// one carrying the same inc event (its metadata), or, for a post without one, the same
+    /// text. `None` when there is none, or when the history cannot be read (then the post goes
+    /// out again: at least once beats not at all).
+    async fn already_posted(&self, body: &Value) -> Option<Receipt> {
+        let channel = body["channel"].as_str()?;
+        let id = match channel.strip_prefix('#') {
+            Some(name) => self.find_channel(name).await.ok()??,
+            None => channel.to_string(),
+        };
+        let q = json!({ "channel": id, "include_all_metadata": true, "limit": 50 });
+        let history = self.call("conversations.history", &q).await.ok()?;
+        let event = |m: &Value| {
+            m["metadata"]["event_payload"]["event_id"]
+                .as_str()
+                .filter(|e| !e.is_empty())
+                .map(str::to_string)
+        };
+        let mine = event(body);
+        let found = history["messages"]
+            .as_array()?
+            .iter()
+            .find(|m| match &mine {
+                Some(e) => event(m).as_ref() == Some(e),
+                None => m["text"] == body["text"],
+            })?;
+        Some(Receipt {
+            id: found["ts"].as_str().map(str::to_string),
+            url: None,
+            note: Some("posted by an earlier try".into()),
+            body: json!({ "ok": true, "channel": id, "ts": found["ts"], "message": found }),
+        })
     }
 
     async fn find_channel(&self, name: &str) -> Result<Option<String>, SendError> {

@@ -2,12 +2,16 @@
 //! statuses. Request bodies follow `tests/specs/statuspage/swagger.json`.
 //!
 //! Statuspage allows one request per second per token and answers 420 or 429 when throttled,
-//! so every call of a run goes through one gate that keeps them apart (`[statuspage]
-//! min_interval`). Statuspage has no idempotency key: a create first looks for an unresolved
+//! so every call goes through one gate that keeps them apart (`[statuspage] min_interval`):
+//! within a run a mutex, and across the runs that share a state dir (two terminals, a script
+//! beside a person) a lock file there, `statuspage.lock`, holding when the last call started.
+//! Statuspage has no idempotency key: a create first looks for an unresolved
 //! incident carrying this inc incident's id in its `metadata` (another responder may have opened
 //! it), and a retried update first checks whether the update already landed.
 
 use std::collections::BTreeMap;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -22,6 +26,8 @@ pub const TOKEN_ENV: &str = "STATUSPAGE_API_KEY";
 const DEFAULT_API: &str = "https://api.statuspage.io/v1";
 /// Statuspage's documented limit: 1 request/s per API token.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+/// The lock file in the state dir that paces calls across processes.
+pub const LOCK_FILE: &str = "statuspage.lock";
 /// Statuspage's own throttling status, besides 429.
 const THROTTLED: &[u16] = &[420];
 
@@ -46,6 +52,8 @@ pub struct Client {
     interval: Duration,
     /// When the last call started: calls to the page go one at a time, `interval` apart.
     gate: tokio::sync::Mutex<Option<Instant>>,
+    /// The lock file that paces calls across processes (see [`Client::paced_in`]).
+    pace_file: Option<PathBuf>,
 }
 
 impl Client {
@@ -70,7 +78,55 @@ impl Client {
             token_env: cfg.secret.describe(TOKEN_ENV),
             interval: cfg.min_interval.map_or(DEFAULT_INTERVAL, |d| d.0),
             gate: tokio::sync::Mutex::new(None),
+            pace_file: None,
         })
+    }
+
+    /// Paces calls across every process that shares `state_dir` too (`statuspage.lock`).
+    pub fn paced_in(mut self, state_dir: &Path) -> Self {
+        self.pace_file = Some(state_dir.join(LOCK_FILE));
+        self
+    }
+
+    /// Takes the state dir's lock (waiting without blocking the runtime), waits until
+    /// `interval` after the last call any process recorded there, and records this one. The
+    /// lock is held until the returned file is dropped: after the call. `None` when there is no
+    /// lock file to use (no state dir, or it cannot be written): the in-process gate still holds.
+    async fn pace_across_processes(&self) -> Option<std::fs::File> {
+        let path = self.pace_file.as_ref()?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).ok()?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .ok()?;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err(std::fs::TryLockError::Error(_)) => return None,
+            }
+        }
+        let mut last = String::new();
+        let _ = file.read_to_string(&mut last);
+        let interval_ms = i64::try_from(self.interval.as_millis()).unwrap_or(i64::MAX);
+        if let Ok(last) = last.trim().parse::<i64>() {
+            // Wall-clock milliseconds (the only clock processes share), at most one interval.
+            let due = last.saturating_add(interval_ms);
+            let wait = (due - jiff::Timestamp::now().as_millisecond()).clamp(0, interval_ms);
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+        let now = jiff::Timestamp::now().as_millisecond();
+        let recorded = file.set_len(0).is_ok()
+            && file.rewind().is_ok()
+            && file.write_all(now.to_string().as_bytes()).is_ok();
+        recorded.then_some(file)
     }
 
     fn page_id(&self) -> Result<&str, SendError> {
@@ -99,12 +155,17 @@ impl Client {
         if let Some(at) = *last {
             tokio::time::sleep_until(at + self.interval).await;
         }
+        let _across = self.pace_across_processes().await;
         *last = Some(Instant::now());
         let hint = format!(
             "check the API key in {} and run `inc doctor`",
             self.token_env
         );
-        http::execute_with(req, error_message, &hint, THROTTLED).await
+        let api = http::Api {
+            throttled: THROTTLED,
+            ..http::Api::new("Statuspage", error_message, &hint)
+        };
+        http::execute(req, &api).await
     }
 
     /// Sends one delivery; `attempt` > 1 makes a retried update check whether it already landed.

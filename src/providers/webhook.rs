@@ -31,6 +31,15 @@ const SUPPRESS_EMBEDS: u64 = 1 << 2;
 /// What the `base` of a webhook [`HttpRequest`] says: the URL comes from the config at send time.
 const BASE: &str = "webhook";
 
+/// How messages name a webhook provider.
+pub fn display_name(provider: &str) -> &'static str {
+    match provider {
+        TEAMS => "Teams",
+        MATTERMOST => "Mattermost",
+        _ => "Discord",
+    }
+}
+
 pub fn is_webhook(provider: &str) -> bool {
     PROVIDERS.contains(&provider)
 }
@@ -422,7 +431,13 @@ impl Client {
             MATTERMOST => mattermost_error,
             _ => discord_error,
         };
-        let resp = http::execute(request, said, &hint)
+        // A 2xx is delivered whatever follows it: the answer carries nothing inc needs, and a
+        // webhook has no key to recognise a repeat by, so a lost answer is not worth a retry.
+        let api = http::Api {
+            json: false,
+            ..http::Api::new(display_name(provider), said, &hint)
+        };
+        let resp = http::execute(request, &api)
             .await
             .map_err(|e| scrub_error(e, &url, &hint))?;
         // Classic Teams connectors report throttling inside a 200 (shared/notes/apis.md §6).
@@ -525,6 +540,9 @@ fn scrub_error(e: SendError, url: &url::Url, hint: &str) -> SendError {
             SendError::Rejected { status, message }
         }
         SendError::Auth { message } => SendError::Auth {
+            message: scrub(&message, url),
+        },
+        SendError::Unconfirmed { message } => SendError::Unconfirmed {
             message: scrub(&message, url),
         },
         SendError::NotConfigured(s) => SendError::NotConfigured(s),

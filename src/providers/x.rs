@@ -15,6 +15,7 @@ use super::{Delivery, HttpRequest, Receipt, Request, SendError};
 use crate::config::{ConfigError, Env, Secret, XConfig};
 
 pub const PROVIDER: &str = "x";
+pub const NAME: &str = "X";
 pub const TOKEN_ENV: &str = "INC_X_TOKEN";
 pub const DEFAULT_API: &str = "https://api.x.com";
 /// How many of the account's latest posts a retried post compares with.
@@ -80,7 +81,7 @@ impl Client {
             "check the OAuth 2.0 user token in {} (scopes tweet.read tweet.write users.read) and run `inc doctor`",
             self.token_source
         );
-        http::execute(req, error_message, &hint).await
+        http::execute(req, &http::Api::new(NAME, error_message, &hint)).await
     }
 
     /// Sends one delivery; `attempt` > 1 makes a post look for itself first.

@@ -2,13 +2,17 @@
 
 pub mod bluesky;
 pub mod cmd;
+pub mod confluence;
 pub mod fake;
+pub mod faultproxy;
+pub mod github;
 pub mod lexicon;
 pub mod mastodon;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack;
 pub mod smtp;
+pub mod smtpfake;
 pub mod spec;
 pub mod statuspage;
 pub mod synapse;
