@@ -555,7 +555,15 @@ mod tests {
                             j.append("p-1", &note(&t)).unwrap();
                             want.push(kept(&t));
                         }
-                        Op::Garbage(b) => raw_append(&j, "p-1", &b),
+                        // Garbage right after a torn line can complete it into a valid event
+                        // (`{"event":"note","text":"` + `"}`): that is a new event, not a lost
+                        // one. Garbage on a line of its own must never become one.
+                        Op::Garbage(b) => {
+                            let mut line = vec![b'\n'];
+                            line.extend(b.iter().filter(|c| **c != b'\n'));
+                            line.push(b'\n');
+                            raw_append(&j, "p-1", &line)
+                        }
                         Op::Torn(t, cut) => {
                             let line = serde_json::to_vec(&note(&t)).unwrap();
                             raw_append(&j, "p-1", &line[..cut % line.len()]);
