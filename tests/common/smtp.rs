@@ -60,10 +60,15 @@ const PROBE_SUBJECT: &str = "inc-test-probe";
 
 /// Prints every message of a Maildir as JSON, decoded by Python's `email` package.
 const READER: &str = r#"
-import email, email.policy, json, os, sys
+import email, email.policy, json, os, re, sys
 new = os.path.join(sys.argv[1], "new")
 out = []
-for name in sorted(os.listdir(new)) if os.path.isdir(new) else []:
+# Maildir names are `SECONDS.M<usec>P<pid>Q<n>.host`, the microseconds not zero-padded: order by
+# the server's own delivery counter (Q), not by the name's text.
+def order(name):
+    m = re.search(r"Q(\d+)", name)
+    return (int(m.group(1)) if m else 0, name)
+for name in sorted(os.listdir(new), key=order) if os.path.isdir(new) else []:
     with open(os.path.join(new, name), "rb") as f:
         m = email.message_from_binary_file(f, policy=email.policy.default)
     out.append({
