@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A minimal fake PagerDuty for the page-ic benchmark (loopback only): on-call, contact methods,
-incident create. Usage: fake_pd.py PORT"""
-import json, sys, threading
+"""A minimal fake PagerDuty for the page-ic benchmarks (loopback only): on-call, contact methods,
+incident create. Usage: fake_pd.py PORT [ok|503|silent]: `503` answers every request with
+503, `silent` never answers (it holds the connection)."""
+import json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ONCALLS = [
@@ -10,6 +11,7 @@ ONCALLS = [
     for i, (s, u, n) in enumerate([("PPRIMRY", "PU1", "Ann Primary"), ("PBACKUP", "PU2", "Bob Backup")])
 ]
 lock, count = threading.Lock(), [0]
+MODE = sys.argv[2] if len(sys.argv) > 2 else "ok"
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -22,13 +24,27 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+    def down(self):
+        if MODE == "503":
+            n = int(self.headers.get("Content-Length", 0))
+            self.rfile.read(n)
+            self.send(503, {"error": {"code": 0, "message": "Service Unavailable"}})
+            return True
+        if MODE == "silent":
+            time.sleep(3600)
+            return True
+        return False
     def do_GET(self):
+        if self.down():
+            return
         if self.path.startswith("/oncalls"):
             return self.send(200, {"oncalls": ONCALLS, "more": False, "limit": 100, "offset": 0})
         if "/contact_methods" in self.path:
             return self.send(200, {"contact_methods": [{"type": "phone_contact_method", "address": "555 0101", "country_code": 1}]})
         self.send(200, {"abilities": []})
     def do_POST(self):
+        if self.down():
+            return
         n = int(self.headers.get("Content-Length", 0))
         self.rfile.read(n)
         with lock:

@@ -12,7 +12,11 @@ use crate::flows::paging::{self, IcPage};
 page-ic never prompts. With no incident declared yet it opens one in state `paging`, which \
 `inc declare` adopts. The page carries a key stable for the incident, so running it again (or \
 `inc outbox retry`) reports the open page instead of paging twice; --again pages anew. With both [pagerduty] \
-and [opsgenie] configured, it pages through both at the same time."
+and [opsgenie] configured, it pages through both at the same time.\n\n\
+When a pager has not confirmed the page within 2 s, or fails sooner, page-ic prints CALL THEM NOW \
+at once with each IC's phone number (from the live lookup, else the on-call cache, with its age) \
+and keeps retrying the page within [delivery] retry_for; it says so if the page goes out. A page \
+that never went out stays in the outbox, and page-ic exits non-zero."
 )]
 pub struct Args {
     /// What the ICs should know [default: the current incident's title, else "Incident Commander needed"]
@@ -30,6 +34,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             message: args.message,
             again: args.again,
         },
+        |step| crate::render::paging::step(ctx, step),
     )
     .await?;
     crate::render::paging::page_ic(ctx, &page);

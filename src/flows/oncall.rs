@@ -164,3 +164,25 @@ pub fn save<R: Roster>(
         },
     )
 }
+
+/// The people of the newest on-call cache that has any `wanted` (for `inc page TARGET`, whose
+/// target may sit in any cached list), and when that cache was fetched.
+pub fn find_cached(
+    state_dir: &Path,
+    wanted: impl Fn(&OnCall) -> bool,
+) -> Option<(Vec<OnCall>, Timestamp)> {
+    let dir = std::fs::read_dir(state_dir.join("cache")).ok()?;
+    dir.flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("oncall-"))
+        .filter_map(|e| serde_json::from_slice::<Cached>(&std::fs::read(e.path()).ok()?).ok())
+        .filter_map(|c| {
+            let mut people: Vec<OnCall> = Vec::new();
+            for p in c.people.into_iter().filter(|p| wanted(p)) {
+                if !people.iter().any(|q| q.user_id == p.user_id) {
+                    people.push(p);
+                }
+            }
+            (!people.is_empty()).then_some((people, c.fetched_at))
+        })
+        .max_by_key(|(_, at)| *at)
+}

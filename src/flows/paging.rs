@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 
+use super::call_now::{Board, CallNow, Step, Track};
 use super::oncall::{self, OnCall, Roster};
 use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
@@ -153,6 +154,12 @@ pub struct PageOutcome {
     /// The incident the page belongs to, as it was before the page.
     #[serde(skip)]
     pub inc: Option<Incident>,
+    /// Whom inc told to call by hand, and when: during the race, else with the outcome.
+    #[serde(rename = "call_now", skip_serializing_if = "Option::is_none")]
+    pub call: Option<CallNow>,
+    /// The call-now was shown while the pages were still in flight.
+    #[serde(skip)]
+    pub early: bool,
 }
 
 impl PageOutcome {
@@ -205,8 +212,14 @@ fn pagers(ctx: &Ctx) -> CliResult<(bool, bool)> {
 }
 
 /// Pages the ICs through every configured pager. Critical path: the on-call lookups
-/// (concurrently), then the pages (concurrently); contacts and the caches come after.
-pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
+/// (concurrently), then the pages (concurrently); contacts and the caches come after. The
+/// lookups and the pages race a 2 s clock: `show` is handed the people to call by hand as soon
+/// as a page is in doubt (see [`call_now`]), while the pages keep being retried.
+pub async fn page_ic(
+    ctx: &Ctx,
+    req: &IcPage,
+    show: impl FnMut(Step<'_>),
+) -> CliResult<PageOutcome> {
     let config = ctx.config()?;
     let (use_pd, use_og) = pagers(ctx)?;
     let pd = if use_pd { Some(ctx.pagerduty()?) } else { None };
@@ -257,96 +270,166 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
         .map(|c| c.ic_schedules.clone())
         .unwrap_or_default();
 
-    let (pd_found, og_found) = tokio::join!(
-        async {
-            match pd {
-                Some(c) => Some(oncall::lookup(c, &pd_schedules, state_dir, timeout).await),
-                None => None,
-            }
-        },
-        async {
-            match og {
-                Some(c) => Some(oncall::lookup(c, &og_schedules, state_dir, timeout).await),
-                None => None,
-            }
-        },
-    );
-    let stale = |s: Option<(Timestamp, String)>| {
-        s.map(|(at, error)| Stale {
-            fetched_at: at,
-            error,
-            age: now.as_second() - at.as_second(),
-        })
-    };
-    let mut parts: Vec<Part> = Vec::new();
-    let inc_id = inc.as_ref().map(|i| i.id.as_str());
-    if let Some(found) = pd_found {
-        let mut part = Part::new(PD, "PagerDuty", &pd_schedules);
-        match found {
-            Ok(l) if !l.people.is_empty() => {
-                part.people = l.people;
-                part.stale = stale(l.stale);
-                part.delivery = Some(pd_page(ctx, &part.people, &title, &key, inc_id)?);
-            }
-            Ok(_) if og.is_none() => {
-                return Err(
-                    CliError::failed("no one is on call for pagerduty.ic_schedules")
-                        .hint("page the IC rotation's escalation policy from PagerDuty"),
-                );
-            }
-            Ok(_) => part.error = Some("no one is on call for pagerduty.ic_schedules".into()),
-            Err(e) if og.is_none() => {
-                return Err(CliError::failed(format!(
-                    "cannot read who is on call for the IC rotation: {e}"
-                ))
-                .hint("page from the PagerDuty app, or call the IC rotation by phone"));
-            }
-            Err(e) => part.error = Some(format!("cannot read who is on call: {e}")),
-        }
-        parts.push(part);
+    // What the race knows: one track per pager, with its cache read up front, so the phone
+    // numbers are there at once even while a lookup hangs.
+    let cached = |key: String| oncall::load(state_dir, &key).map(|c| (c.people, c.fetched_at));
+    let unknown = |s: &[String]| s.iter().map(|s| format!("schedule {s}")).collect();
+    let mut tracks = Vec::new();
+    if let Some(c) = pd {
+        let cache = cached(c.cache_key(&pd_schedules));
+        tracks.push(Track::new(PD, "PagerDuty", unknown(&pd_schedules), cache));
     }
-    if let Some(found) = og_found {
-        let description = description(&summary, inc.as_ref(), &config.values.call);
-        let mut part = Part::new(opsgenie::PROVIDER, "Opsgenie", &og_schedules);
-        part.delivery = Some(opsgenie::ic_alert(
-            &title,
-            &description,
-            key.clone(),
-            &og_schedules,
-            inc_id,
+    if let Some(c) = og {
+        let cache = cached(c.cache_key(&og_schedules));
+        let name = "Opsgenie";
+        tracks.push(Track::new(
+            opsgenie::PROVIDER,
+            name,
+            unknown(&og_schedules),
+            cache,
         ));
-        // The alert goes to the schedules themselves: who is on call is for the report and
-        // the phone numbers, and its failure does not stop the page.
-        match found {
-            Ok(l) => {
-                part.people = l.people;
-                part.stale = stale(l.stale);
-            }
-            Err(e) => part.lookup_error = Some(e.to_string()),
-        }
-        parts.push(part);
     }
+    let board = Board::new(
+        now,
+        tracks,
+        timeout,
+        config.values.delivery.retry_for.0,
+        ctx.dry_run(),
+    );
+    let board = &board;
+    let (pd_i, og_i) = (0, usize::from(pd.is_some()));
+    let looked_up = |i: usize, name: &str, found: &Result<oncall::Lookup, SendError>| {
+        let why =
+            |e: &dyn std::fmt::Display| format!("cannot read who is on call from {name}: {e}");
+        match found {
+            Ok(l) => board.looked_up(
+                i,
+                &l.people,
+                l.stale.as_ref().map(|s| s.0),
+                l.stale.as_ref().map(|s| why(&s.1)),
+            ),
+            Err(e) => board.trouble(i, why(e)),
+        }
+    };
 
-    let deliveries: Vec<Delivery> = parts.iter().filter_map(|p| p.delivery.clone()).collect();
-    let (results, ()) = tokio::join!(ctx.deliver(deliveries), async {
-        let refresh = parts
-            .iter_mut()
-            .filter(|p| p.stale.is_none())
-            .map(|p| async move {
-                if p.provider == PD {
-                    if let Some(c) = pd {
+    let work = async {
+        let (pd_found, og_found) = tokio::join!(
+            async {
+                let c = pd?;
+                let found = oncall::lookup(c, &pd_schedules, state_dir, timeout).await;
+                looked_up(pd_i, "PagerDuty", &found);
+                Some(found)
+            },
+            async {
+                let c = og?;
+                let found = oncall::lookup(c, &og_schedules, state_dir, timeout).await;
+                looked_up(og_i, "Opsgenie", &found);
+                Some(found)
+            },
+        );
+        let stale = |s: Option<(Timestamp, String)>| {
+            s.map(|(at, error)| Stale {
+                fetched_at: at,
+                error,
+                age: now.as_second() - at.as_second(),
+            })
+        };
+        let mut parts: Vec<Part> = Vec::new();
+        let inc_id = inc.as_ref().map(|i| i.id.as_str());
+        if let Some(found) = pd_found {
+            let mut part = Part::new(PD, "PagerDuty", &pd_schedules);
+            match found {
+                Ok(l) if !l.people.is_empty() => {
+                    part.people = l.people;
+                    part.stale = stale(l.stale);
+                    part.delivery = Some(pd_page(ctx, &part.people, &title, &key, inc_id)?);
+                }
+                Ok(_) if og.is_none() => {
+                    return Err(
+                        CliError::failed("no one is on call for pagerduty.ic_schedules")
+                            .hint("page the IC rotation's escalation policy from PagerDuty"),
+                    );
+                }
+                Ok(_) => part.error = Some("no one is on call for pagerduty.ic_schedules".into()),
+                Err(e) if og.is_none() => {
+                    return Err(CliError::failed(format!(
+                        "cannot read who is on call for the IC rotation: {e}"
+                    ))
+                    .hint("page from the PagerDuty app, or call the IC rotation by phone"));
+                }
+                Err(e) => part.error = Some(format!("cannot read who is on call: {e}")),
+            }
+            if let Some(e) = &part.error {
+                board.sent(pd_i, false, Some(format!("the PagerDuty page failed: {e}")));
+            }
+            parts.push(part);
+        }
+        if let Some(found) = og_found {
+            let description = description(&summary, inc.as_ref(), &config.values.call);
+            let mut part = Part::new(opsgenie::PROVIDER, "Opsgenie", &og_schedules);
+            part.delivery = Some(opsgenie::ic_alert(
+                &title,
+                &description,
+                key.clone(),
+                &og_schedules,
+                inc_id,
+            ));
+            // The alert goes to the schedules themselves: who is on call is for the report and
+            // the phone numbers, and its failure does not stop the page.
+            match found {
+                Ok(l) => {
+                    part.people = l.people;
+                    part.stale = stale(l.stale);
+                }
+                Err(e) => part.lookup_error = Some(e.to_string()),
+            }
+            parts.push(part);
+        }
+
+        // Each page on its own, so the race learns of each as it lands.
+        let to_send: Vec<(usize, &'static str, Delivery)> = parts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i, p.name, p.delivery.clone()?)))
+            .collect();
+        let sends = to_send.into_iter().map(|(i, name, d)| async move {
+            board.sending(i);
+            let r = ctx
+                .deliver(vec![d])
+                .await?
+                .pop()
+                .expect("one result per delivery");
+            let why = r
+                .error
+                .as_ref()
+                .map(|e| format!("the {name} page failed: {e}"));
+            board.sent(i, r.ok, why);
+            Ok::<_, CliError>((i, r))
+        });
+        let (results, ()) = tokio::join!(futures_util::future::join_all(sends), async {
+            let refresh = parts
+                .iter_mut()
+                .enumerate()
+                .filter(|(_, p)| p.stale.is_none())
+                .map(|(i, p)| async move {
+                    if p.provider == PD {
+                        if let Some(c) = pd {
+                            oncall::refresh_contacts(c, &mut p.people, timeout).await;
+                        }
+                    } else if let Some(c) = og {
                         oncall::refresh_contacts(c, &mut p.people, timeout).await;
                     }
-                } else if let Some(c) = og {
-                    oncall::refresh_contacts(c, &mut p.people, timeout).await;
-                }
-            });
-        futures_util::future::join_all(refresh).await;
-    });
-    let mut results = results?.into_iter();
-    for p in parts.iter_mut().filter(|p| p.delivery.is_some()) {
-        p.result = results.next();
-    }
+                    board.contacts(i, &p.people);
+                });
+            futures_util::future::join_all(refresh).await;
+        });
+        for r in results {
+            let (i, r) = r?;
+            parts[i].result = Some(r);
+        }
+        Ok(parts)
+    };
+    let mut parts = board.race(work, show).await?;
     if !ctx.dry_run() {
         for p in parts
             .iter_mut()
@@ -362,7 +445,10 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
             p.cache_error = saved.err().map(|e| e.to_string());
         }
     }
-    Ok(outcome(parts, inc, ctx.dry_run()))
+    let mut page = outcome(parts, inc, ctx.dry_run());
+    page.early = board.shown().is_some();
+    page.call = board.at_end();
+    Ok(page)
 }
 
 /// A new incident in state `paging`, made current: the IC page's home until `inc declare`.
@@ -451,6 +537,8 @@ fn outcome(parts: Vec<Part>, inc: Option<Incident>, dry_run: bool) -> PageOutcom
         unknown,
         parts,
         inc,
+        call: None,
+        early: false,
     }
 }
 
@@ -592,6 +680,18 @@ pub struct TargetPaged {
     pub results: Vec<DeliveryResult>,
     #[serde(skip)]
     pub dry_run: bool,
+    /// Whom inc told to call by hand, and when: during the race, else with the outcome.
+    #[serde(rename = "call_now", skip_serializing_if = "Option::is_none")]
+    pub call: Option<CallNow>,
+    /// The call-now was shown while the page was still in flight.
+    #[serde(skip)]
+    pub early: bool,
+}
+
+impl TargetPaged {
+    pub fn ok(&self) -> bool {
+        self.results.first().is_some_and(|r| r.ok)
+    }
 }
 
 /// What a target resolved to: PagerDuty ids with their reference type.
@@ -600,13 +700,49 @@ enum Target {
     EscalationPolicy(String),
 }
 
-/// Looks up a target (`ep:`, `schedule:` → its on-call, an email, a user id).
+/// Does a cached on-call person match a target (`schedule:ID`, an email, a user id)?
+fn is_target(t: &str, p: &OnCall) -> bool {
+    if let Some(id) = t.strip_prefix("schedule:") {
+        return p.schedule_id.as_deref() == Some(id);
+    }
+    if t.contains('@') {
+        return p
+            .email
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(t));
+    }
+    !t.starts_with("ep:")
+        && !t.starts_with("escalation_policy:")
+        && p.user_id == t.strip_prefix("user:").unwrap_or(t)
+}
+
+/// Looks up a target (`ep:`, `schedule:` → its on-call, an email, a user id). When PagerDuty
+/// cannot answer, the on-call cache (`cached`) stands in, and the board hears why.
 async fn target(
     pd: &pagerduty::Client,
     t: &str,
     timeout: std::time::Duration,
+    cached: Option<&(Vec<OnCall>, Timestamp)>,
+    board: &Board,
 ) -> CliResult<Target> {
-    let fail = |e: SendError| CliError::failed(format!("cannot look up {t} in PagerDuty: {e}"));
+    let timed_out = || SendError::Transient {
+        message: "timed out".into(),
+        retry_after: None,
+    };
+    let fail = |e: SendError| {
+        let why = format!("cannot look up {t} in PagerDuty: {e}");
+        board.trouble(0, why.clone());
+        match cached {
+            // The page can still go out (and be retried) to whom the cache knows.
+            Some((people, _)) if !matches!(e, SendError::Auth { .. }) => Ok(Target::Users(
+                people
+                    .iter()
+                    .map(|p| (p.user_id.clone(), p.name.clone()))
+                    .collect(),
+            )),
+            _ => Err(CliError::failed(why)),
+        }
+    };
     if let Some(id) = t
         .strip_prefix("ep:")
         .or_else(|| t.strip_prefix("escalation_policy:"))
@@ -614,15 +750,11 @@ async fn target(
         return Ok(Target::EscalationPolicy(id.to_string()));
     }
     if let Some(id) = t.strip_prefix("schedule:") {
-        let people = tokio::time::timeout(timeout, pd.oncalls(&[id.to_string()]))
-            .await
-            .unwrap_or_else(|_| {
-                Err(SendError::Transient {
-                    message: "timed out".into(),
-                    retry_after: None,
-                })
-            })
-            .map_err(fail)?;
+        let people = match tokio::time::timeout(timeout, pd.oncalls(&[id.to_string()])).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return fail(e),
+            Err(_) => return fail(timed_out()),
+        };
         if people.is_empty() {
             return Err(CliError::failed(format!(
                 "no one is on call for schedule {id}"
@@ -633,11 +765,13 @@ async fn target(
         ));
     }
     if t.contains('@') {
-        return match pd.user_by_email(t).await.map_err(fail)? {
-            Some(u) => Ok(Target::Users(vec![u])),
-            None => Err(CliError::usage(format!(
+        return match tokio::time::timeout(timeout, pd.user_by_email(t)).await {
+            Ok(Ok(Some(u))) => Ok(Target::Users(vec![u])),
+            Ok(Ok(None)) => Err(CliError::usage(format!(
                 "TARGET {t}: no PagerDuty user has this email"
             ))),
+            Ok(Err(e)) => fail(e),
+            Err(_) => fail(timed_out()),
         };
     }
     let id = t.strip_prefix("user:").unwrap_or(t);
@@ -648,8 +782,13 @@ async fn target(
 }
 
 /// Pages a target: as a responder on the incident's PagerDuty incident when there is one, else
-/// on a new PagerDuty incident.
-pub async fn page(ctx: &Ctx, req: &TargetPage) -> CliResult<TargetPaged> {
+/// on a new PagerDuty incident. The lookups and the page race a 2 s clock like `page_ic`'s:
+/// `show` is handed whom to call (from the on-call cache) as soon as the page is in doubt.
+pub async fn page(
+    ctx: &Ctx,
+    req: &TargetPage,
+    mut show: impl FnMut(Step<'_>),
+) -> CliResult<TargetPaged> {
     let config = ctx.config()?;
     let pd = ctx.pagerduty()?;
     let cfg = config
@@ -658,104 +797,187 @@ pub async fn page(ctx: &Ctx, req: &TargetPage) -> CliResult<TargetPaged> {
         .as_ref()
         .expect("pagerduty client implies config");
     let t = req.target.trim();
-    let target = target(pd, t, config.values.delivery.timeout.0).await?;
-    let inc = ctx.optional_incident()?;
-    let message = req.message.clone().unwrap_or_else(|| match &inc {
-        Some(i) => format!(
-            "Please join the incident call: {} {}",
-            i.severity,
-            i.public_name()
-        ),
-        None => "Please join the incident call".into(),
-    });
-    let slug: String = t
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let inc_id = inc.as_ref().map(|i| i.id.as_str());
-    let who: Vec<String> = match &target {
-        Target::Users(u) => u.iter().map(|(_, name)| name.clone()).collect(),
-        Target::EscalationPolicy(ep) => vec![format!("escalation policy {ep}")],
-    };
-    let mut delivery = match inc.as_ref().and_then(super::pd_incident) {
-        Some(pd_id) => {
-            let from = cfg.from.as_deref().ok_or_else(|| {
-                CliError::config("pagerduty.from is required to request responders")
-            })?;
-            let requester = pd
-                .user_by_email(from)
-                .await
-                .map_err(|e| {
-                    CliError::failed(format!("cannot look up pagerduty.from ({from}): {e}"))
-                })?
-                .ok_or_else(|| {
-                    CliError::config(format!(
-                        "pagerduty.from: no PagerDuty user has the email {from}"
-                    ))
-                })?
-                .0;
-            let targets: Vec<(String, &str)> = match &target {
-                Target::Users(u) => u
+    let timeout = config.values.delivery.timeout.0;
+    let cached = oncall::find_cached(&config.state_dir, |p| is_target(t, p));
+    let board = Board::new(
+        ctx.now(),
+        vec![Track::new(
+            PD,
+            "PagerDuty",
+            vec![t.to_string()],
+            cached.clone(),
+        )],
+        timeout * 2,
+        config.values.delivery.retry_for.0,
+        ctx.dry_run(),
+    );
+    let board = &board;
+    let work = async {
+        let target = target(pd, t, timeout, cached.as_ref(), board).await?;
+        if let Target::Users(u) = &target {
+            // Whom to call while the page is in doubt: the cache knows their numbers.
+            let known = |id: &str| {
+                cached
                     .iter()
-                    .map(|(id, _)| (id.clone(), "user_reference"))
-                    .collect(),
-                Target::EscalationPolicy(ep) => vec![(ep.clone(), "escalation_policy_reference")],
+                    .flat_map(|(people, _)| people)
+                    .find(|p| p.user_id == id)
             };
-            let key = format!(
-                "inc-{}-page-{slug}",
-                inc.as_ref().map_or("", |i| i.id.as_str())
+            let people: Vec<OnCall> = u
+                .iter()
+                .map(|(id, name)| match known(id) {
+                    Some(p) => p.clone(),
+                    None => OnCall {
+                        role: String::new(),
+                        schedule_id: None,
+                        schedule: None,
+                        escalation_policy: None,
+                        level: None,
+                        user_id: id.clone(),
+                        name: name.clone(),
+                        email: None,
+                        contacts: Vec::new(),
+                    },
+                })
+                .collect();
+            let at = cached.as_ref().map(|(_, at)| *at);
+            board.looked_up(
+                0,
+                &people,
+                at.filter(|_| u.iter().any(|(id, _)| known(id).is_some())),
+                None,
             );
-            pagerduty::responder_request(pd_id, &requester, &message, &targets, key, inc_id)
         }
-        None => {
-            let service = cfg
-                .incident_service
-                .as_deref()
-                .or(cfg.ic_service.as_deref())
-                .ok_or_else(|| {
-                    CliError::config(
-                        "set pagerduty.incident_service to open incidents for `inc page`",
-                    )
-                })?;
-            let users: Vec<String> = match &target {
-                Target::Users(u) => u.iter().map(|(id, _)| id.clone()).collect(),
-                Target::EscalationPolicy(_) => Vec::new(),
-            };
-            let key = match inc_id {
-                Some(id) => format!("inc-{id}-page-{slug}"),
-                None => format!("inc-page-{slug}-{}", new_id(ctx.now())),
-            };
-            pagerduty::create_incident(NewIncident {
-                action: "page",
-                title: message.clone(),
-                service,
-                urgency: "high",
-                incident_key: key,
-                assignees: &users,
-                escalation_policy: match &target {
-                    Target::EscalationPolicy(ep) => Some(ep),
-                    Target::Users(_) => None,
-                },
-                bridge: None,
-                inc_id,
+        let inc = ctx.optional_incident()?;
+        let message = req.message.clone().unwrap_or_else(|| match &inc {
+            Some(i) => format!(
+                "Please join the incident call: {} {}",
+                i.severity,
+                i.public_name()
+            ),
+            None => "Please join the incident call".into(),
+        });
+        let slug: String = t
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
             })
-        }
+            .collect();
+        let inc_id = inc.as_ref().map(|i| i.id.as_str());
+        let who: Vec<String> = match &target {
+            Target::Users(u) => u.iter().map(|(_, name)| name.clone()).collect(),
+            Target::EscalationPolicy(ep) => vec![format!("escalation policy {ep}")],
+        };
+        let mut delivery = match inc.as_ref().and_then(super::pd_incident) {
+            Some(pd_id) => {
+                let from = cfg.from.as_deref().ok_or_else(|| {
+                    CliError::config("pagerduty.from is required to request responders")
+                })?;
+                let requester = match tokio::time::timeout(timeout, pd.user_by_email(from)).await {
+                    Ok(Ok(Some(u))) => u.0,
+                    Ok(Ok(None)) => {
+                        return Err(CliError::config(format!(
+                            "pagerduty.from: no PagerDuty user has the email {from}"
+                        )));
+                    }
+                    Ok(Err(e)) => {
+                        let why = format!("cannot look up pagerduty.from ({from}): {e}");
+                        board.trouble(0, why.clone());
+                        return Err(CliError::failed(why));
+                    }
+                    Err(_) => {
+                        let why = format!("cannot look up pagerduty.from ({from}): timed out");
+                        board.trouble(0, why.clone());
+                        return Err(CliError::failed(why));
+                    }
+                };
+                let targets: Vec<(String, &str)> = match &target {
+                    Target::Users(u) => u
+                        .iter()
+                        .map(|(id, _)| (id.clone(), "user_reference"))
+                        .collect(),
+                    Target::EscalationPolicy(ep) => {
+                        vec![(ep.clone(), "escalation_policy_reference")]
+                    }
+                };
+                let key = format!(
+                    "inc-{}-page-{slug}",
+                    inc.as_ref().map_or("", |i| i.id.as_str())
+                );
+                pagerduty::responder_request(pd_id, &requester, &message, &targets, key, inc_id)
+            }
+            None => {
+                let service = cfg
+                    .incident_service
+                    .as_deref()
+                    .or(cfg.ic_service.as_deref())
+                    .ok_or_else(|| {
+                        CliError::config(
+                            "set pagerduty.incident_service to open incidents for `inc page`",
+                        )
+                    })?;
+                let users: Vec<String> = match &target {
+                    Target::Users(u) => u.iter().map(|(id, _)| id.clone()).collect(),
+                    Target::EscalationPolicy(_) => Vec::new(),
+                };
+                let key = match inc_id {
+                    Some(id) => format!("inc-{id}-page-{slug}"),
+                    None => format!("inc-page-{slug}-{}", new_id(ctx.now())),
+                };
+                pagerduty::create_incident(NewIncident {
+                    action: "page",
+                    title: message.clone(),
+                    service,
+                    urgency: "high",
+                    incident_key: key,
+                    assignees: &users,
+                    escalation_policy: match &target {
+                        Target::EscalationPolicy(ep) => Some(ep),
+                        Target::Users(_) => None,
+                    },
+                    bridge: None,
+                    inc_id,
+                })
+            }
+        };
+        // The journal and the post-mortem timeline name the people, not their PagerDuty ids.
+        delivery.target = who.join(", ");
+        board.sending(0);
+        let results = ctx.deliver(vec![delivery]).await?;
+        let ok = results.first().is_some_and(|r| r.ok);
+        let why = results.first().and_then(|r| r.error.clone());
+        board.sent(0, ok, why.map(|e| format!("the page failed: {e}")));
+        Ok(TargetPaged {
+            paged: who,
+            message,
+            results,
+            dry_run: ctx.dry_run(),
+            call: None,
+            early: false,
+        })
     };
-    // The journal and the post-mortem timeline name the people, not their PagerDuty ids.
-    delivery.target = who.join(", ");
-    let results = ctx.deliver(vec![delivery]).await?;
-    Ok(TargetPaged {
-        paged: who,
-        message,
-        results,
-        dry_run: ctx.dry_run(),
-    })
+    let paged = board.race(work, &mut show).await;
+    let early = board.shown().is_some();
+    match paged {
+        Ok(mut p) => {
+            p.early = early;
+            p.call = board.at_end();
+            Ok(p)
+        }
+        Err(e) => {
+            // The page cannot go out: whom to call, if the pager's trouble is why.
+            if !early
+                && board.in_trouble()
+                && let Some(c) = board.at_end()
+            {
+                show(Step::CallNow(&c));
+            }
+            Err(e)
+        }
+    }
 }
 
 // ---- inc oncall ----

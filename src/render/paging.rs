@@ -1,11 +1,14 @@
 //! What the paging commands show: `inc page-ic` (✔/✘ per person, CALL THEM NOW with the phone
-//! numbers when a page failed), `inc page` and `inc oncall` (a table).
+//! numbers as soon as a page is in doubt and again when it failed), `inc page` and `inc oncall`
+//! (a table).
 
 use serde_json::json;
 
 use super::Outcome;
 use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
+use crate::error::CliResult;
+use crate::flows::call_now::{CallNow, Step};
 use crate::flows::paging::{OnCallList, PageOutcome, Stale, TargetPaged, role};
 use crate::io::{Io, Style};
 use crate::messages;
@@ -71,6 +74,88 @@ impl Outcome for PageOutcome {
             }
         }
         out
+    }
+}
+
+/// Shows a step of a page as it happens, on stderr (also under `--json`, whose one document
+/// on stdout comes at the end): whom to call now, or a page that went out after all.
+pub fn step(ctx: &Ctx, step: Step<'_>) {
+    let io = &ctx.io;
+    match step {
+        Step::CallNow(c) => call_now(io, c),
+        Step::WentOut(w) => io.say(&format!(
+            "{} The {} page went out after all ({} in).",
+            io.tick(true),
+            w.name,
+            seconds(w.after_ms)
+        )),
+    }
+}
+
+/// `2.0 s`
+fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+/// CALL THEM NOW: why, each person's number (or that none is known), where the numbers come
+/// from, and until when the page keeps being retried.
+fn call_now(io: &Io, c: &CallNow) {
+    io.say(&format!(
+        "{} {}",
+        io.paint("CALL THEM NOW:", Style::Fail),
+        c.reason
+    ));
+    callees(io, c);
+    match c.retrying_until {
+        Some(until) => io.say(&format!(
+            "The page is still being retried, until {} at the latest; inc says so here if it goes out.",
+            messages::clock(until)
+        )),
+        None => io.say("The page is not being retried."),
+    }
+}
+
+/// The people of a call-now, with their numbers and where those come from.
+fn callees(io: &Io, c: &CallNow) {
+    for p in &c.people {
+        let who = if p.role.is_empty() {
+            p.name.clone()
+        } else {
+            format!("{:<8} {}", p.role, p.name)
+        };
+        match &p.phone {
+            Some(phone) => io.say(&format!("  {who}: {phone}")),
+            None => io.say(&format!(
+                "  {who}: no phone number known{}",
+                p.email
+                    .as_deref()
+                    .map(|e| format!(" (email {e})"))
+                    .unwrap_or_default()
+            )),
+        }
+    }
+    for u in &c.unknown {
+        io.say(&format!(
+            "  {u}: no one known to call (no on-call lookup answered, nothing cached)"
+        ));
+    }
+    if let Some(at) = c.people.iter().filter_map(|p| p.cached_at).min() {
+        io.say(&format!(
+            "  (from the on-call cache of {}, {} old)",
+            messages::time(at),
+            messages::elapsed(c.shown_at.as_second() - at.as_second())
+        ));
+    }
+}
+
+/// After a call-now during the race: the page went out after all.
+fn went_out(io: &Io, c: Option<&CallNow>, what: &str) {
+    if let Some(c) = c {
+        io.say(&format!(
+            "{} {what} went out after all (the numbers to call were shown {} in).",
+            io.tick(true),
+            seconds(c.after_ms)
+        ));
     }
 }
 
@@ -145,6 +230,9 @@ pub fn page_ic(ctx: &Ctx, o: &PageOutcome) {
             "  whoever is on call for schedule {s}: not known (no on-call lookup)"
         ));
     }
+    if o.early && failed.is_empty() {
+        went_out(io, o.call.as_ref(), "The page");
+    }
     for p in &failed {
         if let Some(id) = p.result.as_ref().and_then(|r| r.outbox.as_ref()) {
             let what = if several {
@@ -179,6 +267,24 @@ impl Outcome for TargetPaged {
     fn sent(&self) -> Option<(&[String], &[DeliveryResult])> {
         Some((&[], &self.results))
     }
+}
+
+/// Shows a target's page (see [`super::emit`]), then, when it did not go out, whom to call
+/// again; when it went out after a call-now, says so.
+pub fn page(ctx: &Ctx, o: &TargetPaged) -> CliResult {
+    let exit = super::emit(ctx, o);
+    let io = &ctx.io;
+    match &o.call {
+        // Shown already while the page was retried: the list again, now that it failed.
+        Some(c) if !o.ok() && o.early => {
+            io.say(&io.paint("CALL THEM NOW:", Style::Fail));
+            callees(io, c);
+        }
+        Some(c) if !o.ok() => call_now(io, c),
+        c if o.early => went_out(io, c.as_ref(), "The page"),
+        _ => {}
+    }
+    exit
 }
 
 /// Shows who is on call: the warnings, then the JSON document, or a table (ROLE, SCHEDULE,

@@ -27,8 +27,19 @@ pub enum Fault {
     SlowAfterWrite(Duration),
 }
 
+/// The whole of PagerDuty (REST and Events, reads too) down, until the test clears it.
+#[derive(Clone, Debug)]
+pub enum Outage {
+    /// Every request is answered with this status.
+    Status(u16),
+    /// No request is answered: the connection is held open (an hour).
+    Silent,
+}
+
 #[derive(Default)]
 pub struct State {
+    /// While set, every request gets this instead of an answer (after being logged and validated).
+    pub outage: Option<Outage>,
     pub incidents: Vec<Value>,
     pub notes: Vec<(String, String)>,
     /// Every note as PagerDuty returns it (`{id, content, created_at, user}`), by incident id.
@@ -465,6 +476,19 @@ impl Respond for Responder {
                 return ResponseTemplate::new(400).set_body_string(e);
             }
         };
+        let outage = self.state.lock().unwrap().outage.clone();
+        if let Some(o) = outage {
+            let spec = if path == "/v2/enqueue" {
+                &self.events
+            } else {
+                &self.rest
+            };
+            let _ = spec.check_and_record(req);
+            return match o {
+                Outage::Status(s) => err(s, 0, "Service Unavailable", &[]),
+                Outage::Silent => ResponseTemplate::new(200).set_delay(Duration::from_secs(3600)),
+            };
+        }
         if path == "/v2/enqueue" {
             return self.enqueue(req, &body);
         }
@@ -522,6 +546,11 @@ impl FakePd {
 
     pub fn uri(&self) -> String {
         self.server.uri()
+    }
+
+    /// Takes all of PagerDuty down (`Some`) or brings it back (`None`).
+    pub fn outage(&self, o: Option<Outage>) {
+        self.state.lock().unwrap().outage = o;
     }
 
     pub fn fault(&self, f: Fault) {
