@@ -59,6 +59,9 @@ pub struct Ctx {
     warnings: std::cell::RefCell<Vec<String>>,
     /// Under `--dry-run`: what would have been sent, for the renderer.
     would_send: std::cell::RefCell<Vec<Delivery>>,
+    /// The rest of this run is a dry run although `--dry-run` was not given (a drill's
+    /// `inc comms`: SPEC "Drills").
+    dry_from_here: std::cell::Cell<bool>,
 }
 
 impl From<JournalError> for CliError {
@@ -98,6 +101,7 @@ impl Ctx {
             me: OnceCell::new(),
             warnings: Default::default(),
             would_send: Default::default(),
+            dry_from_here: Default::default(),
         }
     }
 
@@ -161,7 +165,13 @@ impl Ctx {
     }
 
     pub fn dry_run(&self) -> bool {
-        self.global.dry_run
+        self.global.dry_run || self.dry_from_here.get()
+    }
+
+    /// Makes the rest of this run a dry run, as if `--dry-run` had been given: what a drill's
+    /// `inc comms` would post is shown, and nothing is sent or written (SPEC "Drills").
+    pub fn dry_run_from_here(&self) {
+        self.dry_from_here.set(true);
     }
 
     /// A prompter when a human can answer, else `None` (scripts never block).
@@ -363,6 +373,20 @@ impl Ctx {
         let results = engine.send_all(deliveries).await;
         self.journal_results(&results);
         Ok(results)
+    }
+
+    /// What `deliveries` would do, sent nowhere and journaled nowhere (their results are dry
+    /// runs): a drill's page to a real IC rotation that it must not reach (SPEC "Drills").
+    pub async fn rehearse(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
+        let engine = Engine {
+            transport: self.providers()?,
+            cfg: &self.config()?.values.delivery,
+            dry_run: true,
+            outbox: None,
+            now: self.now(),
+            retry: false,
+        };
+        Ok(engine.send_all(deliveries).await)
     }
 
     /// Sends without parking failures (for `outbox retry`, which owns its entries).

@@ -530,6 +530,14 @@ async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
             .fallback_title
             .clone()
             .unwrap_or_else(|| ("Incident".to_string(), Severity::DEFAULT_UNSURE));
+        // A drill's PagerDuty incident is titled `[DRILL] [SEV-N] …` (SPEC "Drills").
+        let (title, severity, drill) = match title.strip_prefix(crate::messages::DRILL) {
+            Some(rest) => {
+                let (t, s) = title_and_severity(rest);
+                (t, s, true)
+            }
+            None => (title, severity, false),
+        };
         let at = f
             .events
             .iter()
@@ -546,6 +554,7 @@ async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
                 severity,
                 security: false,
                 codename: None,
+                drill,
             },
         });
     }
@@ -673,10 +682,13 @@ pub async fn candidates(ctx: &Ctx) -> CliResult<Vec<Candidate>> {
                     .filter(|(_, s)| s["state"] != "resolved")
                     .map(|(room, s)| Candidate {
                         reference: Ref::Matrix(room),
-                        title: format!(
-                            "{} {}",
-                            s["severity"].as_str().unwrap_or_default(),
-                            s["title"].as_str().unwrap_or_default()
+                        title: crate::messages::tag_if(
+                            s["drill"] == true,
+                            &format!(
+                                "{} {}",
+                                s["severity"].as_str().unwrap_or_default(),
+                                s["title"].as_str().unwrap_or_default()
+                            ),
                         ),
                     }),
             ),

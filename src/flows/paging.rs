@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 
+use super::drill::DrillPage;
 use super::oncall::{self, OnCall, Roster};
 use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
@@ -209,9 +210,11 @@ fn pagers(ctx: &Ctx) -> CliResult<(bool, bool)> {
 pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
     let config = ctx.config()?;
     let (use_pd, use_og) = pagers(ctx)?;
+    let inc = ctx.optional_incident()?;
+    let drill = DrillPage::of(ctx, inc.as_ref(), use_pd)?;
+    let use_og = use_og && drill.as_ref().is_none_or(|d| !(d.pages() && use_pd));
     let pd = if use_pd { Some(ctx.pagerduty()?) } else { None };
     let og = if use_og { Some(ctx.opsgenie()?) } else { None };
-    let inc = ctx.optional_incident()?;
     let now = ctx.now();
     let summary = match (&req.message, &inc) {
         (Some(m), _) => m.trim().to_string(),
@@ -225,7 +228,7 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
     let inc = match inc {
         Some(i) => Some(i),
         None if ctx.dry_run() => None,
-        None => Some(open_paging(ctx, &summary)?),
+        None => Some(open_paging(ctx, &summary, drill.is_some())?),
     };
     let key = match &inc {
         Some(i) => {
@@ -241,21 +244,28 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
         }
         None => format!("inc-ic-page-{}", new_id(now)),
     };
-    let title = format!("IC needed: {summary}");
+    let title = messages::tag_if(drill.is_some(), &format!("IC needed: {summary}"));
     let timeout = config.values.delivery.timeout.0;
     let state_dir = &config.state_dir;
-    let pd_schedules = config
-        .values
-        .pagerduty
-        .as_ref()
-        .map(|c| c.ic_schedules.clone())
-        .unwrap_or_default();
-    let og_schedules = config
-        .values
-        .opsgenie
-        .as_ref()
-        .map(|c| c.ic_schedules.clone())
-        .unwrap_or_default();
+    let pd_schedules = DrillPage::schedules(
+        drill.as_ref(),
+        config
+            .values
+            .pagerduty
+            .as_ref()
+            .map(|c| c.ic_schedules.clone())
+            .unwrap_or_default(),
+    );
+    let og_schedules = DrillPage::schedules(
+        drill.as_ref(),
+        config
+            .values
+            .opsgenie
+            .as_ref()
+            .map(|c| c.ic_schedules.clone())
+            .unwrap_or_default(),
+    );
+    let service = drill.as_ref().and_then(|d| d.service.as_deref());
 
     let (pd_found, og_found) = tokio::join!(
         async {
@@ -286,7 +296,7 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
             Ok(l) if !l.people.is_empty() => {
                 part.people = l.people;
                 part.stale = stale(l.stale);
-                part.delivery = Some(pd_page(ctx, &part.people, &title, &key, inc_id)?);
+                part.delivery = Some(pd_page(ctx, &part.people, &title, &key, inc_id, service)?);
             }
             Ok(_) if og.is_none() => {
                 return Err(
@@ -328,7 +338,16 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
     }
 
     let deliveries: Vec<Delivery> = parts.iter().filter_map(|p| p.delivery.clone()).collect();
-    let (results, ()) = tokio::join!(ctx.deliver(deliveries), async {
+    // A drill without `[drill] ic_schedules` pages nobody: the page is only rehearsed.
+    let send = drill.as_ref().is_none_or(DrillPage::pages);
+    let sent = async {
+        if send {
+            ctx.deliver(deliveries).await
+        } else {
+            ctx.rehearse(deliveries).await
+        }
+    };
+    let (results, ()) = tokio::join!(sent, async {
         let refresh = parts
             .iter_mut()
             .filter(|p| p.stale.is_none())
@@ -366,12 +385,13 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
 }
 
 /// A new incident in state `paging`, made current: the IC page's home until `inc declare`.
-fn open_paging(ctx: &Ctx, message: &str) -> CliResult<Incident> {
+fn open_paging(ctx: &Ctx, message: &str, drill: bool) -> CliResult<Incident> {
     let id = new_id(ctx.now());
     let journal = ctx.journal()?;
     let event = ctx.event(crate::model::EventKind::Paging {
         id: id.clone(),
         message: message.to_string(),
+        drill,
     });
     journal.create(&id, &event)?;
     journal.set_current(&id)?;
@@ -504,7 +524,13 @@ fn room_message(parts: &[Part]) -> String {
             .and_then(|r| r.url.clone())
             .map(|u| format!(" {u}"))
             .unwrap_or_default();
+        let rehearsed = p.result.as_ref().is_some_and(|r| r.dry_run);
         lines.push(match (p.ok(), p.already()) {
+            _ if rehearsed => format!(
+                "IC page via {} not sent (drill): would have paged {}",
+                p.name,
+                who.join(", ")
+            ),
             (true, false) => format!("✔ IC page via {}: paged {}{link}", p.name, who.join(", ")),
             (true, true) => format!(
                 "✔ IC page via {}: already paged {}{link}",
@@ -528,6 +554,7 @@ fn pd_page(
     title: &str,
     key: &str,
     inc_id: Option<&str>,
+    drill_service: Option<&str>,
 ) -> CliResult<Delivery> {
     let cfg = ctx
         .config()?
@@ -536,7 +563,7 @@ fn pd_page(
         .as_ref()
         .expect("checked by pagers()");
     let user_ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
-    Ok(match &cfg.ic_service {
+    Ok(match drill_service.or(cfg.ic_service.as_deref()) {
         Some(service) => pagerduty::create_incident(NewIncident {
             action: "page_ic",
             title: title.to_string(),
@@ -668,6 +695,11 @@ pub async fn page(ctx: &Ctx, req: &TargetPage) -> CliResult<TargetPaged> {
         ),
         None => "Please join the incident call".into(),
     });
+    // A drill pages only on its own PagerDuty incident or `[drill] service`; without either
+    // the page is only rehearsed (SPEC "Drills").
+    let drill = inc.as_ref().is_some_and(|i| i.drill);
+    let message = messages::tag_if(drill, &message);
+    let drill_service = drill.then(|| super::drill::config(ctx).service);
     let slug: String = t
         .chars()
         .map(|c| {
@@ -714,10 +746,11 @@ pub async fn page(ctx: &Ctx, req: &TargetPage) -> CliResult<TargetPaged> {
             pagerduty::responder_request(pd_id, &requester, &message, &targets, key, inc_id)
         }
         None => {
-            let service = cfg
-                .incident_service
-                .as_deref()
-                .or(cfg.ic_service.as_deref())
+            let service = drill_service
+                .clone()
+                .flatten()
+                .or(cfg.incident_service.clone())
+                .or(cfg.ic_service.clone())
                 .ok_or_else(|| {
                     CliError::config(
                         "set pagerduty.incident_service to open incidents for `inc page`",
@@ -734,7 +767,7 @@ pub async fn page(ctx: &Ctx, req: &TargetPage) -> CliResult<TargetPaged> {
             pagerduty::create_incident(NewIncident {
                 action: "page",
                 title: message.clone(),
-                service,
+                service: &service,
                 urgency: "high",
                 incident_key: key,
                 assignees: &users,
@@ -749,7 +782,12 @@ pub async fn page(ctx: &Ctx, req: &TargetPage) -> CliResult<TargetPaged> {
     };
     // The journal and the post-mortem timeline name the people, not their PagerDuty ids.
     delivery.target = who.join(", ");
-    let results = ctx.deliver(vec![delivery]).await?;
+    let rehearsed = delivery.action == "page" && drill_service.is_some_and(|s| s.is_none());
+    let results = if rehearsed {
+        ctx.rehearse(vec![delivery]).await?
+    } else {
+        ctx.deliver(vec![delivery]).await?
+    };
     Ok(TargetPaged {
         paged: who,
         message,

@@ -12,6 +12,7 @@ pub mod smtp;
 pub mod spec;
 pub mod statuspage;
 pub mod synapse;
+pub mod tmux;
 pub mod tools;
 pub mod webhooks;
 pub mod x;
