@@ -48,6 +48,50 @@ pub struct GlobalArgs {
     pub color: crate::io::ColorChoice,
 }
 
+/// Something a run waits on (a provider's answer), for the renderer's progress line: flows
+/// and the delivery engine say what they wait for; only the renderer draws.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wait {
+    pub provider: String,
+    /// What is done: a delivery's action (`page_ic`, `create_channel`, ...), or a read
+    /// (`oncall`, `sync`).
+    pub action: String,
+    /// Who or what for (`#inc-20261126-checkout`, `service PICSRVC`).
+    pub target: String,
+}
+
+impl Wait {
+    pub fn new(provider: &str, action: &str, target: &str) -> Wait {
+        Wait {
+            provider: provider.into(),
+            action: action.into(),
+            target: target.into(),
+        }
+    }
+}
+
+/// Where a run reports what it waits on (the renderer's spinner, on a terminal).
+pub trait Progress {
+    /// A wait starts; the token ends it.
+    fn begin(&self, waits: Vec<Wait>) -> u64;
+    /// The wait is over (a spinner with nothing left to wait on is cleared at once).
+    fn end(&self, token: u64);
+}
+
+/// A wait in progress, reported until it is dropped.
+pub struct Waiting<'a> {
+    ctx: &'a Ctx,
+    token: Option<u64>,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let (Some(p), Some(t)) = (self.ctx.progress.get(), self.token) {
+            p.end(t);
+        }
+    }
+}
+
 pub struct Ctx {
     pub io: Io,
     pub global: GlobalArgs,
@@ -62,6 +106,8 @@ pub struct Ctx {
     /// The rest of this run is a dry run although `--dry-run` was not given (a drill's
     /// `inc comms`: SPEC "Drills").
     dry_from_here: std::cell::Cell<bool>,
+    /// Where waits are reported (set by the renderer on a terminal; none elsewhere).
+    progress: OnceCell<Box<dyn Progress>>,
 }
 
 impl From<JournalError> for CliError {
@@ -102,6 +148,7 @@ impl Ctx {
             warnings: Default::default(),
             would_send: Default::default(),
             dry_from_here: Default::default(),
+            progress: OnceCell::new(),
         }
     }
 
@@ -137,6 +184,21 @@ impl Ctx {
     /// without failing.
     pub fn warn(&self, message: impl Into<String>) {
         self.warnings.borrow_mut().push(message.into());
+    }
+
+    /// Reports the run's waits to `progress` from now on (once; later calls are ignored).
+    pub fn set_progress(&self, progress: Box<dyn Progress>) {
+        let _ = self.progress.set(progress);
+    }
+
+    /// Reports `waits` until the returned guard is dropped: the renderer's spinner says what
+    /// the run waits for. Flows call it around a slow read; [`Ctx::deliver`] around every send.
+    pub fn waiting(&self, waits: Vec<Wait>) -> Waiting<'_> {
+        let token = match self.progress.get() {
+            Some(p) if !waits.is_empty() => Some(p.begin(waits)),
+            _ => None,
+        };
+        Waiting { ctx: self, token }
     }
 
     /// What `--dry-run` would have sent so far, once.
@@ -370,7 +432,14 @@ impl Ctx {
             now: self.now(),
             retry: false,
         };
+        let waiting = self.waiting(
+            deliveries
+                .iter()
+                .map(|d| Wait::new(&d.provider, &d.action, &d.target))
+                .collect(),
+        );
         let results = engine.send_all(deliveries).await;
+        drop(waiting);
         self.journal_results(&results);
         Ok(results)
     }
@@ -399,7 +468,9 @@ impl Ctx {
             now: self.now(),
             retry: true,
         };
+        let waiting = self.waiting(vec![Wait::new(&d.provider, &d.action, &d.target)]);
         let r = engine.send(d).await;
+        drop(waiting);
         self.journal_results(std::slice::from_ref(&r));
         Ok(r)
     }

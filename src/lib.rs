@@ -59,6 +59,7 @@ pub fn usage_error(e: clap::Error) -> u8 {
 /// Runs a parsed command line and returns the process exit code.
 pub async fn run(cli: cli::Cli) -> u8 {
     let ctx = ctx::Ctx::new(cli.global, config::Env::from_process());
+    render::progress::install(&ctx);
     let result = cli::dispatch(&ctx, cli.command).await;
     render::warnings(&ctx);
     match result {

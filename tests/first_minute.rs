@@ -1,16 +1,19 @@
 //! What a responder meets in the first minute: `inc` alone (the open incident on a terminal,
-//! else the short help; exit 0), and the timeline as people read it (delivery records only
-//! with `--all`, channels and rooms by name).
+//! else the short help; exit 0), the timeline as people read it (delivery records only with
+//! `--all`, channels and rooms by name), and the progress spinner on a slow provider (on a real
+//! terminal under tmux; never with `--json`, `-q` or a pipe).
 
 mod common;
 
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use common::cmd::{TestEnv, json, run, text};
 use common::pagerduty::{self, FakePd};
 use common::slack::{FakeSlack, TOKEN as SLACK_TOKEN};
 use common::tmux::Tmux;
 use common::tools::require_tmux;
+use common::webhooks::{FakeHook, Kind, TEAMS_ENV};
 use serde_json::Value;
 
 #[track_caller]
@@ -201,4 +204,75 @@ async fn the_timeline_shows_what_people_read_and_all_adds_the_delivery_records()
 
 fn count(rows: &[Vec<String>], kind: &str) -> usize {
     rows.iter().filter(|r| r[1] == kind).count()
+}
+
+// ---------------------------------------------------------------- the spinner
+
+/// A config whose only provider is a Teams webhook that answers after `delay`.
+async fn slow_teams(delay: Duration) -> (FakeHook, TestEnv) {
+    let teams = FakeHook::start(Kind::Teams).await;
+    teams.set_delay(delay);
+    let mut env = TestEnv::with_config(&format!(
+        "[delivery]\ntimeout = \"10s\"\n\n[webhooks]\nteams = {{ url_env = \"{TEAMS_ENV}\" }}\n"
+    ));
+    env.set(TEAMS_ENV, &teams.url());
+    (teams, env)
+}
+
+const WAITING: &str = "posting to Teams…";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_provider_shows_what_inc_waits_for_then_clears_it() {
+    require_tmux();
+    let (teams, env) = slow_teams(Duration::from_secs(2)).await;
+    env.declare("Checkout errors", &[]);
+    let tmux = Tmux::start(&env, "inc note 'Rolled back deploy 4411'");
+    let started = Instant::now();
+    let screen = tmux.wait_for("the spinner", |s| s.contains(WAITING));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "shown while waiting: {screen}"
+    );
+    let line = screen.lines().find(|l| l.contains(WAITING)).unwrap();
+    assert!(
+        !line.starts_with(WAITING),
+        "a spinner before the words: {line:?}"
+    );
+    assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    let screen = tmux.screen();
+    assert!(!screen.contains(WAITING), "cleared when done:\n{screen}");
+    assert!(
+        screen.contains("✔ teams"),
+        "the result, after the spinner:\n{screen}"
+    );
+    assert_eq!(teams.posts().len(), 2, "the declaration and the note");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_spinner_in_json_quiet_or_a_pipe() {
+    require_tmux();
+    let (teams, env) = slow_teams(Duration::from_millis(1500)).await;
+    env.declare("Checkout errors", &[]);
+    for script in [
+        "inc note 'as JSON' --json",
+        "inc note 'quietly' -q",
+        "inc note 'into a pipe' | cat",
+    ] {
+        let tmux = Tmux::start(&env, script);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        // Watch the whole wait: the spinner never shows.
+        while !tmux.screen().contains("EXIT:") {
+            let screen = tmux.screen();
+            assert!(!screen.contains(WAITING), "{script}:\n{screen}");
+            assert!(Instant::now() < deadline, "{script} never ended:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(tmux.exit_code(), 0, "{script}: {}", tmux.screen());
+    }
+    // Without a terminal at all (stderr captured): nothing but the result.
+    let o = run(&env, &["note", "from a script"]).await;
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("posting to") && !err.contains('⠋'), "{err:?}");
+    assert_eq!(teams.posts().len(), 5);
 }

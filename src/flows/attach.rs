@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Wait};
 use crate::error::{CliError, CliResult};
 use crate::model::{Event, EventKind, Incident, Severity, wire};
 use crate::providers::{matrix, pagerduty, slack};
@@ -199,6 +199,7 @@ impl Found {
 /// Attaches to the incident `r` names. Exit 4 when nothing matches (naming what was tried);
 /// 78 when the provider it names is not configured.
 pub async fn attach(ctx: &Ctx, r: &Ref) -> CliResult<Attached> {
+    let _waiting = ctx.waiting(vec![Wait::new("inc", "attach", &r.describe())]);
     let mut f = Found::default();
     start(ctx, r, &mut f).await?;
     // Follow the references the record names, each provider once.

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::drill::DrillPage;
 use super::oncall::{self, OnCall, Roster};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Wait};
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult, ErrorKind};
 use crate::journal::new_id;
@@ -267,6 +267,18 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
     );
     let service = drill.as_ref().and_then(|d| d.service.as_deref());
 
+    let mut waits = Vec::new();
+    if pd.is_some() {
+        waits.push(Wait::new(PD, "oncall", &pd_schedules.join(", ")));
+    }
+    if og.is_some() {
+        waits.push(Wait::new(
+            opsgenie::PROVIDER,
+            "oncall",
+            &og_schedules.join(", "),
+        ));
+    }
+    let waiting = ctx.waiting(waits);
     let (pd_found, og_found) = tokio::join!(
         async {
             match pd {
@@ -281,6 +293,7 @@ pub async fn page_ic(ctx: &Ctx, req: &IcPage) -> CliResult<PageOutcome> {
             }
         },
     );
+    drop(waiting);
     let stale = |s: Option<(Timestamp, String)>| {
         s.map(|(at, error)| Stale {
             fetched_at: at,
@@ -838,6 +851,11 @@ struct Answer {
 async fn ask<R: Roster>(ctx: &Ctx, pager: &R, schedules: &[String]) -> CliResult<Answer> {
     let config = ctx.config()?;
     let timeout = config.values.delivery.timeout.0;
+    let _waiting = ctx.waiting(vec![Wait::new(
+        pager.provider(),
+        "oncall",
+        &schedules.join(", "),
+    )]);
     let mut found = oncall::lookup(pager, schedules, &config.state_dir, timeout)
         .await
         .map_err(|e| {
