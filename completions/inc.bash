@@ -347,7 +347,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__declare)
-            opts="-y -q -v -h -V --sev --security --ic --deputy --scribe --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --sev --security --drill --ic --deputy --scribe --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,7 +987,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__list)
-            opts="-y -q -v -h -V --open --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --open --all --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1669,7 +1669,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__timeline)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --all --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

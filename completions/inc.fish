@@ -55,7 +55,7 @@ complete -c inc -n "__fish_inc_needs_command" -f -a "notify-exec" -d 'Brief exec
 complete -c inc -n "__fish_inc_needs_command" -f -a "resolve" -d 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
 complete -c inc -n "__fish_inc_needs_command" -f -a "postmortem" -d 'The post-mortem of an incident'
 complete -c inc -n "__fish_inc_needs_command" -f -a "email" -d 'Send the internal email about the incident, with the post-mortem link, over SMTP'
-complete -c inc -n "__fish_inc_needs_command" -f -a "list" -d 'List the incidents in the local journal, newest first'
+complete -c inc -n "__fish_inc_needs_command" -f -a "list" -d 'List the incidents in the local journal, newest first (drills only with --all)'
 complete -c inc -n "__fish_inc_needs_command" -f -a "show" -d 'Show one incident [default: the current one]'
 complete -c inc -n "__fish_inc_needs_command" -f -a "timeline" -d 'Show an incident\'s timeline in UTC [default: the current incident]'
 complete -c inc -n "__fish_inc_needs_command" -f -a "outbox" -d 'Messages that could not be delivered, kept until delivered or dropped'
@@ -178,6 +178,7 @@ complete -c inc -n "__fish_inc_using_subcommand declare" -l color -d 'When to us
 always\t''
 never\t''"
 complete -c inc -n "__fish_inc_using_subcommand declare" -l security -d 'Follow the security process: codename instead of the title, no public comms'
+complete -c inc -n "__fish_inc_using_subcommand declare" -l drill -d 'A practice incident (or INC_DRILL=1): [DRILL] on everything sent, nobody outside it paged'
 complete -c inc -n "__fish_inc_using_subcommand declare" -l json -d 'Print exactly one JSON document on stdout'
 complete -c inc -n "__fish_inc_using_subcommand declare" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
 complete -c inc -n "__fish_inc_using_subcommand declare" -s y -l yes -d 'Skip confirmations'
@@ -388,6 +389,7 @@ complete -c inc -n "__fish_inc_using_subcommand list" -l color -d 'When to use c
 always\t''
 never\t''"
 complete -c inc -n "__fish_inc_using_subcommand list" -l open -d 'Only incidents that are not resolved'
+complete -c inc -n "__fish_inc_using_subcommand list" -l all -d 'Also the drills (practice incidents, `inc declare --drill`)'
 complete -c inc -n "__fish_inc_using_subcommand list" -l json -d 'Print exactly one JSON document on stdout'
 complete -c inc -n "__fish_inc_using_subcommand list" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
 complete -c inc -n "__fish_inc_using_subcommand list" -s y -l yes -d 'Skip confirmations'
@@ -414,6 +416,7 @@ complete -c inc -n "__fish_inc_using_subcommand timeline" -l incident -d 'Incide
 complete -c inc -n "__fish_inc_using_subcommand timeline" -l color -d 'When to use colour (NO_COLOR is honoured in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c inc -n "__fish_inc_using_subcommand timeline" -l all -d 'Also every provider\'s delivery records, linked places and watch posts'
 complete -c inc -n "__fish_inc_using_subcommand timeline" -l json -d 'Print exactly one JSON document on stdout'
 complete -c inc -n "__fish_inc_using_subcommand timeline" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
 complete -c inc -n "__fish_inc_using_subcommand timeline" -s y -l yes -d 'Skip confirmations'
@@ -542,7 +545,7 @@ complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcom
 complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "resolve" -d 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
 complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "postmortem" -d 'The post-mortem of an incident'
 complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "email" -d 'Send the internal email about the incident, with the post-mortem link, over SMTP'
-complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "list" -d 'List the incidents in the local journal, newest first'
+complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "list" -d 'List the incidents in the local journal, newest first (drills only with --all)'
 complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "show" -d 'Show one incident [default: the current one]'
 complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "timeline" -d 'Show an incident\'s timeline in UTC [default: the current incident]'
 complete -c inc -n "__fish_inc_using_subcommand help; and not __fish_seen_subcommand_from init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help" -f -a "outbox" -d 'Messages that could not be delivered, kept until delivered or dropped'

@@ -25,13 +25,16 @@ Environment:
 
 /// Run your team's major-incident process from the shell: page the IC, declare the incident,
 /// keep the timeline, watch status, and end the call.
+///
+/// `inc` alone shows the open incident (as `inc status` does) on a terminal, else the short help.
 #[derive(Parser, Debug)]
 #[command(name = "inc", version, propagate_version = true, max_term_width = 100, after_long_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// None: `inc` alone (the open incident on a terminal, else the short help).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,7 +79,10 @@ pub fn dispatch_local(ctx: &Ctx, command: Command) -> Result<CliResult, Box<Comm
     })
 }
 
-pub async fn dispatch(ctx: &Ctx, command: Command) -> CliResult {
+pub async fn dispatch(ctx: &Ctx, command: Option<Command>) -> CliResult {
+    let Some(command) = command else {
+        return commands::status::bare(ctx).await;
+    };
     match command {
         Command::Init(a) => commands::init::run(ctx, a),
         Command::PageIc(a) => commands::page_ic::run(ctx, a).await,
@@ -128,7 +134,7 @@ mod tests {
     fn severity_flag_takes_both_spellings() {
         for s in ["1", "SEV-1"] {
             let cli = Cli::try_parse_from(["inc", "declare", "t", "--sev", s]).unwrap();
-            let Command::Declare(a) = cli.command else {
+            let Some(Command::Declare(a)) = cli.command else {
                 panic!()
             };
             assert_eq!(a.sev.unwrap().number(), 1);

@@ -447,6 +447,23 @@ pub struct GithubConfig {
     pub secret: SecretSpec,
 }
 
+/// `[drill]`: where practice incidents go (SPEC "Drills"). Unset keys keep a drill away from
+/// everyone: nobody is paged, no PagerDuty incident is opened, exec summaries stay in the
+/// incident room.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrillConfig {
+    /// The schedules `page-ic` pages in a drill (PagerDuty's, else Opsgenie's) [default: none].
+    #[serde(default)]
+    pub ic_schedules: Vec<String>,
+    /// The PagerDuty service a drill's incidents (and IC pages) are opened on [default: none].
+    pub service: Option<String>,
+    /// The prefix of a drill's own Slack channel and Matrix room [default: `drill-`].
+    pub slack_channel_prefix: Option<String>,
+    /// The Slack channel a drill's exec summaries go to [default: the incident room].
+    pub exec_channel: Option<String>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
@@ -476,6 +493,8 @@ pub struct FileConfig {
     pub confluence: Option<ConfluenceConfig>,
     pub github: Option<GithubConfig>,
     #[serde(default)]
+    pub drill: DrillConfig,
+    #[serde(default)]
     pub postmortem: PostmortemConfig,
     #[serde(default)]
     pub tls: TlsConfig,
@@ -496,6 +515,7 @@ const SECTIONS: &[&str] = &[
     "email",
     "confluence",
     "github",
+    "drill",
     "postmortem",
     "tls",
 ];

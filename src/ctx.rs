@@ -48,6 +48,53 @@ pub struct GlobalArgs {
     pub color: crate::io::ColorChoice,
 }
 
+/// Something a run waits on (a provider's answer), for the renderer's progress line: flows
+/// and the delivery engine say what they wait for; only the renderer draws.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wait {
+    pub provider: String,
+    /// What is done: a delivery's action (`page_ic`, `create_channel`, ...), or a read
+    /// (`oncall`, `sync`).
+    pub action: String,
+    /// Who or what for (`#inc-20261126-checkout`, `service PICSRVC`).
+    pub target: String,
+}
+
+impl Wait {
+    pub fn new(provider: &str, action: &str, target: &str) -> Wait {
+        Wait {
+            provider: provider.into(),
+            action: action.into(),
+            target: target.into(),
+        }
+    }
+}
+
+/// Where a run reports what it waits on (the renderer's spinner, on a terminal).
+pub trait Progress {
+    /// A wait starts; the token ends it.
+    fn begin(&self, waits: Vec<Wait>) -> u64;
+    /// The wait is over (a spinner with nothing left to wait on is cleared at once).
+    fn end(&self, token: u64);
+    /// Lines are about to be printed while waits go on: clear the spinner now (it comes back
+    /// under them while the waits last).
+    fn clear(&self) {}
+}
+
+/// A wait in progress, reported until it is dropped.
+pub struct Waiting<'a> {
+    ctx: &'a Ctx,
+    token: Option<u64>,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let (Some(p), Some(t)) = (self.ctx.progress.get(), self.token) {
+            p.end(t);
+        }
+    }
+}
+
 pub struct Ctx {
     pub io: Io,
     pub global: GlobalArgs,
@@ -59,6 +106,11 @@ pub struct Ctx {
     warnings: std::cell::RefCell<Vec<String>>,
     /// Under `--dry-run`: what would have been sent, for the renderer.
     would_send: std::cell::RefCell<Vec<Delivery>>,
+    /// The rest of this run is a dry run although `--dry-run` was not given (a drill's
+    /// `inc comms`: SPEC "Drills").
+    dry_from_here: std::cell::Cell<bool>,
+    /// Where waits are reported (set by the renderer on a terminal; none elsewhere).
+    progress: OnceCell<Box<dyn Progress>>,
 }
 
 impl From<JournalError> for CliError {
@@ -98,6 +150,8 @@ impl Ctx {
             me: OnceCell::new(),
             warnings: Default::default(),
             would_send: Default::default(),
+            dry_from_here: Default::default(),
+            progress: OnceCell::new(),
         }
     }
 
@@ -135,6 +189,28 @@ impl Ctx {
         self.warnings.borrow_mut().push(message.into());
     }
 
+    /// Reports the run's waits to `progress` from now on (once; later calls are ignored).
+    pub fn set_progress(&self, progress: Box<dyn Progress>) {
+        let _ = self.progress.set(progress);
+    }
+
+    /// Clears the spinner before the renderer prints while waits go on (CALL THEM NOW).
+    pub fn clear_progress(&self) {
+        if let Some(p) = self.progress.get() {
+            p.clear();
+        }
+    }
+
+    /// Reports `waits` until the returned guard is dropped: the renderer's spinner says what
+    /// the run waits for. Flows call it around a slow read; [`Ctx::deliver`] around every send.
+    pub fn waiting(&self, waits: Vec<Wait>) -> Waiting<'_> {
+        let token = match self.progress.get() {
+            Some(p) if !waits.is_empty() => Some(p.begin(waits)),
+            _ => None,
+        };
+        Waiting { ctx: self, token }
+    }
+
     /// What `--dry-run` would have sent so far, once.
     pub fn take_would_send(&self) -> Vec<Delivery> {
         std::mem::take(&mut *self.would_send.borrow_mut())
@@ -161,7 +237,13 @@ impl Ctx {
     }
 
     pub fn dry_run(&self) -> bool {
-        self.global.dry_run
+        self.global.dry_run || self.dry_from_here.get()
+    }
+
+    /// Makes the rest of this run a dry run, as if `--dry-run` had been given: what a drill's
+    /// `inc comms` would post is shown, and nothing is sent or written (SPEC "Drills").
+    pub fn dry_run_from_here(&self) {
+        self.dry_from_here.set(true);
     }
 
     /// A prompter when a human can answer, else `None` (scripts never block).
@@ -359,9 +441,29 @@ impl Ctx {
             outbox: Some(&outbox),
             now: self.now(),
         };
+        let waiting = self.waiting(
+            deliveries
+                .iter()
+                .map(|d| Wait::new(&d.provider, &d.action, &d.target))
+                .collect(),
+        );
         let results = engine.send_all(deliveries).await;
+        drop(waiting);
         self.journal_results(&results);
         Ok(results)
+    }
+
+    /// What `deliveries` would do, sent nowhere and journaled nowhere (their results are dry
+    /// runs): a drill's page to a real IC rotation that it must not reach (SPEC "Drills").
+    pub async fn rehearse(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
+        let engine = Engine {
+            transport: self.providers()?,
+            cfg: &self.config()?.values.delivery,
+            dry_run: true,
+            outbox: None,
+            now: self.now(),
+        };
+        Ok(engine.send_all(deliveries).await)
     }
 
     /// Sends without parking failures (for `outbox retry`, which owns its entries).
@@ -373,12 +475,14 @@ impl Ctx {
             outbox: None,
             now: self.now(),
         };
+        let waiting = self.waiting(vec![Wait::new(&d.provider, &d.action, &d.target)]);
         // Tried before: the adapter checks first whether an earlier try landed.
         let tried = self
             .outbox()?
             .get(&crate::outbox::entry_id(&d.dedup_key))
             .map_or(0, |e| e.attempts);
         let r = engine.send_after(d, tried).await;
+        drop(waiting);
         self.journal_results(std::slice::from_ref(&r));
         Ok(r)
     }

@@ -343,6 +343,7 @@ mod tests {
                 severity: Severity::new(2).unwrap(),
                 security: false,
                 codename: None,
+                drill: false,
             },
         }
     }

@@ -139,13 +139,17 @@ pub fn usage_error(e: clap::Error, json: bool) -> u8 {
 /// `man`) start nothing but themselves.
 pub fn run(cli: cli::Cli) -> u8 {
     let ctx = ctx::Ctx::new(cli.global, config::Env::from_process());
-    let result = match cli::dispatch_local(&ctx, cli.command) {
-        Ok(done) => done,
-        Err(command) => tokio::runtime::Builder::new_current_thread()
+    render::progress::install(&ctx);
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("tokio runtime")
-            .block_on(cli::dispatch(&ctx, *command)),
+    };
+    let result = match cli.command.map(|c| cli::dispatch_local(&ctx, c)) {
+        Some(Ok(done)) => done,
+        Some(Err(command)) => runtime().block_on(cli::dispatch(&ctx, Some(*command))),
+        None => runtime().block_on(cli::dispatch(&ctx, None)),
     };
     render::warnings(&ctx);
     match result {

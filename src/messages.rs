@@ -4,6 +4,23 @@
 use crate::config::CallConfig;
 use crate::model::{Event, EventKind, Incident, NoteType, PublicIncident, Role, Severity, Stage};
 
+/// What starts every message inc sends about a drill (SPEC "Drills").
+pub const DRILL: &str = "[DRILL]";
+
+/// `text` as sent about `inc`: a drill's starts with `[DRILL]` (once, however often it passes).
+pub fn tagged(inc: &Incident, text: &str) -> String {
+    tag_if(inc.drill, text)
+}
+
+/// [`tagged`], for a message that may belong to no incident yet (an IC page).
+pub fn tag_if(drill: bool, text: &str) -> String {
+    if drill && !text.starts_with(DRILL) {
+        format!("{DRILL} {text}")
+    } else {
+        text.to_string()
+    }
+}
+
 pub fn roster(inc: &Incident) -> String {
     let who = |r: Role| {
         inc.roles
@@ -226,12 +243,14 @@ pub fn describe(e: &Event) -> (&'static str, String) {
             title,
             severity,
             security,
+            drill,
             ..
         } => (
             "declared",
             format!(
-                "{severity} {title}{}",
-                if *security { " (security)" } else { "" }
+                "{severity} {title}{}{}",
+                if *security { " (security)" } else { "" },
+                if *drill { " (drill)" } else { "" }
             ),
         ),
         EventKind::Role { role, person } => ("role", self::role(*role, person)),
@@ -302,4 +321,19 @@ pub fn change_line(e: &crate::model::Event) -> String {
         }
     };
     format!("{} {what}", clock(e.at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drill_message_starts_with_drill_once() {
+        assert_eq!(tag_if(true, "Severity raised"), "[DRILL] Severity raised");
+        assert_eq!(
+            tag_if(true, "[DRILL] Severity raised"),
+            "[DRILL] Severity raised"
+        );
+        assert_eq!(tag_if(false, "Severity raised"), "Severity raised");
+    }
 }

@@ -185,6 +185,9 @@ pub enum EventKind {
     Paging {
         id: String,
         message: String,
+        /// A drill's IC page (`INC_DRILL=1 inc page-ic`): the incident it opens is a drill.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drill: bool,
     },
     Declared {
         id: String,
@@ -194,6 +197,10 @@ pub enum EventKind {
         security: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         codename: Option<String>,
+        /// A practice incident (`inc declare --drill`, SPEC "Drills"); journals written before
+        /// drills existed read as `false`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drill: bool,
     },
     Role {
         role: Role,
@@ -313,6 +320,9 @@ pub struct Incident {
     pub state: &'static str,
     pub title: String,
     pub security: bool,
+    /// A practice incident (SPEC "Drills"): `[DRILL]` on everything sent, nobody outside the
+    /// drill paged or notified, the status page and the social accounts never touched.
+    pub drill: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codename: Option<String>,
     pub severity: Severity,
@@ -391,13 +401,14 @@ impl Incident {
                     .position(|e| matches!(e.kind, EventKind::Paging { .. }))
             })?;
         let first = &events[start];
-        let (id, title, severity, security, codename, state) = match &first.kind {
+        let (id, title, severity, security, codename, state, drill) = match &first.kind {
             EventKind::Declared {
                 id,
                 title,
                 severity,
                 security,
                 codename,
+                drill,
             } => (
                 id,
                 title.clone(),
@@ -405,14 +416,16 @@ impl Incident {
                 *security,
                 codename.clone(),
                 "open",
+                *drill,
             ),
-            EventKind::Paging { id, message } => (
+            EventKind::Paging { id, message, drill } => (
                 id,
                 message.clone(),
                 Severity::DEFAULT_UNSURE,
                 false,
                 None,
                 "paging",
+                *drill,
             ),
             _ => return None,
         };
@@ -425,6 +438,7 @@ impl Incident {
             state,
             title,
             security,
+            drill,
             codename,
             severity,
             worst_severity: severity,
@@ -671,6 +685,24 @@ mod tests {
     }
 
     #[test]
+    fn drills_are_marked_and_old_journals_read_as_real_incidents() {
+        let old = r#"{"event_id":"e1","at":"2026-11-26T03:04:05Z","event":"declared","id":"x","title":"t","severity":"SEV-2"}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        let inc = Incident::from_events(vec![e.clone()]).unwrap();
+        assert!(!inc.drill);
+        // A real incident's line is written as before; a drill's carries the flag.
+        assert!(!serde_json::to_string(&e).unwrap().contains("drill"));
+        let mut d = e;
+        if let EventKind::Declared { drill, .. } = &mut d.kind {
+            *drill = true;
+        }
+        let line = serde_json::to_string(&d).unwrap();
+        assert!(line.contains(r#""drill":true"#), "{line}");
+        let back: Event = serde_json::from_str(&line).unwrap();
+        assert!(Incident::from_events(vec![back]).unwrap().drill);
+    }
+
+    #[test]
     fn ic_holds_no_other_role() {
         let t = Timestamp::UNIX_EPOCH;
         let ev = |kind| Event {
@@ -686,6 +718,7 @@ mod tests {
                 severity: Severity(2),
                 security: false,
                 codename: None,
+                drill: false,
             }),
             ev(EventKind::Role {
                 role: Role::Scribe,

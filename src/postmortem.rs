@@ -57,6 +57,8 @@ pub struct IncidentInfo {
     /// The codename for a security incident, else the title.
     pub name: String,
     pub security: bool,
+    /// A practice incident (SPEC "Drills"): the document says so in its title.
+    pub drill: bool,
     pub codename: Option<String>,
     /// The current (final, once resolved) severity, e.g. `SEV-2`.
     pub severity: String,
@@ -463,6 +465,7 @@ pub fn context(inc: &Incident, s: &Settings) -> Context {
         title: inc.title.clone(),
         name: inc.public_name().to_string(),
         security: inc.security,
+        drill: inc.drill,
         codename: inc.codename.clone(),
         severity: inc.severity.to_string(),
         worst_severity: inc.worst_severity.to_string(),
@@ -613,15 +616,16 @@ pub const SECURITY_SUBJECT: &str = "Attorney Work Project";
 
 pub fn email_subject(inc: &Incident, after: After) -> String {
     if inc.security {
-        return SECURITY_SUBJECT.into();
+        return messages::tagged(inc, SECURITY_SUBJECT);
     }
-    match after {
+    let subject = match after {
         After::Call if inc.is_open() => {
             format!("{} incident: {}", inc.worst_severity, inc.title)
         }
         After::Call => format!("{} incident resolved: {}", inc.worst_severity, inc.title),
         After::Meeting => format!("{} post-mortem: {}", inc.worst_severity, inc.title),
-    }
+    };
+    messages::tagged(inc, &subject)
 }
 
 /// The plain-text body of the internal email.
@@ -781,6 +785,7 @@ mod tests {
                     severity: sev(2),
                     security: false,
                     codename: None,
+                    drill: false,
                 },
             ),
             ev(
@@ -950,6 +955,7 @@ mod tests {
                     severity: sev(2),
                     security: false,
                     codename: None,
+                    drill: false,
                 },
             )];
             events.push(ev(

@@ -8,7 +8,10 @@ use crate::model::{Role, Severity};
 /// Declare a major incident: journal, severity, roles and the contact summary
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  inc declare \"Checkout returns 500s\" --sev 1 --ic me\n  ID=$(inc declare \"API latency\" --sev 2 -q)"
+    after_help = "Examples:\n  inc declare \"Checkout returns 500s\" --sev 1 --ic me\n  ID=$(inc declare \"API latency\" --sev 2 -q)\n  inc declare --drill \"Game day: the database fails over\"\n\n\
+A drill (--drill, or INC_DRILL=1) is a practice incident: everything inc sends about it starts \
+with [DRILL], nobody outside the drill is paged or notified (see [drill] in the config), the \
+status page and the social accounts are never touched, and `inc list` hides it unless --all."
 )]
 pub struct Args {
     /// What is wrong, in a few words [asked on a terminal when omitted]
@@ -19,6 +22,9 @@ pub struct Args {
     /// Follow the security process: codename instead of the title, no public comms
     #[arg(long)]
     pub security: bool,
+    /// A practice incident (or INC_DRILL=1): [DRILL] on everything sent, nobody outside it paged
+    #[arg(long)]
+    pub drill: bool,
     /// Incident Commander (`me` for yourself)
     #[arg(long, value_name = "USER")]
     pub ic: Option<String>,
@@ -80,6 +86,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             title,
             severity,
             security: args.security,
+            drill: args.drill || crate::flows::drill::requested(ctx),
             roles,
         },
     );

@@ -43,3 +43,19 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let end = watch::run(ctx, req, |step| render::status::watch_step(ctx, step)).await?;
     render::status::watch_end(ctx, end)
 }
+
+/// `inc` alone: on a terminal with an open incident, the same as `inc status`; otherwise the
+/// short help (on stdout, exit 0).
+pub async fn bare(ctx: &Ctx) -> CliResult {
+    if ctx.io.stdout_tty && status::has_open_current(ctx) {
+        let args = Args {
+            watch: false,
+            interval: None,
+            post: false,
+        };
+        return run(ctx, args).await;
+    }
+    ctx.io
+        .out(crate::command().render_help().to_string().trim_end());
+    Ok(())
+}

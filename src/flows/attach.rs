@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Wait};
 use crate::error::{CliError, CliResult};
 use crate::model::{Event, EventKind, Incident, Severity, wire};
 use crate::providers::{matrix, pagerduty, slack};
@@ -199,6 +199,7 @@ impl Found {
 /// Attaches to the incident `r` names. Exit 4 when nothing matches (naming what was tried);
 /// 78 when the provider it names is not configured.
 pub async fn attach(ctx: &Ctx, r: &Ref) -> CliResult<Attached> {
+    let _waiting = ctx.waiting(vec![Wait::new("inc", "attach", &r.describe())]);
     let mut f = Found::default();
     start(ctx, r, &mut f).await?;
     // Follow the references the record names, each provider once.
@@ -530,6 +531,14 @@ async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
             .fallback_title
             .clone()
             .unwrap_or_else(|| ("Incident".to_string(), Severity::DEFAULT_UNSURE));
+        // A drill's PagerDuty incident is titled `[DRILL] [SEV-N] …` (SPEC "Drills").
+        let (title, severity, drill) = match title.strip_prefix(crate::messages::DRILL) {
+            Some(rest) => {
+                let (t, s) = title_and_severity(rest);
+                (t, s, true)
+            }
+            None => (title, severity, false),
+        };
         let at = f
             .events
             .iter()
@@ -546,6 +555,7 @@ async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
                 severity,
                 security: false,
                 codename: None,
+                drill,
             },
         });
     }
@@ -673,10 +683,13 @@ pub async fn candidates(ctx: &Ctx) -> CliResult<Vec<Candidate>> {
                     .filter(|(_, s)| s["state"] != "resolved")
                     .map(|(room, s)| Candidate {
                         reference: Ref::Matrix(room),
-                        title: format!(
-                            "{} {}",
-                            s["severity"].as_str().unwrap_or_default(),
-                            s["title"].as_str().unwrap_or_default()
+                        title: crate::messages::tag_if(
+                            s["drill"] == true,
+                            &format!(
+                                "{} {}",
+                                s["severity"].as_str().unwrap_or_default(),
+                                s["title"].as_str().unwrap_or_default()
+                            ),
                         ),
                     }),
             ),

@@ -354,6 +354,15 @@ pub fn settle(ctx: &Ctx, d: &mut Draft) -> CliResult<()> {
 pub fn prepare(ctx: &Ctx, req: &Request) -> CliResult<Draft> {
     let config = ctx.config()?;
     let inc = ctx.current_incident()?;
+    if inc.drill && !ctx.dry_run() {
+        // A drill never touches the status page or the social accounts (SPEC "Drills"): the
+        // post is shown as `--dry-run` shows it, and nothing is sent or written.
+        ctx.dry_run_from_here();
+        ctx.warn(format!(
+            "{} is a drill: the status page and the social accounts are never touched; nothing was posted or written",
+            inc.id
+        ));
+    }
     if inc.security && !req.force {
         return Err(CliError::usage(format!(
             "{} is a security incident: nothing goes public until the facts are verified",
@@ -1040,6 +1049,7 @@ mod tests {
                 severity: Severity::new(1).unwrap(),
                 security: false,
                 codename: None,
+                drill: false,
             },
         }];
         for (m, stage) in posts {

@@ -19,6 +19,8 @@ pub struct Declaration {
     pub title: String,
     pub severity: Severity,
     pub security: bool,
+    /// A practice incident (SPEC "Drills").
+    pub drill: bool,
     pub roles: Vec<(Role, String)>,
 }
 
@@ -48,14 +50,15 @@ pub fn check_roles(roles: &[(Role, String)]) -> CliResult {
 /// The new incident (a fresh id, the declaration and the roles as its events), not yet written.
 /// When the current incident is an IC page nobody has declared yet (`inc page-ic` first, the
 /// usual order at 3 a.m.), the declaration adopts it: same id, the page and its
-/// acknowledgements in its timeline, resolved together.
+/// acknowledgements in its timeline, resolved together. A drill adopts only a drill's page,
+/// and a real incident only a real page.
 pub fn prepare(ctx: &Ctx, d: Declaration) -> Incident {
     let adopted = ctx
         .journal()
         .ok()
         .and_then(|j| j.current())
         .and_then(|id| ctx.load(&id).ok())
-        .filter(|i| i.is_paging());
+        .filter(|i| i.is_paging() && i.drill == d.drill);
     let (id, mut events) = match adopted {
         Some(page) => (page.id, page.events),
         None => (new_id(ctx.now()), Vec::new()),
@@ -67,6 +70,7 @@ pub fn prepare(ctx: &Ctx, d: Declaration) -> Incident {
         severity: d.severity,
         security: d.security,
         codename,
+        drill: d.drill,
     }));
     events.extend(
         d.roles
@@ -103,9 +107,13 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
         messages::contact_summary(&config.values.call),
     ];
     let mut deliveries = Vec::new();
-    if let Some(pd) = &config.values.pagerduty
-        && let Some(service) = &pd.incident_service
-    {
+    // A drill's PagerDuty incident is opened only on `[drill] service` (SPEC "Drills").
+    let service = match &config.values.pagerduty {
+        Some(_) if inc.drill => config.values.drill.service.as_ref(),
+        Some(pd) => pd.incident_service.as_ref(),
+        None => None,
+    };
+    if let Some(service) = service {
         let call = &config.values.call;
         let number = call.phone.as_ref().map(|p| match &call.pin {
             Some(pin) => format!("{p},,,,{pin}#"),
@@ -115,7 +123,7 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
             .then(|| (number, call.bridge_url.clone()));
         deliveries.push(pagerduty::create_incident(NewIncident {
             action: "create_incident",
-            title: format!("[{}] {}", inc.severity, inc.public_name()),
+            title: messages::tagged(&inc, &format!("[{}] {}", inc.severity, inc.public_name())),
             service,
             urgency: pagerduty::urgency(inc.severity),
             incident_key: format!("inc-{}", inc.id),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::{MatrixConfig, WebhooksConfig, format_duration};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Wait};
 use crate::error::CliResult;
 use crate::providers::{self, Delivery, SendError, confluence, email, github, matrix, opsgenie};
 
@@ -48,6 +48,11 @@ fn check(name: &str, ok: Option<bool>, detail: impl Into<String>) -> Check {
 /// Runs every check; the Statuspage rows come from `flows::comms`, in their place in the order.
 pub async fn run(ctx: &Ctx, req: Request) -> CliResult<Doctor> {
     let config = ctx.config()?;
+    let _waiting = ctx.waiting(vec![Wait::new(
+        "inc",
+        "check",
+        &providers::configured(config).join(", "),
+    )]);
     let mut checks = Vec::new();
     checks.push(match &config.file {
         Some(f) => check("config", Some(true), format!("{} parsed", f.display())),

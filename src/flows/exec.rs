@@ -130,7 +130,7 @@ pub async fn notify(ctx: &Ctx, inc: &Incident, req: Request) -> CliResult<Notifi
     {
         deliveries.push(pagerduty::status_update(
             pd_id,
-            &u.text(inc),
+            &crate::messages::tagged(inc, &u.text(inc)),
             format!("{key}-pd"),
             Some(&inc.id),
         ));
@@ -141,7 +141,8 @@ pub async fn notify(ctx: &Ctx, inc: &Incident, req: Request) -> CliResult<Notifi
             .and_then(|p| p.stakeholders.get(&format!("sev{}", inc.severity.number())))
             .cloned()
             .unwrap_or_default();
-        if inc.severity.is_major() && !teams.is_empty() {
+        // A drill notifies no stakeholder (SPEC "Drills").
+        if inc.severity.is_major() && !teams.is_empty() && !inc.drill {
             deliveries.push(pagerduty::add_subscribers(
                 pd_id,
                 &teams,

@@ -8,6 +8,7 @@ pub mod call_now;
 pub mod comms;
 pub mod declare;
 pub mod doctor;
+pub mod drill;
 pub mod email;
 pub mod exec;
 pub mod init;
@@ -65,7 +66,7 @@ pub fn mirrors_of(
         for (i, m) in messages.iter().enumerate() {
             out.push(pagerduty::add_note(
                 pd_id,
-                m,
+                &crate::messages::tagged(inc, m),
                 format!("{stem}-note-{i}"),
                 Some(&inc.id),
             ));
@@ -109,7 +110,7 @@ pub fn opsgenie_notes(ctx: &Ctx, inc: &Incident, messages: &[String], stem: &str
         .map(|(i, m)| {
             opsgenie::add_note(
                 &alias,
-                m,
+                &crate::messages::tagged(inc, m),
                 format!("{stem}-opsgenie-note-{i}"),
                 Some(&inc.id),
             )
@@ -131,7 +132,12 @@ pub fn opsgenie_close(ctx: &Ctx, inc: &Incident, resolution: &str) -> Vec<Delive
                 0 => format!("inc-{}-resolve-opsgenie", inc.id),
                 n => format!("inc-{}-resolve-opsgenie-{n}", inc.id),
             };
-            opsgenie::close(alias, resolution, key, Some(&inc.id))
+            opsgenie::close(
+                alias,
+                &crate::messages::tagged(inc, resolution),
+                key,
+                Some(&inc.id),
+            )
         })
         .collect()
 }

@@ -34,7 +34,7 @@ pub async fn severity_update(ctx: &Ctx, inc: &Incident, event: &Event) -> Option
         .and_then(|p| p["id"].as_str().map(str::to_string));
     Some(pagerduty::update_incident(
         &pd_id,
-        &format!("[{}] {}", inc.severity, inc.public_name()),
+        &crate::messages::tagged(inc, &format!("[{}] {}", inc.severity, inc.public_name())),
         pagerduty::urgency(inc.severity),
         priority.as_deref(),
         format!(

@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::call_now::{Board, CallNow, Step, Track};
+use super::drill::DrillPage;
 use super::oncall::{self, OnCall, Roster};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Wait};
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult, ErrorKind};
 use crate::journal::new_id;
@@ -222,9 +223,11 @@ pub async fn page_ic(
 ) -> CliResult<PageOutcome> {
     let config = ctx.config()?;
     let (use_pd, use_og) = pagers(ctx)?;
+    let inc = ctx.optional_incident()?;
+    let drill = DrillPage::of(ctx, inc.as_ref(), use_pd)?;
+    let use_og = use_og && drill.as_ref().is_none_or(|d| !(d.pages() && use_pd));
     let pd = if use_pd { Some(ctx.pagerduty()?) } else { None };
     let og = if use_og { Some(ctx.opsgenie()?) } else { None };
-    let inc = ctx.optional_incident()?;
     let now = ctx.now();
     let summary = match (&req.message, &inc) {
         (Some(m), _) => m.trim().to_string(),
@@ -238,7 +241,7 @@ pub async fn page_ic(
     let inc = match inc {
         Some(i) => Some(i),
         None if ctx.dry_run() => None,
-        None => Some(open_paging(ctx, &summary)?),
+        None => Some(open_paging(ctx, &summary, drill.is_some())?),
     };
     let key = match &inc {
         Some(i) => {
@@ -254,21 +257,28 @@ pub async fn page_ic(
         }
         None => format!("inc-ic-page-{}", new_id(now)),
     };
-    let title = format!("IC needed: {summary}");
+    let title = messages::tag_if(drill.is_some(), &format!("IC needed: {summary}"));
     let timeout = config.values.delivery.timeout.0;
     let state_dir = &config.state_dir;
-    let pd_schedules = config
-        .values
-        .pagerduty
-        .as_ref()
-        .map(|c| c.ic_schedules.clone())
-        .unwrap_or_default();
-    let og_schedules = config
-        .values
-        .opsgenie
-        .as_ref()
-        .map(|c| c.ic_schedules.clone())
-        .unwrap_or_default();
+    let pd_schedules = DrillPage::schedules(
+        drill.as_ref(),
+        config
+            .values
+            .pagerduty
+            .as_ref()
+            .map(|c| c.ic_schedules.clone())
+            .unwrap_or_default(),
+    );
+    let og_schedules = DrillPage::schedules(
+        drill.as_ref(),
+        config
+            .values
+            .opsgenie
+            .as_ref()
+            .map(|c| c.ic_schedules.clone())
+            .unwrap_or_default(),
+    );
+    let service = drill.as_ref().and_then(|d| d.service.as_deref());
 
     // What the race knows: one track per pager, with its cache read up front, so the phone
     // numbers are there at once even while a lookup hangs.
@@ -342,7 +352,8 @@ pub async fn page_ic(
                 Ok(l) if !l.people.is_empty() => {
                     part.people = l.people;
                     part.stale = stale(l.stale);
-                    part.delivery = Some(pd_page(ctx, &part.people, &title, &key, inc_id)?);
+                    part.delivery =
+                        Some(pd_page(ctx, &part.people, &title, &key, inc_id, service)?);
                 }
                 Ok(_) if og.is_none() => {
                     return Err(
@@ -386,7 +397,9 @@ pub async fn page_ic(
             parts.push(part);
         }
 
-        // Each page on its own, so the race learns of each as it lands.
+        // Each page on its own, so the race learns of each as it lands. A drill without
+        // `[drill] ic_schedules` pages nobody: the page is only rehearsed.
+        let send = drill.as_ref().is_none_or(DrillPage::pages);
         let to_send: Vec<(usize, &'static str, Delivery)> = parts
             .iter()
             .enumerate()
@@ -394,11 +407,12 @@ pub async fn page_ic(
             .collect();
         let sends = to_send.into_iter().map(|(i, name, d)| async move {
             board.sending(i);
-            let r = ctx
-                .deliver(vec![d])
-                .await?
-                .pop()
-                .expect("one result per delivery");
+            let sent = if send {
+                ctx.deliver(vec![d]).await?
+            } else {
+                ctx.rehearse(vec![d]).await?
+            };
+            let r = sent.into_iter().next().expect("one result per delivery");
             let why = r
                 .error
                 .as_ref()
@@ -452,12 +466,13 @@ pub async fn page_ic(
 }
 
 /// A new incident in state `paging`, made current: the IC page's home until `inc declare`.
-fn open_paging(ctx: &Ctx, message: &str) -> CliResult<Incident> {
+fn open_paging(ctx: &Ctx, message: &str, drill: bool) -> CliResult<Incident> {
     let id = new_id(ctx.now());
     let journal = ctx.journal()?;
     let event = ctx.event(crate::model::EventKind::Paging {
         id: id.clone(),
         message: message.to_string(),
+        drill,
     });
     journal.create(&id, &event)?;
     journal.set_current(&id)?;
@@ -592,7 +607,13 @@ fn room_message(parts: &[Part]) -> String {
             .and_then(|r| r.url.clone())
             .map(|u| format!(" {u}"))
             .unwrap_or_default();
+        let rehearsed = p.result.as_ref().is_some_and(|r| r.dry_run);
         lines.push(match (p.ok(), p.already()) {
+            _ if rehearsed => format!(
+                "IC page via {} not sent (drill): would have paged {}",
+                p.name,
+                who.join(", ")
+            ),
             (true, false) => format!("✔ IC page via {}: paged {}{link}", p.name, who.join(", ")),
             (true, true) => format!(
                 "✔ IC page via {}: already paged {}{link}",
@@ -616,6 +637,7 @@ fn pd_page(
     title: &str,
     key: &str,
     inc_id: Option<&str>,
+    drill_service: Option<&str>,
 ) -> CliResult<Delivery> {
     let cfg = ctx
         .config()?
@@ -624,7 +646,7 @@ fn pd_page(
         .as_ref()
         .expect("checked by pagers()");
     let user_ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
-    Ok(match &cfg.ic_service {
+    Ok(match drill_service.or(cfg.ic_service.as_deref()) {
         Some(service) => pagerduty::create_incident(NewIncident {
             action: "page_ic",
             title: title.to_string(),
@@ -856,6 +878,11 @@ pub async fn page(
             ),
             None => "Please join the incident call".into(),
         });
+        // A drill pages only on its own PagerDuty incident or `[drill] service`; without either
+        // the page is only rehearsed (SPEC "Drills").
+        let drill = inc.as_ref().is_some_and(|i| i.drill);
+        let message = messages::tag_if(drill, &message);
+        let drill_service = drill.then(|| super::drill::config(ctx).service);
         let slug: String = t
             .chars()
             .map(|c| {
@@ -910,10 +937,11 @@ pub async fn page(
                 pagerduty::responder_request(pd_id, &requester, &message, &targets, key, inc_id)
             }
             None => {
-                let service = cfg
-                    .incident_service
-                    .as_deref()
-                    .or(cfg.ic_service.as_deref())
+                let service = drill_service
+                    .clone()
+                    .flatten()
+                    .or(cfg.incident_service.clone())
+                    .or(cfg.ic_service.clone())
                     .ok_or_else(|| {
                         CliError::config(
                             "set pagerduty.incident_service to open incidents for `inc page`",
@@ -930,7 +958,7 @@ pub async fn page(
                 pagerduty::create_incident(NewIncident {
                     action: "page",
                     title: message.clone(),
-                    service,
+                    service: &service,
                     urgency: "high",
                     incident_key: key,
                     assignees: &users,
@@ -946,7 +974,12 @@ pub async fn page(
         // The journal and the post-mortem timeline name the people, not their PagerDuty ids.
         delivery.target = who.join(", ");
         board.sending(0);
-        let results = ctx.deliver(vec![delivery]).await?;
+        let rehearsed = delivery.action == "page" && drill_service.is_some_and(|s| s.is_none());
+        let results = if rehearsed {
+            ctx.rehearse(vec![delivery]).await?
+        } else {
+            ctx.deliver(vec![delivery]).await?
+        };
         let ok = results.first().is_some_and(|r| r.ok);
         let why = results.first().and_then(|r| r.error.clone());
         board.sent(0, ok, why.map(|e| format!("the page failed: {e}")));
@@ -1022,6 +1055,11 @@ struct Answer {
 async fn ask<R: Roster>(ctx: &Ctx, pager: &R, schedules: &[String]) -> CliResult<Answer> {
     let config = ctx.config()?;
     let timeout = config.values.delivery.timeout.0;
+    let _waiting = ctx.waiting(vec![Wait::new(
+        pager.provider(),
+        "oncall",
+        &schedules.join(", "),
+    )]);
     let mut found = oncall::lookup(pager, schedules, &config.state_dir, timeout)
         .await
         .map_err(|e| {

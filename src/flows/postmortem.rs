@@ -484,7 +484,10 @@ fn last_digest<'a>(inc: &'a Incident, path: &str) -> Option<&'a str> {
 
 /// The page or issue title: stable for the incident, so a re-run finds it.
 pub fn publish_title(inc: &Incident) -> String {
-    format!("Post-mortem {}: {}", inc.id, inc.public_name())
+    crate::messages::tagged(
+        inc,
+        &format!("Post-mortem {}: {}", inc.id, inc.public_name()),
+    )
 }
 
 /// GitHub takes at most 65,536 characters in an issue body.

@@ -62,7 +62,10 @@ pub async fn resolve(
     deliveries.extend(public);
     deliveries.extend(super::opsgenie_close(ctx, &inc, &msgs[0]));
     if ctx.has_pagerduty() {
-        let resolution = format!("Resolved with inc: final {severity}. {}", msgs[0]);
+        let resolution = messages::tagged(
+            &inc,
+            &format!("Resolved with inc: final {severity}. {}", msgs[0]),
+        );
         // Every PagerDuty incident of the incident: the major one, the IC page, and those
         // another responder's inc opened (an attached responder may be the one resolving).
         for pd_id in super::sync::places(&inc).pagerduty {

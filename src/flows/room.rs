@@ -5,9 +5,11 @@
 
 use serde_json::{Value, json};
 
+use super::drill;
 use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::CliResult;
+use crate::messages;
 use crate::model::{Incident, Role};
 use crate::providers::{Delivery, matrix, slack};
 
@@ -86,8 +88,10 @@ fn linked(inc: &Incident, provider: &str) -> Option<String> {
         .map(|l| l.reference.clone())
 }
 
-/// One post of `text` (plain, unescaped) into each provider's incident room.
+/// One post of `text` (plain, unescaped) into each provider's incident room (a drill's starts
+/// with `[DRILL]`).
 pub fn room_posts(ctx: &Ctx, inc: &Incident, text: &str, key: &str) -> Vec<Delivery> {
+    let text = &messages::tagged(inc, text);
     let mut out = Vec::new();
     if let Some(channel) = slack_room(ctx, inc) {
         out.push(slack::post(
@@ -140,7 +144,7 @@ pub fn topic(ctx: &Ctx, inc: &Incident) -> String {
     if !inc.is_open() {
         t = format!("[RESOLVED] {t}");
     }
-    t
+    messages::tagged(inc, &t)
 }
 
 /// Topic updates for rooms inc created (never the topic of a shared channel).
@@ -199,7 +203,7 @@ pub async fn open_rooms(
     inc: &Incident,
     messages: &[String],
 ) -> CliResult<Vec<DeliveryResult>> {
-    let text = messages.join("\n");
+    let text = messages::tagged(inc, &messages.join("\n"));
     // hook: other chat providers add their `open_*` future to this join
     let (slack, hooks, mx) = tokio::join!(
         open_slack(ctx, inc, &text),
@@ -234,11 +238,8 @@ async fn open_slack(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Deli
     let mut results = Vec::new();
     let channel = if cfg.per_incident_channel {
         let date = inc.declared_at.strftime("%Y%m%d").to_string();
-        let name = slack::channel_name(
-            cfg.channel_prefix.as_deref().unwrap_or("inc-"),
-            &date,
-            inc.public_name(),
-        );
+        let prefix = drill::room_prefix(ctx, inc, cfg.channel_prefix.as_deref().unwrap_or("inc-"));
+        let name = slack::channel_name(&prefix, &date, inc.public_name());
         let created = ctx
             .deliver(vec![slack::create_channel(
                 &name,
@@ -393,11 +394,15 @@ async fn open_matrix(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Del
     let own = cfg.per_incident_room;
     let (open, placeholder) = if own {
         let date = inc.declared_at.strftime("%Y%m%d").to_string();
-        let alias = matrix::alias_localpart("inc-", &date, inc.public_name());
+        let alias = matrix::alias_localpart(
+            &drill::room_prefix(ctx, inc, "inc-"),
+            &date,
+            inc.public_name(),
+        );
         (
             matrix::create_room(
                 &alias,
-                inc.public_name(),
+                &messages::tagged(inc, inc.public_name()),
                 inc.security,
                 key("room"),
                 &inc.id,
@@ -465,29 +470,61 @@ async fn fill_matrix(
     Ok(results)
 }
 
+/// The Slack post of an executive update, with `@here` (a drill's starts with `[DRILL]`).
+fn slack_exec_post(inc: &Incident, update: &ExecUpdate, channel: &str, key: &str) -> Delivery {
+    let fallback = messages::tagged(
+        inc,
+        &format!("<!here> {}", slack::escape(&update.text(inc))),
+    );
+    let heading = format!(
+        "<!here> *Executive update: {} {}*",
+        inc.severity,
+        slack::escape(inc.public_name())
+    );
+    let mut blocks: Vec<Value> = vec![json!({
+        "type": "section",
+        "text": { "type": "mrkdwn", "text": messages::tagged(inc, &heading) },
+    })];
+    for (k, v) in update.fields() {
+        if !v.trim().is_empty() {
+            blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{k}*\n{}", slack::escape(v)) } }));
+        }
+    }
+    slack::post(
+        channel,
+        &fallback,
+        Some(Value::Array(blocks)),
+        format!("{key}-slack"),
+        Some(&inc.id),
+    )
+}
+
+/// A drill's executive update (SPEC "Drills"): to `[drill] exec_channel` on Slack when set,
+/// everywhere else to the incident room only; never to the real exec channel or room.
+fn drill_exec_posts(ctx: &Ctx, inc: &Incident, update: &ExecUpdate, key: &str) -> Vec<Delivery> {
+    let channel = drill::config(ctx)
+        .exec_channel
+        .filter(|c| !c.trim().is_empty() && ctx.config().is_ok_and(|c| c.values.slack.is_some()));
+    let mut out: Vec<Delivery> = room_posts(ctx, inc, &update.text(inc), key)
+        .into_iter()
+        .filter(|d| channel.is_none() || d.provider != slack::PROVIDER)
+        .collect();
+    if let Some(channel) = channel {
+        out.insert(0, slack_exec_post(inc, update, &channel, key));
+    }
+    out
+}
+
 /// The executive update for the exec room of each chat provider, with `@here`.
 pub fn exec_posts(ctx: &Ctx, inc: &Incident, update: &ExecUpdate, key: &str) -> Vec<Delivery> {
+    if inc.drill {
+        return drill_exec_posts(ctx, inc, update, key);
+    }
     let mut out = Vec::new();
     if let Some(cfg) = ctx.config().ok().and_then(|c| c.values.slack.clone())
         && let Some(channel) = cfg.exec_channel.as_deref()
     {
-        let fallback = format!("<!here> {}", slack::escape(&update.text(inc)));
-        let mut blocks: Vec<Value> = vec![json!({
-            "type": "section",
-            "text": { "type": "mrkdwn", "text": format!("<!here> *Executive update: {} {}*", inc.severity, slack::escape(inc.public_name())) },
-        })];
-        for (k, v) in update.fields() {
-            if !v.trim().is_empty() {
-                blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{k}*\n{}", slack::escape(v)) } }));
-            }
-        }
-        out.push(slack::post(
-            channel,
-            &fallback,
-            Some(Value::Array(blocks)),
-            format!("{key}-slack"),
-            Some(&inc.id),
-        ));
+        out.push(slack_exec_post(inc, update, channel, key));
     }
     // hook: other chat providers push their exec-room post (with their @here/@room form) here
     if let Some(room) = ctx
@@ -524,12 +561,15 @@ pub async fn after_retry(ctx: &Ctx, r: &DeliveryResult) -> CliResult<Vec<Deliver
     }
     let inc = ctx.load(inc_id)?;
     let config = ctx.config()?;
-    let text = [
-        crate::messages::declared(&inc),
-        crate::messages::roster(&inc),
-        crate::messages::contact_summary(&config.values.call),
-    ]
-    .join("\n");
+    let text = messages::tagged(
+        &inc,
+        &[
+            messages::declared(&inc),
+            messages::roster(&inc),
+            messages::contact_summary(&config.values.call),
+        ]
+        .join("\n"),
+    );
     match (r.provider.as_str(), r.action.as_str()) {
         (slack::PROVIDER, "create_channel") => fill_slack(ctx, &inc, id, &text).await,
         (matrix::PROVIDER, "create_room") => fill_matrix(ctx, &inc, id, true, &text).await,

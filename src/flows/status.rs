@@ -379,17 +379,23 @@ pub struct ShowOutcome {
     pub todos: Vec<Todo>,
 }
 
-/// `inc timeline`: an incident's events, oldest first.
+/// `inc timeline`: an incident's events, oldest first (all of them in `--json`).
 #[derive(Serialize)]
 pub struct TimelineOutcome {
     pub incident: String,
     pub timeline: Vec<Event>,
+    /// `--all`: people read the per-provider delivery records too.
+    #[serde(skip)]
+    pub all: bool,
 }
 
 /// `inc list`: the incidents in the local journal, newest first.
 #[derive(Serialize)]
 pub struct ListOutcome {
     pub incidents: Vec<Listed>,
+    /// Drills left out (without `--all`).
+    #[serde(skip)]
+    pub hidden_drills: usize,
 }
 
 /// One incident of `inc list`.
@@ -403,6 +409,17 @@ pub struct Listed {
     pub resolved_at: Option<Timestamp>,
     /// Is it the current incident?
     pub current: bool,
+    /// A practice incident (listed only with `--all`).
+    pub drill: bool,
+}
+
+/// Is the incident to act on (`--incident`, else the current one) still open (for `inc`
+/// alone)? Whatever cannot be read counts as none.
+pub fn has_open_current(ctx: &Ctx) -> bool {
+    ctx.incident_id()
+        .ok()
+        .and_then(|id| ctx.load(&id).ok())
+        .is_some_and(|i| i.is_open())
 }
 
 /// The incident `id` names, else the current one.
@@ -422,23 +439,28 @@ pub async fn show(ctx: &Ctx, id: Option<String>) -> CliResult<ShowOutcome> {
     })
 }
 
-/// `inc timeline [ID]`, after pulling the shared record.
-pub async fn timeline(ctx: &Ctx, id: Option<String>) -> CliResult<TimelineOutcome> {
+/// `inc timeline [ID] [--all]`, after pulling the shared record.
+pub async fn timeline(ctx: &Ctx, id: Option<String>, all: bool) -> CliResult<TimelineOutcome> {
     let (inc, _) = super::sync::refresh(ctx, incident(ctx, id)?).await?;
     Ok(TimelineOutcome {
         incident: inc.id,
         timeline: inc.events,
+        all,
     })
 }
 
-/// `inc list [--open]`: an incident that cannot be read is a warning.
-pub fn list(ctx: &Ctx, open_only: bool) -> CliResult<ListOutcome> {
+/// `inc list [--open] [--all]`: drills only with `all`; an incident that cannot be read is a
+/// warning.
+pub fn list(ctx: &Ctx, open_only: bool, all: bool) -> CliResult<ListOutcome> {
     let journal = ctx.journal()?;
     let current = journal.current();
     let mut incidents = Vec::new();
+    let mut hidden_drills = 0;
     for id in journal.list()?.into_iter().rev() {
         match ctx.load(&id) {
-            Ok(inc) if !open_only || inc.is_open() => incidents.push(Listed {
+            Ok(inc) if open_only && !inc.is_open() => {}
+            Ok(inc) if inc.drill && !all => hidden_drills += 1,
+            Ok(inc) => incidents.push(Listed {
                 current: current.as_deref() == Some(inc.id.as_str()),
                 state: inc.state(),
                 id: inc.id,
@@ -446,10 +468,13 @@ pub fn list(ctx: &Ctx, open_only: bool) -> CliResult<ListOutcome> {
                 severity: inc.severity,
                 declared_at: inc.declared_at,
                 resolved_at: inc.resolved_at,
+                drill: inc.drill,
             }),
-            Ok(_) => {}
             Err(e) => ctx.warn(format!("{id}: {}", e.message)),
         }
     }
-    Ok(ListOutcome { incidents })
+    Ok(ListOutcome {
+        incidents,
+        hidden_drills,
+    })
 }

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Wait};
 use crate::error::CliResult;
 use crate::model::{Event, EventKind, Incident, wire};
 use crate::providers::{SendError, matrix, opsgenie, pagerduty, slack};
@@ -237,7 +237,26 @@ pub async fn refresh(ctx: &Ctx, inc: Incident) -> CliResult<(Incident, Option<Pu
     if places(&inc).is_empty() || ctx.global.dry_run {
         return Ok((inc, None));
     }
+    let at = places(&inc);
+    let mut waits: Vec<Wait> = at
+        .pagerduty
+        .iter()
+        .take(1)
+        .map(|id| Wait::new(pagerduty::PROVIDER, "sync", id))
+        .collect();
+    waits.extend(
+        at.slack
+            .iter()
+            .map(|c| Wait::new(slack::PROVIDER, "sync", c)),
+    );
+    waits.extend(
+        at.matrix
+            .iter()
+            .map(|r| Wait::new(matrix::PROVIDER, "sync", r)),
+    );
+    let waiting = ctx.waiting(waits);
     let pulled = pull(ctx, &inc).await?;
+    drop(waiting);
     let inc = if pulled.new.is_empty() {
         inc
     } else {

@@ -199,6 +199,7 @@ pub fn incident_state(inc: &Incident) -> Value {
         "severity": inc.severity,
         "state": inc.state,
         "security": inc.security,
+        "drill": inc.drill,
         "roles": inc.roles,
         "declared_at": inc.declared_at,
         "resolved_at": inc.resolved_at,

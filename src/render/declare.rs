@@ -18,6 +18,12 @@ impl Outcome for Declared {
             inc.severity,
             inc.title
         )];
+        if inc.drill {
+            human.push(
+                "Drill: everything sent starts with [DRILL]; nobody outside the drill is paged or notified"
+                    .to_string(),
+            );
+        }
         if let Some(c) = &inc.codename {
             human.push(format!(
                 "Security incident: use the codename \"{c}\" anywhere others can see"

@@ -12,6 +12,7 @@ pub mod init;
 pub mod outbox;
 pub mod paging;
 pub mod postmortem;
+pub mod progress;
 pub mod resolve;
 pub mod status;
 pub mod timeline;

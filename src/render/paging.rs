@@ -20,10 +20,18 @@ impl Outcome for PageOutcome {
         let several = self.parts.len() > 1;
         let mut out = Vec::new();
         for p in &self.parts {
+            // A drill's page that was only rehearsed (SPEC "Drills").
+            let rehearsed = p.result.as_ref().is_some_and(|r| r.dry_run);
             let verb = match (p.ok(), p.already()) {
+                _ if rehearsed => "would page",
                 (true, false) => "paged",
                 (true, true) => "already paged",
                 (false, _) => "NOT paged",
+            };
+            let mark = if rehearsed {
+                "-".to_string()
+            } else {
+                io.tick(p.ok())
             };
             let via = if several {
                 format!(" via {}", p.name)
@@ -34,7 +42,7 @@ impl Outcome for PageOutcome {
                 for (i, s) in p.schedules.iter().enumerate() {
                     out.push(format!(
                         "{} {verb:<13} {:<8} schedule {s}{via}",
-                        io.tick(p.ok()),
+                        mark.clone(),
                         role(i)
                     ));
                 }
@@ -48,7 +56,7 @@ impl Outcome for PageOutcome {
                     .unwrap_or_default();
                 out.push(format!(
                     "{} {verb:<13} {:<8} {}{email}{via}",
-                    io.tick(p.ok()),
+                    mark.clone(),
                     o.role,
                     o.name
                 ));
@@ -80,6 +88,7 @@ impl Outcome for PageOutcome {
 /// Shows a step of a page as it happens, on stderr (also under `--json`, whose one document
 /// on stdout comes at the end): whom to call now, or a page that went out after all.
 pub fn step(ctx: &Ctx, step: Step<'_>) {
+    ctx.clear_progress();
     let io = &ctx.io;
     match step {
         Step::CallNow(c) => call_now(io, c),
@@ -193,6 +202,12 @@ pub fn page_ic(ctx: &Ctx, o: &PageOutcome) {
             io.out(&line);
         }
     }
+    let rehearsed = o.deliveries.iter().any(|r| r.dry_run);
+    if rehearsed && !o.dry_run {
+        io.status(
+            "drill: nobody was paged ([drill] ic_schedules is not set); the lines above are who would have been",
+        );
+    }
     let several = o.parts.len() > 1;
     let failed: Vec<_> = o.parts.iter().filter(|p| !p.ok()).collect();
     for p in &failed {
@@ -253,14 +268,18 @@ impl Outcome for TargetPaged {
             return Vec::new();
         }
         let ok = self.results.first().is_some_and(|r| r.ok);
+        // A drill's page with nowhere of its own to go is only rehearsed (SPEC "Drills").
+        let rehearsed = self.results.first().is_some_and(|r| r.dry_run);
+        let verb = match (ok, rehearsed) {
+            (_, true) => "would page (drill: set [drill] service to page)",
+            (true, false) => "paged",
+            (false, false) => "NOT paged",
+        };
         self.paged
             .iter()
             .map(|w| {
-                format!(
-                    "{} {} {w}",
-                    io.tick(ok),
-                    if ok { "paged" } else { "NOT paged" }
-                )
+                let mark = if rehearsed { "-".into() } else { io.tick(ok) };
+                format!("{mark} {verb} {w}")
             })
             .collect()
     }

@@ -2,6 +2,8 @@
 //! `--json`), `inc show`, `inc timeline` and `inc list`. Reading commands print their data even
 //! with `-q`.
 
+use std::collections::HashMap;
+
 use serde_json::json;
 
 use super::Outcome;
@@ -12,7 +14,10 @@ use crate::flows::status::{ListOutcome, ShowOutcome, StatusOutcome, TimelineOutc
 use crate::flows::watch::{End, Step};
 use crate::io::{Io, Style};
 use crate::messages;
-use crate::model::Incident;
+use crate::model::{Event, EventKind, Incident};
+
+/// What `inc status` and `inc show` say about a drill.
+const DRILL_NOTE: &str = "yes: a practice incident ([DRILL] on everything sent; nobody outside the drill is paged or notified)";
 
 impl Outcome for StatusOutcome {
     fn human(&self, io: &Io) -> Vec<String> {
@@ -23,6 +28,9 @@ impl Outcome for StatusOutcome {
         rows.insert(5, (lasted, messages::elapsed(g.elapsed_seconds)));
         if let Some(r) = inc.resolved_at {
             rows.insert(5, ("resolved", messages::time(r)));
+        }
+        if inc.drill {
+            rows.insert(2, ("drill", DRILL_NOTE.into()));
         }
         let mut out = vec![io.fields(&rows)];
         out.extend(todos(inc));
@@ -54,6 +62,9 @@ impl Outcome for ShowOutcome {
             ("state", inc.state().into()),
             ("declared", messages::time(inc.declared_at)),
         ];
+        if inc.drill {
+            rows.insert(2, ("drill", DRILL_NOTE.into()));
+        }
         if let Some(r) = inc.resolved_at {
             rows.push(("resolved", messages::time(r)));
         }
@@ -82,19 +93,97 @@ impl Outcome for ShowOutcome {
     }
 }
 
+/// The channels and rooms the journal knows by name (the ones inc created or joined, and the
+/// places other responders published): id → name.
+fn place_names(events: &[Event]) -> HashMap<&str, &str> {
+    let mut names = HashMap::new();
+    for e in events {
+        match &e.kind {
+            EventKind::Delivery {
+                action,
+                target,
+                ok: true,
+                id: Some(id),
+                ..
+            } if matches!(
+                action.as_str(),
+                "create_channel" | "create_room" | "join_room"
+            ) =>
+            {
+                names.insert(id.as_str(), target.as_str());
+            }
+            EventKind::Linked {
+                reference,
+                name: Some(name),
+                ..
+            } => {
+                names.entry(reference.as_str()).or_insert(name.as_str());
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// A page among the delivery records: the IC page, `inc page`, a responder request.
+fn page_row(provider: &str, action: &str, target: &str, ok: bool) -> Option<String> {
+    let what = match action {
+        "page_ic" | "page_ic_event" => "IC page",
+        "page" => "page",
+        "request_responders" => "responder request",
+        _ => return None,
+    };
+    let result = if ok { "ok" } else { "FAILED" };
+    Some(format!("{what} via {provider} → {target}: {result}"))
+}
+
+/// One timeline row as people read it: `None` for what only `--all` shows (the per-provider
+/// delivery records but pages, the places published for other responders, watch posts).
+fn timeline_row(
+    e: &Event,
+    all: bool,
+    names: &HashMap<&str, &str>,
+) -> Option<(&'static str, String)> {
+    match &e.kind {
+        EventKind::Delivery {
+            provider,
+            action,
+            target,
+            ok,
+            ..
+        } => {
+            if let Some(page) = page_row(provider, action, target, *ok) {
+                return Some(("page", page));
+            }
+            if !all {
+                return None;
+            }
+            let named = names.get(target.as_str()).copied().unwrap_or(target);
+            let mut e = e.clone();
+            if let EventKind::Delivery { target, .. } = &mut e.kind {
+                *target = named.to_string();
+            }
+            Some(messages::describe(&e))
+        }
+        EventKind::Linked { .. } | EventKind::Posted { .. } if !all => None,
+        _ => Some(messages::describe(e)),
+    }
+}
+
 impl Outcome for TimelineOutcome {
     fn human(&self, io: &Io) -> Vec<String> {
+        let names = place_names(&self.timeline);
         let rows = self
             .timeline
             .iter()
-            .map(|e| {
-                let (kind, text) = messages::describe(e);
-                vec![
+            .filter_map(|e| {
+                let (kind, text) = timeline_row(e, self.all, &names)?;
+                Some(vec![
                     e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
                     kind.to_string(),
                     e.by.clone().unwrap_or_default(),
                     text,
-                ]
+                ])
             })
             .collect();
         vec![io.table(&["TIME (UTC)", "EVENT", "BY", "WHAT"], rows)]
@@ -108,12 +197,17 @@ impl Outcome for ListOutcome {
             .iter()
             .map(|i| {
                 let mark = if i.current { "*" } else { "" };
+                let title = if i.drill {
+                    format!("{} {}", messages::DRILL, i.title)
+                } else {
+                    i.title.clone()
+                };
                 vec![
                     format!("{mark}{}", i.id),
                     i.severity.to_string(),
                     i.state.into(),
                     messages::time(i.declared_at),
-                    i.title.clone(),
+                    title,
                 ]
             })
             .collect();
@@ -136,15 +230,30 @@ pub fn data<O: Outcome>(ctx: &Ctx, outcome: &O) -> CliResult {
     Ok(())
 }
 
-/// `inc list`: an empty journal is a hint on stderr, not an empty table.
+/// `inc list`: an empty journal is a hint on stderr, not an empty table; hidden drills are
+/// counted there too.
 pub fn list(ctx: &Ctx, outcome: &ListOutcome) -> CliResult {
+    let hidden = match outcome.hidden_drills {
+        0 => None,
+        1 => Some("1 drill not shown (`inc list --all` shows it)".to_string()),
+        n => Some(format!(
+            "{n} drills not shown (`inc list --all` shows them)"
+        )),
+    };
     if outcome.incidents.is_empty() && !ctx.io.json {
         super::warnings(ctx);
-        ctx.io
-            .status("no incidents in the journal (`inc declare TITLE` starts one)");
+        ctx.io.status(
+            hidden
+                .as_deref()
+                .unwrap_or("no incidents in the journal (`inc declare TITLE` starts one)"),
+        );
         return Ok(());
     }
-    data(ctx, outcome)
+    data(ctx, outcome)?;
+    if let Some(h) = hidden.filter(|_| !ctx.io.json) {
+        ctx.io.status(&h);
+    }
+    Ok(())
 }
 
 /// The start of `--watch`: the first check in full (one NDJSON line with `--json`).

@@ -16,6 +16,7 @@ pub mod smtpfake;
 pub mod spec;
 pub mod statuspage;
 pub mod synapse;
+pub mod tmux;
 pub mod tools;
 pub mod webhooks;
 pub mod x;
