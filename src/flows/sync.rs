@@ -362,28 +362,9 @@ pub async fn read_pagerduty(
             let content = n["content"].as_str().unwrap_or_default();
             let at = ts(&n["created_at"]);
             let by = n["user"]["summary"].as_str().map(str::to_string);
-            let event = match wire::parse_marker(content) {
-                // Mirrored by an inc: its event comes from the chat record; alone (no chat),
-                // the note's text stands in for it.
-                Some((inc, ev, text)) if inc == inc_id => Event {
-                    id: Some(ev),
-                    at,
-                    by,
-                    kind: EventKind::Note {
-                        text,
-                        note_type: None,
-                    },
-                },
-                Some(_) => continue,
-                None => Event {
-                    id: Some(format!("pd-note-{}", id_of(&n["id"]))),
-                    at,
-                    by,
-                    kind: EventKind::Note {
-                        text: content.chars().take(10_000).collect(),
-                        note_type: None,
-                    },
-                },
+            let human = format!("pd-note-{}", id_of(&n["id"]));
+            let Some(event) = note_event(inc_id, content, at, by, human) else {
+                continue;
             };
             read.events.push(event);
         }
@@ -427,36 +408,41 @@ pub async fn read_opsgenie(
             let text = n["note"].as_str().unwrap_or_default();
             let at = ts(&n["createdAt"]);
             let by = n["owner"].as_str().map(str::to_string);
-            let event = match wire::parse_marker(text) {
-                Some((inc, ev, text)) if inc == inc_id => Event {
-                    id: Some(ev),
-                    at,
-                    by,
-                    kind: EventKind::Note {
-                        text,
-                        note_type: None,
-                    },
-                },
-                Some(_) => continue,
-                None => Event {
-                    id: Some(format!(
-                        "og-note-{}-{}",
-                        id_of(&json!(alias)),
-                        id_of(&n["offset"])
-                    )),
-                    at,
-                    by,
-                    kind: EventKind::Note {
-                        text: text.chars().take(10_000).collect(),
-                        note_type: None,
-                    },
-                },
+            let human = format!("og-note-{}-{}", id_of(&json!(alias)), id_of(&n["offset"]));
+            let Some(event) = note_event(inc_id, text, at, by, human) else {
+                continue;
             };
             read.events.push(event);
         }
     }
     read.cursor = Some(next);
     Ok(read)
+}
+
+/// A pager's note as a timeline event. One an inc mirrored carries its event's marker: the chat
+/// record brings the event itself, and alone (no chat) the note's text stands in for it. One a
+/// person typed is a note by its author, under `human_id`. A marker of another incident: none.
+fn note_event(
+    inc_id: &str,
+    text: &str,
+    at: Timestamp,
+    by: Option<String>,
+    human_id: String,
+) -> Option<Event> {
+    let (id, text) = match wire::parse_marker(text) {
+        Some((inc, ev, text)) if inc == inc_id => (ev, text),
+        Some(_) => return None,
+        None => (human_id, text.chars().take(10_000).collect()),
+    };
+    Some(Event {
+        id: Some(id),
+        at,
+        by,
+        kind: EventKind::Note {
+            text,
+            note_type: None,
+        },
+    })
 }
 
 /// A PagerDuty log entry as a timeline event, for the kinds people care about.
