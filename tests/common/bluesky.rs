@@ -97,6 +97,25 @@ fn require_node() -> Result<(), String> {
     Ok(())
 }
 
+/// The prefix whose `include/node/node.h` belongs to the `node` on PATH (`/usr` for Debian's or
+/// NodeSource's package), if the headers are installed.
+fn node_headers() -> Option<PathBuf> {
+    let out = Command::new("node")
+        .args(["-p", "process.execPath"])
+        .output()
+        .ok()?;
+    let exec = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let prefix = std::fs::canonicalize(exec)
+        .ok()?
+        .parent()?
+        .parent()?
+        .to_path_buf();
+    prefix
+        .join("include/node/node.h")
+        .is_file()
+        .then_some(prefix)
+}
+
 /// `target/ci-node-pds` with `@atproto/pds` installed (once; several test processes wait for
 /// the one that installs).
 fn installed() -> Result<PathBuf, String> {
@@ -128,13 +147,17 @@ fn installed() -> Result<PathBuf, String> {
         r#"{"name":"inc-test-pds","private":true}"#,
     )
     .map_err(|e| e.to_string())?;
-    let out = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+    let mut npm = Command::new("npm");
+    npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
         .arg(format!("@atproto/pds@{PDS_VERSION}"))
         .current_dir(&dir)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("npm install: {e}"))?;
+        .stdin(Stdio::null());
+    // better-sqlite3 builds from source here (no prebuilt binary can be fetched): node-gyp
+    // must use the headers installed beside node, not download them (there is no network).
+    if let Some(nodedir) = node_headers() {
+        npm.env("npm_config_nodedir", nodedir);
+    }
+    let out = npm.output().map_err(|e| format!("npm install: {e}"))?;
     if !out.status.success() || !ready() {
         return Err(format!(
             "npm install @atproto/pds@{PDS_VERSION} failed ({}):\n{}",
