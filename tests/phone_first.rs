@@ -474,3 +474,35 @@ async fn with_opsgenie_beside_a_failing_pagerduty_only_whom_no_page_reaches_is_t
     fake.assert_clean();
     og.assert_clean();
 }
+
+/// With PagerDuty down and no on-call cache, nobody can be named, but the page is not lost: it
+/// is built for the IC service (whose escalation policy pages whoever is on call), retried,
+/// kept in the outbox, and delivered once when PagerDuty is back.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_cache_and_pagerduty_down_still_keeps_the_page() {
+    let fake = FakePd::start().await;
+    let env = env_for(
+        &fake,
+        "timeout = \"1s\"\nretry_for = \"2s\"\nbackoff = \"50ms\"",
+    );
+    fake.outage(Some(Outage::Status(503)));
+    let o = run(&env, &["page-ic", "-m", "Checkout down"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(err.contains("cannot read who is on call"), "{err}");
+    assert!(out.contains("NOT paged"), "{out}");
+    let kept = outbox(&env);
+    assert_eq!(kept.len(), 1, "the page is kept: {kept:?}");
+    assert_eq!(kept[0]["delivery"]["action"], "page_ic");
+    outbox_delivers_once(&env, &fake, "PICSRVC").await;
+    let page = fake
+        .incidents()
+        .into_iter()
+        .find(|i| i["service"]["id"] == "PICSRVC")
+        .unwrap();
+    assert!(
+        page["assignments"].as_array().is_none_or(|a| a.is_empty()),
+        "no one assigned: the service's escalation policy pages: {page}"
+    );
+    fake.assert_clean();
+}

@@ -362,13 +362,13 @@ pub async fn page_ic(
                     );
                 }
                 Ok(_) => part.error = Some("no one is on call for pagerduty.ic_schedules".into()),
-                Err(e) if og.is_none() => {
-                    return Err(CliError::failed(format!(
-                        "cannot read who is on call for the IC rotation: {e}"
-                    ))
-                    .hint("page from the PagerDuty app, or call the IC rotation by phone"));
+                // Nobody could be looked up, live or cached: the page still goes out (and is
+                // retried, and kept in the outbox), to the IC service, whose escalation policy
+                // pages whoever is on call. A lost lookup never loses the page.
+                Err(e) => {
+                    part.lookup_error = Some(e.to_string());
+                    part.delivery = Some(pd_page(ctx, &[], &title, &key, inc_id, service)?);
                 }
-                Err(e) => part.error = Some(format!("cannot read who is on call: {e}")),
             }
             if let Some(e) = &part.error {
                 board.sent(pd_i, false, Some(format!("the PagerDuty page failed: {e}")));
