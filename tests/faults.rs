@@ -1426,3 +1426,24 @@ async fn a_matrix_room_whose_creation_answer_was_lost_is_found_by_its_alias() {
     );
     assert_eq!(proxy.seen("POST", "/createRoom").len(), 1, "created once");
 }
+
+/// An IC page Opsgenie took but did not confirm in time is "sent, unconfirmed" (exit 3, kept to
+/// check again), not "NOT paged".
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unconfirmed_opsgenie_page_is_partly_delivered() {
+    let og = FakeOpsgenie::start().await;
+    let config = og.config();
+    let mut env = env_with(&config);
+    env.write_config(&format!(
+        "[delivery]\ntimeout = \"2s\"\nretry_for = \"6s\"\n\n{config}"
+    ));
+    env.set("OPSGENIE_API_KEY", common::opsgenie::KEY);
+    og.state.lock().unwrap().pending_polls = 1_000_000;
+    let o = inc(&env, &owned(&["page-ic"])).await;
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stdout.contains("sent, unconfirmed"), "{stdout}");
+    assert!(!stdout.contains("NOT paged"), "{stdout}");
+    assert_eq!(outbox(&env, "opsgenie").await.len(), 1);
+    assert_eq!(og.alerts().len(), 1, "it did land once");
+}

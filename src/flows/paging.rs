@@ -75,6 +75,10 @@ impl Part {
     pub fn ok(&self) -> bool {
         self.result.as_ref().is_some_and(|r| r.ok)
     }
+    /// The pager took the page but did not confirm it in time (kept in the outbox to check).
+    pub fn unconfirmed(&self) -> bool {
+        self.result.as_ref().is_some_and(|r| r.unconfirmed)
+    }
     /// The pager reported the page as already open (nobody was paged twice).
     pub fn already(&self) -> bool {
         self.result
@@ -167,9 +171,11 @@ impl PageOutcome {
     /// 0 when every pager paged, 1 when none did, 3 when some did.
     pub fn exit(&self) -> CliResult {
         let ok = self.parts.iter().filter(|p| p.ok()).count();
+        // Sent but not confirmed (Opsgenie still processing): it may land, so partly delivered.
+        let unconfirmed = self.parts.iter().filter(|p| p.unconfirmed()).count();
         if ok == self.parts.len() {
             Ok(())
-        } else if ok == 0 {
+        } else if ok == 0 && unconfirmed == 0 {
             Err(CliError::silent(ErrorKind::Failed))
         } else {
             Err(CliError::silent(ErrorKind::Partial))

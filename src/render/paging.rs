@@ -24,6 +24,7 @@ impl Outcome for PageOutcome {
             let rehearsed = p.result.as_ref().is_some_and(|r| r.dry_run);
             let verb = match (p.ok(), p.already()) {
                 _ if rehearsed => "would page",
+                _ if p.unconfirmed() => "sent, unconfirmed",
                 (true, false) => "paged",
                 (true, true) => "already paged",
                 (false, _) => "NOT paged",
