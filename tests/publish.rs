@@ -694,4 +694,9 @@ async fn security_postmortem_is_not_published_without_force() {
         !title.contains("Leaked credentials"),
         "the codename, not the title: {title}"
     );
+    let body = created[0]["body"].as_str().unwrap();
+    assert!(
+        !body.contains("Leaked credentials"),
+        "the body names the codename only: {body}"
+    );
 }

@@ -334,6 +334,12 @@ pub async fn announce(ctx: &Ctx, draft: Draft) -> CliResult<Postmortem> {
         ),
         None => {
             let title = publish_title(&inc);
+            // Published where many read it, a security incident goes by its codename only
+            // (the file on disk keeps the real title).
+            let document = match &inc.codename {
+                Some(codename) if inc.security => document.replace(&inc.title, codename),
+                _ => document,
+            };
             let key = format!("inc-{}-postmortem-{}", inc.id, publish.name());
             let v = &ctx.config()?.values;
             let d = if publish == Publish::Confluence {
