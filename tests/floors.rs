@@ -5,110 +5,48 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Floors from the bottom up; each may name its own and the ones listed.
-fn floor(file: &str) -> (&'static str, &'static [&'static str]) {
+/// Floors from the bottom up: each file's floor, and the modules it may name (its own floor's
+/// and those below it). Each floor is the one below plus what it adds.
+fn floor(file: &str) -> (&'static str, Vec<&'static str>) {
     const CORE: &[&str] = &["model", "journal", "config", "error", "identity"];
-    const TEXT: &[&str] = &[
-        "model",
-        "journal",
-        "config",
-        "error",
-        "identity",
-        "messages",
-        "postmortem",
-    ];
-    const TERMINAL: &[&str] = &["config", "error", "io", "prompt"];
-    const ADAPTERS: &[&str] = &["model", "config", "error", "identity", "providers"];
-    const ENGINE: &[&str] = &[
-        "model",
-        "config",
-        "error",
-        "identity",
-        "providers",
-        "deliver",
-        "outbox",
-    ];
-    const CTX: &[&str] = &[
-        "model",
-        "journal",
-        "config",
-        "error",
-        "identity",
-        "messages",
-        "postmortem",
-        "providers",
-        "deliver",
-        "outbox",
-        "io",
-        "prompt",
-        "ctx",
-        "render",
-    ];
-    const FLOWS: &[&str] = &[
-        "model",
-        "journal",
-        "config",
-        "error",
-        "identity",
-        "messages",
-        "postmortem",
-        "providers",
-        "deliver",
-        "outbox",
-        "ctx",
-        "flows",
-    ];
-    const RENDER: &[&str] = &[
-        "model",
-        "journal",
-        "config",
-        "error",
-        "identity",
-        "messages",
-        "postmortem",
-        "providers",
-        "deliver",
-        "outbox",
-        "ctx",
-        "flows",
-        "io",
-        "render",
-    ];
-    const COMMANDS: &[&str] = &[
-        "model",
-        "journal",
-        "config",
-        "error",
-        "identity",
-        "messages",
-        "postmortem",
-        "providers",
-        "deliver",
-        "outbox",
-        "ctx",
-        "flows",
-        "io",
-        "prompt",
-        "render",
-        "commands",
-        "generate",
-    ];
+    let with = |below: &[&'static str], more: &[&'static str]| [below, more].concat();
+    let text = with(CORE, &["messages", "postmortem"]);
+    let adapters = with(&["model", "config", "error", "identity"], &["providers"]);
+    let engine = with(&adapters, &["deliver", "outbox"]);
+    let flows = with(&text, &["providers", "deliver", "outbox", "ctx", "flows"]);
     let top = file
         .split('/')
         .next()
         .unwrap_or(file)
         .trim_end_matches(".rs");
     match top {
-        "model" | "journal" | "config" | "error" | "identity" => ("core", CORE),
-        "messages" | "postmortem" => ("text", TEXT),
-        "io" | "prompt" => ("terminal", TERMINAL),
-        "providers" => ("adapters", ADAPTERS),
-        "deliver" | "outbox" => ("delivery engine", ENGINE),
-        "ctx" => ("context", CTX),
-        "flows" => ("flows", FLOWS),
-        "render" => ("renderer", RENDER),
-        "commands" => ("commands", COMMANDS),
-        _ => ("top", &[]),
+        "model" | "journal" | "config" | "error" | "identity" => ("core", CORE.to_vec()),
+        "messages" | "postmortem" => ("text", text),
+        "io" | "prompt" => ("terminal", vec!["config", "error", "io", "prompt"]),
+        "providers" => ("adapters", adapters),
+        "deliver" | "outbox" => ("delivery engine", engine),
+        "ctx" => (
+            "context",
+            with(
+                &text,
+                &[
+                    "providers",
+                    "deliver",
+                    "outbox",
+                    "ctx",
+                    "io",
+                    "prompt",
+                    "render",
+                ],
+            ),
+        ),
+        "flows" => ("flows", flows),
+        "render" => ("renderer", with(&flows, &["io", "render"])),
+        "commands" => (
+            "commands",
+            with(&flows, &["io", "prompt", "render", "commands", "generate"]),
+        ),
+        _ => ("top", Vec::new()),
     }
 }
 

@@ -723,7 +723,7 @@ pub async fn claim(
     )?;
     let inc = ctx.load(&inc.id)?;
     let messages = vec![crate::messages::role(role, person)];
-    let mut deliveries = super::mirrors_of(ctx, &inc, Some(&event), &messages, true);
+    let mut deliveries = super::mirrors(ctx, &inc, Some(&event), &messages, true);
     deliveries.extend(super::room::topic_updates(ctx, &inc));
     let deliveries = ctx.deliver(deliveries).await?;
     Ok(Claimed {

@@ -676,7 +676,7 @@ pub async fn post(ctx: &Ctx, d: Draft) -> CliResult<Posted> {
         } else {
             ctx.load(&inc.id)?
         };
-        let mirrors = super::mirrors_of(ctx, &inc, Some(&event), &msgs, true);
+        let mirrors = super::mirrors(ctx, &inc, Some(&event), &msgs, true);
         results.extend(ctx.deliver(mirrors).await?);
     }
     let done =

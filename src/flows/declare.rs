@@ -211,7 +211,7 @@ async fn link(
     }
     let inc = ctx.load(&inc.id)?;
     let (first, also) = events.split_first().expect("two places");
-    let mut deliveries = super::mirrors_of(ctx, &inc, Some(first), &[text], true);
+    let mut deliveries = super::mirrors(ctx, &inc, Some(first), &[text], true);
     for d in &mut deliveries {
         crate::providers::publish_all(d, &inc.id, first, also);
     }

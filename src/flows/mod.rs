@@ -31,14 +31,10 @@ use crate::providers::{Delivery, opsgenie, pagerduty};
 
 /// The deliveries that mirror `messages` about an incident: a post in every incident room,
 /// and each message as a note on its PagerDuty incident and Opsgenie alert (when `notes`).
-pub fn mirrors(ctx: &Ctx, inc: &Incident, messages: &[String], notes: bool) -> Vec<Delivery> {
-    mirrors_of(ctx, inc, None, messages, notes)
-}
-
-/// [`mirrors`] of one event: each delivery also carries the event (Slack metadata, Matrix
+/// With the `event` they mirror, each delivery also carries it (Slack metadata, Matrix
 /// content, a note marker) so that another responder's `inc` reads it back exactly, and the
 /// dedup keys come from the event's id, unique across responders.
-pub fn mirrors_of(
+pub fn mirrors(
     ctx: &Ctx,
     inc: &Incident,
     event: Option<&Event>,

@@ -491,7 +491,8 @@ pub async fn announce(ctx: &Ctx, page: &PageOutcome) -> CliResult<Vec<DeliveryRe
     match &page.inc {
         Some(inc) if super::room::configured(ctx) && !ctx.dry_run() => {
             let text = room_message(&page.parts);
-            ctx.deliver(super::mirrors(ctx, inc, &[text], false)).await
+            ctx.deliver(super::mirrors(ctx, inc, None, &[text], false))
+                .await
         }
         _ => Ok(Vec::new()),
     }

@@ -417,7 +417,7 @@ pub async fn announce(ctx: &Ctx, draft: Draft) -> CliResult<Postmortem> {
         } else {
             ctx.load(&inc.id)?
         };
-        let mirrors = super::mirrors_of(ctx, &fresh, event.as_ref(), &outcome.messages, true);
+        let mirrors = super::mirrors(ctx, &fresh, event.as_ref(), &outcome.messages, true);
         outcome.deliveries.extend(ctx.deliver(mirrors).await?);
     }
     outcome.shown = Some(shown);

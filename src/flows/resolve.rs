@@ -57,7 +57,7 @@ pub async fn resolve(
         ctx.load(&inc.id)?
     };
     let msgs = vec![messages::resolved(&inc)];
-    let mut deliveries = super::mirrors_of(ctx, &inc, Some(&event), &msgs, false);
+    let mut deliveries = super::mirrors(ctx, &inc, Some(&event), &msgs, false);
     deliveries.extend(super::room::topic_updates(ctx, &inc));
     deliveries.extend(public);
     deliveries.extend(super::opsgenie_close(ctx, &inc, &msgs[0]));

@@ -97,7 +97,7 @@ pub async fn note(
     )?;
     let msgs = vec![messages::note(note_type, &text)];
     let results = ctx
-        .deliver(super::mirrors_of(ctx, inc, Some(&event), &msgs, true))
+        .deliver(super::mirrors(ctx, inc, Some(&event), &msgs, true))
         .await?;
     Ok(Noted {
         incident: inc.id.clone(),
@@ -127,7 +127,7 @@ pub async fn todo(ctx: &Ctx, inc: &Incident, text: String) -> CliResult<Noted> {
     };
     let msgs = vec![messages::todo(&text)];
     let results = ctx
-        .deliver(super::mirrors_of(ctx, inc, Some(&event), &msgs, true))
+        .deliver(super::mirrors(ctx, inc, Some(&event), &msgs, true))
         .await?;
     Ok(Noted {
         incident: inc.id.clone(),
@@ -147,7 +147,7 @@ async fn tell(
     previous: Option<Severity>,
     previous_ic: Option<Option<String>>,
 ) -> CliResult<Changed> {
-    let mut deliveries = super::mirrors_of(ctx, &incident, Some(event), &msgs, true);
+    let mut deliveries = super::mirrors(ctx, &incident, Some(event), &msgs, true);
     deliveries.extend(super::room::topic_updates(ctx, &incident));
     if previous.is_some() {
         deliveries.extend(super::pager::severity_update(ctx, &incident, event).await);
