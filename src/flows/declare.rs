@@ -104,7 +104,7 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
     let msgs = vec![
         messages::declared(&inc),
         messages::roster(&inc),
-        messages::contact_summary(&config.values.call),
+        messages::contact_summary_in_room(&config.values.call, config.values.bot.as_ref()),
     ];
     let mut deliveries = Vec::new();
     // A drill's PagerDuty incident is opened only on `[drill] service` (SPEC "Drills").
