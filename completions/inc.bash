@@ -19,6 +19,9 @@ _inc() {
             inc,attach)
                 cmd="inc__subcmd__attach"
                 ;;
+            inc,bot)
+                cmd="inc__subcmd__bot"
+                ;;
             inc,comms)
                 cmd="inc__subcmd__comms"
                 ;;
@@ -96,6 +99,9 @@ _inc() {
                 ;;
             inc__subcmd__help,attach)
                 cmd="inc__subcmd__help__subcmd__attach"
+                ;;
+            inc__subcmd__help,bot)
+                cmd="inc__subcmd__help__subcmd__bot"
                 ;;
             inc__subcmd__help,comms)
                 cmd="inc__subcmd__help__subcmd__comms"
@@ -227,7 +233,7 @@ _inc() {
 
     case "${cmd}" in
         inc)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor bot completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +269,32 @@ _inc() {
                     COMPREPLY=($(compgen -W "ic deputy scribe cl il sme" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot)
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -475,7 +507,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help)
-            opts="init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
+            opts="init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor bot completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,6 +521,20 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__bot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -4,6 +4,7 @@
 //! (`ctx.io` is the renderer's), and names no command; a flow may call another flow.
 
 pub mod attach;
+pub mod bot;
 pub mod call_now;
 pub mod comms;
 pub mod declare;

@@ -1,0 +1,376 @@
+//! One message, from arrival to its log line: is it a command, was it answered before, is the
+//! room one the bot serves, may the sender run it (a refusal is one reply and nothing else),
+//! which bot acts (the claim), is it too old, and then the command itself (`act.rs`) and its
+//! reply in the command's thread. Every write is keyed by the command, so even two bots that
+//! both act write once.
+
+use jiff::Timestamp;
+use tokio::time::Instant;
+
+use super::parse::{self, Command};
+use super::{Bot, Chat, Line, Message};
+use crate::ctx::{Actor, Ctx};
+use crate::flows::attach::Ref;
+use crate::model::Incident;
+use crate::providers::Delivery;
+
+/// What handling a message left to show.
+#[derive(Default)]
+pub(crate) struct Done {
+    pub line: Option<Line>,
+    pub debug: Vec<String>,
+}
+
+/// Where a command was typed.
+#[derive(Clone, Debug)]
+pub(crate) enum Place {
+    /// The room of one incident.
+    Incident(String),
+    /// A shared room: the open incidents it carries (none, one or several).
+    Shared(Vec<String>),
+}
+
+/// Who decided to act on a command.
+pub(crate) enum Claim {
+    /// This bot: go on.
+    Won,
+    /// Another bot (its instance name): stay silent.
+    Lost(String),
+}
+
+/// What a command answers: the reply's text, and the event it carries (the command room's
+/// copy of what the timeline recorded).
+pub(crate) struct Answer {
+    pub text: String,
+    /// The incident the answer belongs to, and the event of it that the reply carries.
+    pub event: Option<(String, crate::model::Event)>,
+    /// For the log line.
+    pub outcome: String,
+    /// `!status stalk`: the incident whose stalk the reply (its status message) starts.
+    pub stalk: Option<String>,
+}
+
+impl Answer {
+    pub fn say(text: String, outcome: &str) -> Answer {
+        Answer {
+            text,
+            event: None,
+            outcome: outcome.into(),
+            stalk: None,
+        }
+    }
+}
+
+pub(crate) async fn handle(
+    bot: &Bot<'_>,
+    m: Message,
+    batch: u64,
+    wake: &tokio::sync::Notify,
+) -> (u64, Done) {
+    let started = Instant::now();
+    let mut done = Done::default();
+    let Some(cmd) = parse::parse(&m.text, bot.prefix(), m.mention) else {
+        return (batch, done);
+    };
+    let key = m.key();
+    let line = |outcome: String| Line {
+        at: Timestamp::now(),
+        chat: m.chat,
+        room: m.room.clone(),
+        sender: m.sender.clone(),
+        command: cmd.name(),
+        outcome,
+        ms: started.elapsed().as_millis() as u64,
+    };
+    if bot.store.handled(&key) {
+        done.debug.push(format!(
+            "{} {} in {}: answered before (delivery {})",
+            m.sender,
+            cmd.name(),
+            m.room,
+            m.retry + 1
+        ));
+        return (batch, done);
+    }
+    let Some(place) = place(bot, &m, &mut done.debug).await else {
+        done.debug.push(format!(
+            "{} {} in {}: not a room inc bot serves",
+            m.sender,
+            cmd.name(),
+            m.room
+        ));
+        return (batch, done);
+    };
+    // Real time, not `INC_NOW`: how old a command is decides whether it is acted on.
+    let now = Timestamp::now();
+    // Trust first: a refusal is one reply (keyed by the command), and nothing else is sent.
+    if let Some(refusal) = refusal(bot, &m, &cmd).await {
+        let outcome = format!("refused ({refusal})");
+        let answer = Answer::say(refusal, &outcome);
+        let replied = reply(bot, &m, &key, &answer, None).await;
+        bot.store.mark(&key, now);
+        done.line = Some(line(with_reply(outcome, replied)));
+        return (batch, done);
+    }
+    let age = now.as_second() - m.at.as_second();
+    let old = age > bot.cfg.max_age.0.as_secs() as i64;
+    match claim(bot, &m, &key, old).await {
+        Ok(Claim::Won) => {}
+        Ok(Claim::Lost(by)) => {
+            bot.store.mark(&key, now);
+            done.line = Some(line(format!("answered by {by}")));
+            return (batch, done);
+        }
+        Err(e) => done.debug.push(format!(
+            "could not claim {}: {e}; acting (its writes are keyed)",
+            m.id
+        )),
+    }
+    if old {
+        let text = crate::messages::bot::missed(bot.prefix(), &cmd.name(), m.at);
+        let replied = reply(bot, &m, &key, &Answer::say(text, "missed"), None).await;
+        bot.store.mark(&key, now);
+        done.line = Some(line(with_reply(
+            format!("missed ({}s old): told to type it again", age),
+            replied,
+        )));
+        return (batch, done);
+    }
+    let answer = super::act::act(bot, &m, &key, &cmd, &place, wake).await;
+    let replied = match answer.text.is_empty() {
+        true => Ok(None),
+        false => reply(bot, &m, &key, &answer, None).await,
+    };
+    // A stalk's status message is its reply: the stalk edits it from now on.
+    if let (Some(inc), Ok(Some(id))) = (&answer.stalk, &replied) {
+        super::stalk::started(bot, &m, &key, inc, id, wake).await;
+    }
+    bot.store.mark(&key, now);
+    done.line = Some(line(with_reply(answer.outcome.clone(), replied)));
+    (batch, done)
+}
+
+/// The outcome, and what became of the reply when it could not be posted.
+fn with_reply(outcome: String, replied: Result<Option<String>, String>) -> String {
+    match replied {
+        Ok(_) => outcome,
+        Err(e) => format!("{outcome}; the reply failed: {e}"),
+    }
+}
+
+/// A context for one command: acting for its sender, on its room's incident, writing ids
+/// derived from the command (`key`); the command's room gets the reply instead of a copy.
+pub(crate) fn actor_ctx(
+    bot: &Bot<'_>,
+    m: &Message,
+    key: &str,
+    name: String,
+    incident: Option<String>,
+) -> crate::error::CliResult<Ctx> {
+    let mut own_rooms = vec![(m.chat.provider().to_string(), m.room.clone())];
+    if let (Chat::Matrix, Some(mx)) = (m.chat, &bot.matrix) {
+        for alias in mx.names_of(&m.room) {
+            own_rooms.push((m.chat.provider().to_string(), alias));
+        }
+    }
+    bot.ctx.for_actor(Actor {
+        name,
+        source: match m.chat {
+            Chat::Matrix => "Matrix sender",
+            Chat::Slack => "Slack sender",
+        },
+        key: key.to_string(),
+        at: m.at,
+        incident,
+        own_rooms,
+    })
+}
+
+/// Posts the answer in the command's thread; its delivery is keyed by the command (and
+/// `part`), so a retry, a restart or a second bot posts it once. The reply's own id.
+pub(crate) async fn reply(
+    bot: &Bot<'_>,
+    m: &Message,
+    key: &str,
+    answer: &Answer,
+    part: Option<&str>,
+) -> Result<Option<String>, String> {
+    let dedup = match part {
+        Some(p) => format!("{key}-reply-{p}"),
+        None => format!("{key}-reply"),
+    };
+    let inc = answer.event.as_ref().map(|(i, _)| i.as_str());
+    let mut d: Delivery = match m.chat {
+        Chat::Matrix => {
+            let to = crate::providers::matrix::sync::ReplyTo {
+                event_id: m.id.clone(),
+                sender: m.sender.clone(),
+                thread: m.thread.clone(),
+            };
+            crate::providers::matrix::sync::reply(&m.room, &to, &answer.text, dedup, inc)
+        }
+        Chat::Slack => return Err("Slack replies are not wired yet".into()),
+    };
+    if let Some((inc, e)) = &answer.event {
+        crate::providers::publish(&mut d, inc, e);
+    }
+    // Sent for the bot itself: the reply is not the sender's event, and the delivery goes
+    // on the incident's journal when it has one.
+    let ctx = bot.ctx;
+    match ctx.deliver(vec![d]).await {
+        Ok(r) => match r.into_iter().next() {
+            Some(r) if r.ok => Ok(r.id),
+            Some(r) => Err(r.error.unwrap_or_else(|| "not delivered".into())),
+            None => Ok(None),
+        },
+        Err(e) => Err(e.message),
+    }
+}
+
+/// Whether this sender may run this command here; the refusal's words when not.
+async fn refusal(bot: &Bot<'_>, m: &Message, cmd: &Command) -> Option<String> {
+    match m.chat {
+        Chat::Matrix => {
+            let mx = bot.matrix.as_ref()?;
+            let server = m.sender.split_once(':').map(|(_, s)| s).unwrap_or("");
+            let allowed = mx.allowed_servers(&bot.cfg);
+            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(server)) {
+                return Some(crate::messages::bot::refused_server(server, &allowed));
+            }
+        }
+        Chat::Slack => {}
+    }
+    if matches!(cmd, Command::IcPage { .. })
+        && let Some(pagers) = &bot.cfg.pagers
+    {
+        let who = sender_name(bot, m).await;
+        if !pagers.iter().any(|p| p.eq_ignore_ascii_case(&who)) {
+            return Some(crate::messages::bot::refused_pager(bot.prefix()));
+        }
+    }
+    None
+}
+
+/// The sender as an identity: a Matrix user id; a Slack profile email.
+pub(crate) async fn sender_name(_bot: &Bot<'_>, m: &Message) -> String {
+    match m.chat {
+        Chat::Matrix => m.sender.clone(),
+        Chat::Slack => m.sender.clone(),
+    }
+}
+
+/// Claims the command for this bot. An old command (a replay, a bot coming back) is first
+/// looked at: when another bot claimed it, this one neither claims nor speaks.
+async fn claim(bot: &Bot<'_>, m: &Message, key: &str, old: bool) -> Result<Claim, String> {
+    match m.chat {
+        Chat::Matrix => match &bot.matrix {
+            Some(mx) => mx.claim(bot, m, key, old).await,
+            None => Ok(Claim::Won),
+        },
+        Chat::Slack => Ok(Claim::Won),
+    }
+}
+
+/// The place a message was typed in, if the bot serves it: an incident room (attached here
+/// when this machine's journal does not know the incident yet), else a shared room.
+async fn place(bot: &Bot<'_>, m: &Message, debug: &mut Vec<String>) -> Option<Place> {
+    let shared = match (m.chat, &bot.matrix) {
+        (Chat::Matrix, Some(mx)) => {
+            if let Some(inc) = mx.incident_of(bot, &m.room).await {
+                if local(bot, &inc, Ref::Matrix(m.room.clone()), debug).await {
+                    return Some(Place::Incident(inc));
+                }
+                return None;
+            }
+            mx.is_shared(&m.room)
+        }
+        _ => false,
+    };
+    shared.then(|| Place::Shared(open_incidents_of(bot, m.chat, &m.room)))
+}
+
+/// Makes sure this machine's journal has the incident (attaching by the room when not).
+async fn local(bot: &Bot<'_>, inc: &str, by: Ref, debug: &mut Vec<String>) -> bool {
+    let Ok(journal) = bot.ctx.journal() else {
+        return false;
+    };
+    if journal.exists(inc) {
+        return true;
+    }
+    let ctx = match bot.ctx.for_actor(Actor {
+        name: bot.ctx.me(),
+        source: "inc bot",
+        key: format!("a{}", crate::providers::matrix::fnv(inc)),
+        at: bot.ctx.now(),
+        incident: None,
+        own_rooms: Vec::new(),
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            debug.push(e.message);
+            return false;
+        }
+    };
+    match crate::flows::attach::attach(&ctx, &by).await {
+        Ok(a) => {
+            debug.push(format!(
+                "attached to {} from {} ({} events)",
+                a.incident.id,
+                by.describe(),
+                a.events
+            ));
+            a.incident.id == inc
+        }
+        Err(e) => {
+            debug.push(format!("could not attach to {inc}: {}", e.message));
+            false
+        }
+    }
+}
+
+/// The rooms an incident lives in: `(provider, id)`.
+pub(crate) fn rooms_of(inc: &Incident) -> Vec<(String, String)> {
+    use crate::providers::{matrix, slack};
+    let mut out = Vec::new();
+    for (p, a) in [
+        (matrix::PROVIDER, "create_room"),
+        (matrix::PROVIDER, "join_room"),
+        (slack::PROVIDER, "create_channel"),
+    ] {
+        if let Some(id) = inc.find_ref(p, a).and_then(|r| r.id.clone()) {
+            out.push((p.to_string(), id));
+        }
+    }
+    for l in &inc.linked {
+        if l.provider == matrix::PROVIDER || l.provider == slack::PROVIDER {
+            out.push((l.provider.clone(), l.reference.clone()));
+        }
+    }
+    out
+}
+
+/// The open incidents a shared room carries: those whose room it is, and the IC pages typed
+/// there.
+pub(crate) fn open_incidents_of(bot: &Bot<'_>, chat: Chat, room: &str) -> Vec<String> {
+    let Ok(journal) = bot.ctx.journal() else {
+        return Vec::new();
+    };
+    let paged = bot.paged_in.borrow().get(room).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for id in journal.list().unwrap_or_default() {
+        let Ok((inc, _)) = journal.load(&id) else {
+            continue;
+        };
+        if !inc.is_open() {
+            continue;
+        }
+        let here = paged.contains(&inc.id)
+            || rooms_of(&inc)
+                .iter()
+                .any(|(p, r)| p == chat.provider() && r == room);
+        if here {
+            out.push(inc.id);
+        }
+    }
+    out
+}
