@@ -89,6 +89,12 @@ impl Bot {
         }
     }
 
+    /// SIGKILL: the bot dies without a word (a node lost, an OOM kill).
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, then the exit status (a bot that does not stop fails the test).
     fn stop(&mut self) -> ExitStatus {
         // SAFETY: kill(2) on the child's own pid.
@@ -311,6 +317,13 @@ async fn ic_page_in_a_shared_room_pages_both_ics_once_and_again_reports_the_open
         "{reply}"
     );
     assert_eq!(ic_pages(&fake).len(), 1, "the second !ic page paged nobody");
+    // The shared room's !status: each open incident in one line (the page opened one).
+    let status = say(s, &ann, &room, "!status");
+    let reply = wait_reply(s, &account, &room, &status, &bot);
+    assert!(
+        reply.contains("paging") && reply.contains("checkout is down for EU"),
+        "{reply}"
+    );
     // Each command answered once; the log has one line for each.
     assert_eq!(replies(s, &account, &room, &cmd).len(), 1);
     assert_eq!(replies(s, &account, &room, &again).len(), 1);
@@ -371,6 +384,17 @@ async fn status_note_todo_sev_and_role_in_the_incident_room_reach_every_responde
     let role = say(s, &ann, &room, "!role scribe carol@example.com");
     let reply = wait_reply(s, &account, &room, &role, &bot);
     assert!(reply.contains("carol@example.com is now Scribe"), "{reply}");
+    // A pill names the user; its text is only a display name.
+    let pill = say_content(
+        s,
+        &ann,
+        &room,
+        json!({ "msgtype": "m.text", "body": "!role deputy Dan",
+                "format": "org.matrix.custom.html",
+                "formatted_body": "!role deputy <a href=\"https://matrix.to/#/@dan:example.com\">Dan</a>" }),
+    );
+    let reply = wait_reply(s, &account, &room, &pill, &bot);
+    assert!(reply.contains("@dan:example.com is now Deputy"), "{reply}");
     let lower = say(s, &ann, &room, "!sev 3");
     let reply = wait_reply(s, &account, &room, &lower, &bot);
     assert!(
@@ -831,5 +855,104 @@ async fn a_rate_limited_sync_waits_what_the_homeserver_asks_then_answers() {
         "the next /sync came after {waited:?}"
     );
     assert!(bot.stop().success());
+    fake.assert_clean();
+}
+
+/// The holders named by the heartbeats of a message's edits, in the room's order.
+fn beats(s: &Synapse, bot: &User, room: &str, of: &str) -> Vec<String> {
+    events(s, bot, room)
+        .iter()
+        .filter(|e| {
+            e["content"]["m.relates_to"]["rel_type"] == "m.replace"
+                && e["content"]["m.relates_to"]["event_id"] == of
+        })
+        .filter_map(|e| {
+            e["content"]["org.inc.stalk"]["holder"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+fn instance(env: &TestEnv) -> String {
+    std::fs::read_to_string(env.state.join("bot").join("instance"))
+        .expect("the bot's instance name")
+        .trim()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_bot_carries_the_stalk_on_when_its_holder_dies_and_only_one_edits() {
+    let s = synapse();
+    let fake = FakePd::start().await;
+    let (account, ann) = (s.user("incbot"), s.user("ann"));
+    let cadence = "[cadence]\nstatus_interval = \"1s\"\n";
+    let alice = machine(s, &fake, &account, "", cadence);
+    let (_, room) = declare(&alice, "Login fails");
+    join(s, &ann, &room);
+    let envs = [
+        machine(s, &fake, &account, "", cadence),
+        machine(s, &fake, &account, "", cadence),
+    ];
+    let mut bots = [Bot::start(&envs[0]), Bot::start(&envs[1])];
+    let names = [instance(&envs[0]), instance(&envs[1])];
+    let cmd = say(s, &ann, &room, "!status stalk");
+    let status = wait_replies(s, &account, &room, &cmd, 1, &bots[0])[0]["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_until("three heartbeats", || {
+        beats(s, &account, &room, &status).len() >= 3
+    });
+    let held = beats(s, &account, &room, &status);
+    let holder = names
+        .iter()
+        .position(|n| *n == held[0])
+        .expect("a bot of ours holds it");
+    assert!(
+        held.iter().all(|h| *h == held[0]),
+        "two bots edited: {held:?}"
+    );
+
+    // The holder dies; the other takes the stalk over and keeps editing the same message.
+    bots[holder].kill();
+    let other = 1 - holder;
+    wait_until("the other bot to take the stalk over", || {
+        s.state(&room, "org.inc.stalk", &account.token)
+            .is_some_and(|st| st["holder"] == names[other].as_str())
+    });
+    let before = beats(s, &account, &room, &status).len();
+    wait_until("edits by the new holder", || {
+        beats(s, &account, &room, &status).len() >= before + 2
+    });
+    assert!(
+        beats(s, &account, &room, &status)[before..]
+            .iter()
+            .all(|h| *h == names[other]),
+        "{:?}",
+        beats(s, &account, &room, &status)
+    );
+    assert!(
+        bots[other].text().contains("took over the stalk"),
+        "{}",
+        bots[other].text()
+    );
+
+    // The dead one comes back (the same instance): the room names another holder; it stays quiet.
+    bots[holder] = Bot::start(&envs[holder]);
+    let probe = say(s, &ann, &room, "!help");
+    wait_replies(s, &account, &room, &probe, 1, &bots[other]);
+    let mark = beats(s, &account, &room, &status).len();
+    wait_until("more edits", || {
+        beats(s, &account, &room, &status).len() >= mark + 3
+    });
+    let after = beats(s, &account, &room, &status);
+    assert!(
+        after[mark..].iter().all(|h| *h == names[other]),
+        "{after:?}"
+    );
+    for b in &mut bots {
+        assert!(b.stop().success());
+    }
     fake.assert_clean();
 }

@@ -358,7 +358,7 @@ async fn write(bot: &Bot<'_>, m: &Message, key: &str, place: &Place, cmd: &Comma
         Command::Sev { severity } => timeline::severity(&ctx, inc, *severity, false)
             .await
             .map(changed_text),
-        Command::Role { role, user } => match person(bot, m, &name, user) {
+        Command::Role { role, user } => match person(m, &name, user) {
             Ok(person) if *role == Role::Ic => timeline::handover(&ctx, inc, person)
                 .await
                 .map(changed_text),
@@ -407,14 +407,18 @@ fn changed_text(c: timeline::Changed) -> String {
     }
 }
 
-/// The person `!role ROLE USER` names: `me` is the sender; a Matrix pill names its user.
-fn person(bot: &Bot<'_>, m: &Message, me: &str, given: &str) -> Result<String, CliError> {
+/// The person `!role ROLE USER` names: `me` is the sender; a mention (a Matrix pill, whose
+/// text is only a display name) names its user; an email or a handle is used as written.
+fn person(m: &Message, me: &str, given: &str) -> Result<String, CliError> {
     let given = given.trim();
     if given.eq_ignore_ascii_case("me") {
         return Ok(me.to_string());
     }
-    let _ = bot;
-    match m.chat {
-        Chat::Matrix | Chat::Slack => Ok(given.to_string()),
+    if m.chat == Chat::Matrix
+        && !given.contains('@')
+        && let [one] = m.mentions.as_slice()
+    {
+        return Ok(one.clone());
     }
+    Ok(given.to_string())
 }

@@ -408,6 +408,7 @@ impl Matrix {
             sender: ev["sender"].as_str()?.to_string(),
             text,
             mention: false,
+            mentions: mentions(c, &self.me),
             at: ts(ev),
             retry: 0,
         })
@@ -433,7 +434,13 @@ impl Matrix {
         }
         let d = mx::claim(&m.room, &m.id, me, format!("{key}-claim-{me}"));
         let sent = bot.ctx.redeliver(d).await.map_err(|e| e.message)?;
-        if !sent.ok {
+        // Refused as a duplicate: this account's claim is there already (made before a
+        // restart, past the homeserver's memory of the transaction). Read back as usual.
+        let duplicate = sent
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("M_DUPLICATE_ANNOTATION"));
+        if !sent.ok && !duplicate {
             return Err(sent
                 .error
                 .unwrap_or_else(|| "the claim was not sent".into()));
@@ -478,6 +485,54 @@ impl Matrix {
     }
 }
 
+/// The users a message mentions: `m.mentions.user_ids`, and the pills of its HTML
+/// (`<a href="https://matrix.to/#/@carol:example.com">Carol</a>`), the bot left out.
+fn mentions(content: &Value, me: &str) -> Vec<String> {
+    let mut out: Vec<String> = content["m.mentions"]["user_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u.as_str().map(str::to_string))
+        .collect();
+    let html = content["formatted_body"].as_str().unwrap_or_default();
+    for part in html.split("https://matrix.to/#/").skip(1) {
+        let id: String = part
+            .chars()
+            .take_while(|c| !matches!(c, '"' | '\'' | '?' | '>' | '<'))
+            .collect();
+        let id = percent_decoded(&id);
+        if id.starts_with('@') && id.contains(':') && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out.retain(|u| u != me);
+    out
+}
+
+/// `%40carol%3Aexample.com` → `@carol:example.com` (a pill's link may be encoded).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = (b[i] == b'%' && i + 2 < b.len())
+            .then(|| std::str::from_utf8(&b[i + 1..i + 3]).ok())
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(v) => {
+                out.push(v);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Whether a `[bot] rooms` entry names a Matrix room.
 pub(crate) fn is_matrix_room(r: &str) -> bool {
     (r.starts_with('!') || r.starts_with('#')) && r.contains(':')
@@ -496,4 +551,31 @@ fn backoff(failures: u32) -> Duration {
     let step = Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(MAX_BACKOFF);
     let half = step / 2;
     half + Duration::from_millis(fastrand::u64(0..=half.as_millis() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn mentions_come_from_m_mentions_and_pills_without_the_bot() {
+        let c = json!({
+            "body": "!role scribe Carol",
+            "formatted_body": "!role scribe <a href=\"https://matrix.to/#/%40carol%3Aexample.com\">Carol</a> <a href=\"https://matrix.to/#/@bot:x\">bot</a>",
+            "m.mentions": { "user_ids": ["@dan:example.com"] },
+        });
+        assert_eq!(
+            mentions(&c, "@bot:x"),
+            ["@dan:example.com", "@carol:example.com"]
+        );
+        assert!(mentions(&json!({ "body": "x" }), "@bot:x").is_empty());
+        assert_eq!(percent_decoded("%40a%3Ab%2"), "@a:b%2");
+    }
+
+    #[test]
+    fn backoff_grows_to_a_minute() {
+        assert!(backoff(1) <= Duration::from_secs(1));
+        assert!(backoff(30) <= MAX_BACKOFF && backoff(30) >= MAX_BACKOFF / 2);
+    }
 }

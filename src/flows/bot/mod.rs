@@ -65,6 +65,8 @@ pub struct Message {
     pub text: String,
     /// A Slack `app_mention`: the text starts with the bot's `<@U…>`.
     pub mention: bool,
+    /// The users the message mentions (Matrix `m.mentions` and pills), for `!role ROLE @carol`.
+    pub mentions: Vec<String>,
     /// When it was typed (the provider's time).
     pub at: Timestamp,
     /// How often the provider delivered it before (Slack's `retry_attempt`).
