@@ -9,6 +9,7 @@
 //! the run. The flow never prints: it hands each step to the caller.
 
 mod act;
+pub mod doctor;
 mod handle;
 mod matrix;
 pub mod parse;
