@@ -246,6 +246,7 @@ async fn a_lost_ack_brings_the_envelope_back_marked_as_a_retry() {
     let rig = Rig::new().await;
     let mut bot = rig.bot();
     bot.connected().await;
+    rig.sm.set_ack_deadline(Duration::from_millis(500));
     rig.sm.lose_next_acks(1);
     let id = rig.sm.send_event(typed(1));
     let first = bot.message().await;
@@ -254,10 +255,10 @@ async fn a_lost_ack_brings_the_envelope_back_marked_as_a_retry() {
     assert_eq!(first.event_id, again.event_id);
     assert_eq!(first.ts, again.ts);
     rig.sm
-        .wait_until("the retry's ack", |sm| sm.acks(&id) == 1)
+        .wait_until("the retry's ack", |sm| sm.acks(&id) >= 1)
         .await;
     let e = rig.sm.envelope(&id);
-    assert_eq!(e.deliveries.len(), 2);
+    assert_eq!((e.deliveries[0].1, e.deliveries[1].1), (0, 1));
     assert_eq!(rig.sm.lost_acks(), 1);
     bot.stop().await;
 }
@@ -268,6 +269,8 @@ async fn a_lost_ack_brings_the_envelope_back_marked_as_a_retry() {
 #[tokio::test(flavor = "multi_thread")]
 async fn warning_then_refresh_switches_sockets_and_loses_nothing() {
     let rig = Rig::new().await;
+    // What reaches the closing socket comes back soon.
+    rig.sm.set_ack_deadline(Duration::from_millis(500));
     let mut bot = rig.bot();
     bot.connected().await;
     let mut ids: Vec<String> = (0..5).map(|n| rig.sm.send_event(typed(n))).collect();
@@ -304,8 +307,14 @@ async fn warning_then_refresh_switches_sockets_and_loses_nothing() {
     let got = texts(&bot);
     let want: BTreeSet<String> = (0..30).map(|n| format!("!note {n}")).collect();
     assert_eq!(got, want);
+    // An ack comes only on the socket the envelope went to; a second one only after a
+    // redelivery (an ack slowed by load).
     for id in &ids {
-        assert_eq!(rig.sm.acks(id), 1, "{id} acked once");
+        let e = rig.sm.envelope(id);
+        assert!(
+            !e.acks.is_empty() && e.acks.len() <= e.deliveries.len(),
+            "{e:?}"
+        );
     }
     // A first delivery is handed on at most once; only a redelivery repeats it.
     let mut firsts = BTreeMap::new();
@@ -374,6 +383,57 @@ async fn a_silent_socket_is_taken_for_dead_and_replaced() {
     assert_eq!(rig.sm.envelope(&id).deliveries[0].0, 1);
     assert_eq!(rig.sm.connections(), 2);
     bot.stop().await;
+}
+
+/// A quiet but healthy socket stays: pings get pongs, which count as frames from Slack.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quiet_socket_is_kept_by_its_pings() {
+    let rig = Rig::new().await;
+    let timing = Timing {
+        ping_interval: Duration::from_millis(100),
+        idle_timeout: Duration::from_secs(2),
+        ..quick()
+    };
+    let mut bot = Bot::start(rig.socket(APP_TOKEN).timing(timing));
+    bot.connected().await;
+    // Longer than the idle timeout, silent but for the pongs.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert_eq!(
+        (rig.sm.connections(), rig.opens()),
+        (1, 1),
+        "{:?}",
+        bot.seen
+    );
+    rig.sm.send_event(typed(1));
+    assert_eq!(bot.message().await.text, "!note 1");
+    bot.stop().await;
+}
+
+/// Stop closes the socket at once, and what was already acked is still handed on before the
+/// loop returns (Slack will not send it again).
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_hands_on_what_was_acked_then_returns() {
+    let rig = Rig::new().await;
+    let mut bot = rig.bot();
+    bot.connected().await;
+    let ids: Vec<String> = (0..30).map(|n| rig.sm.send_event(typed(n))).collect();
+    rig.sm
+        .wait_until("30 acks", |sm| ids.iter().all(|id| sm.acks(id) == 1))
+        .await;
+    let seen = bot.stop().await;
+    let texts: Vec<String> = seen
+        .iter()
+        .filter_map(|e| match e {
+            SocketEvent::Message(m) => Some(m.text.clone()),
+            _ => None,
+        })
+        .collect();
+    let want: Vec<String> = (0..30).map(|n| format!("!note {n}")).collect();
+    assert_eq!(texts, want);
+    rig.sm
+        .wait_until("the socket to close", |sm| sm.open().is_empty())
+        .await;
+    assert_eq!(rig.opens(), 1, "no reconnect after stop");
 }
 
 /// `link_disabled`: one clear line, then tries at the longest backoff (0.15-0.3 s here), not

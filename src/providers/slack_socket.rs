@@ -222,27 +222,7 @@ impl Socket {
                 _ = events.closed(), if !stopping => {
                     stopping = true;
                 }
-                Some(end) = conns.next(), if !conns.is_empty() => {
-                    live.retain(|l| l.id != end.id);
-                    let _ = events.send(SocketEvent::Disconnected { reason: end.reason.clone() });
-                    if end.disabled {
-                        disabled = true;
-                    }
-                    if stopping || opening.is_some() || wait.is_some() || live.iter().any(|l| !l.retiring) {
-                        continue;
-                    }
-                    // Nothing else is open or opening: reconnect. At once after a socket that
-                    // served a while (a refresh, a drop after hours); else after a backoff.
-                    let healthy = end.up_for.is_some_and(|d| d >= t.max_backoff);
-                    if healthy && !disabled {
-                        failures = 0;
-                        opening = Some(Box::pin(self.open()));
-                    } else {
-                        failures += 1;
-                        let pause = if disabled { jitter(t.max_backoff) } else { backoff(t, failures) };
-                        wait = Some(Box::pin(tokio::time::sleep(pause)));
-                    }
-                }
+                // A socket tells its disconnect before it ends: that is read first.
                 Some((id, ctl)) = ctl_rx.recv() => match ctl {
                     Ctl::Hello => {
                         disabled = false;
@@ -287,6 +267,27 @@ impl Socket {
                         }
                     }
                 },
+                Some(end) = conns.next(), if !conns.is_empty() => {
+                    live.retain(|l| l.id != end.id);
+                    let _ = events.send(SocketEvent::Disconnected { reason: end.reason.clone() });
+                    if end.disabled {
+                        disabled = true;
+                    }
+                    if stopping || opening.is_some() || wait.is_some() || live.iter().any(|l| !l.retiring) {
+                        continue;
+                    }
+                    // Nothing else is open or opening: reconnect. At once after a socket that
+                    // served a while (a refresh, a drop after hours); else after a backoff.
+                    let healthy = end.up_for.is_some_and(|d| d >= t.max_backoff);
+                    if healthy && !disabled {
+                        failures = 0;
+                        opening = Some(Box::pin(self.open()));
+                    } else {
+                        failures += 1;
+                        let pause = if disabled { jitter(t.max_backoff) } else { backoff(t, failures) };
+                        wait = Some(Box::pin(tokio::time::sleep(pause)));
+                    }
+                }
                 res = maybe(&mut opening) => {
                     opening = None;
                     match res {

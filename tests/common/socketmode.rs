@@ -123,8 +123,8 @@ impl SocketMode {
                 envelopes: Vec::new(),
                 next_event: 0,
                 rr: 0,
-                // The Events API's deadline is 3 s; tests need not wait so long.
-                ack_deadline: Duration::from_millis(500),
+                // The Events API's deadline; a test that provokes redeliveries shortens it.
+                ack_deadline: Duration::from_secs(3),
                 max_retries: 3,
                 disabled: false,
                 lose_acks: 0,
