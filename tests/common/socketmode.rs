@@ -136,6 +136,8 @@ impl SocketMode {
         let s = shared.clone();
         let accept = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
+                // As Slack's edge would: small frames go out at once.
+                let _ = tcp.set_nodelay(true);
                 let s2 = s.clone();
                 let t = tokio::spawn(serve(s2, tcp));
                 s.tasks.lock().unwrap().push(t.abort_handle());
