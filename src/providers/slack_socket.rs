@@ -361,6 +361,13 @@ impl Socket {
                 ),
             });
         }
+        // The token never goes out in clear but to this machine (as for every `http://`).
+        if self.api.scheme() != "https" && !crate::config::is_loopback(&self.api) {
+            return Err(SendError::Rejected {
+                status: None,
+                message: "slack.api_url: plain http:// to a non-loopback host; use https://".into(),
+            });
+        }
         let hint = format!("check the app-level token in {source} and run `inc doctor`");
         let req = self
             .http
@@ -1034,6 +1041,15 @@ mod tests {
                 "slack.rs calls {m}, but no scope in SCOPES (the manifest) grants it"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn the_app_token_goes_in_clear_to_loopback_only() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let api = url::Url::parse("http://slack.example.com/api").unwrap();
+        let s = Socket::new(&api, Secret::new("xapp-1".into()), reqwest::Client::new());
+        let e = s.check().await.unwrap_err().to_string();
+        assert!(e.contains("slack.api_url") && e.contains("https://"), "{e}");
     }
 
     /// The bot may spawn the loop on a multi-thread runtime.
