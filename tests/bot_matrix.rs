@@ -6,18 +6,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::botproc::{Bot, PATIENCE};
 use common::cmd::TestEnv;
 use common::pagerduty::{self as pd, FakePd};
 use common::synapse::{SERVER_NAME, Synapse, User, enc, synapse};
 use serde_json::{Value, json};
-
-/// Long enough for a loaded 2-core machine; a test waits for what it expects, never a fixed time.
-const PATIENCE: Duration = Duration::from_secs(40);
 
 /// The config of a bot (and of CLI responders sharing its account): PagerDuty, Matrix with a
 /// room per incident, `[bot]` with `bot` inside it, and `extra` tables after.
@@ -35,92 +30,6 @@ fn machine(s: &Synapse, pd: &FakePd, account: &User, bot: &str, extra: &str) -> 
     env.set("MATRIX_ACCESS_TOKEN", &account.token)
         .set("PAGERDUTY_TOKEN", pd::TOKEN);
     env
-}
-
-/// A running `inc bot`: its stderr lines, collected as they come.
-struct Bot {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Bot {
-    /// Starts `inc bot -v` and waits until it listens.
-    fn start(env: &TestEnv) -> Bot {
-        let mut cmd = env.std_command();
-        cmd.args(["bot", "-v"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("start inc bot");
-        let err = child.stderr.take().expect("stderr");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let bot = Bot { child, lines };
-        bot.wait_line(|l| l.contains("listening on"), "the bot to listen");
-        bot
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
-    }
-
-    fn text(&self) -> String {
-        self.lines().join("\n")
-    }
-
-    /// Waits for a stderr line; panics (with everything it said) when it does not come.
-    fn wait_line(&self, want: impl Fn(&str) -> bool, what: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(l) = self.lines().into_iter().find(|l| want(l)) {
-                return l;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no line for {what}; the bot said:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// SIGKILL: the bot dies without a word (a node lost, an OOM kill).
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// SIGTERM, then the exit status (a bot that does not stop fails the test).
-    fn stop(&mut self) -> ExitStatus {
-        // SAFETY: kill(2) on the child's own pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                // The stderr thread has the last lines a moment later.
-                std::thread::sleep(Duration::from_millis(100));
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "inc bot did not stop on SIGTERM:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A room `owner` creates (public to the server) with an alias; `(alias, id)`.
@@ -771,7 +680,7 @@ async fn two_bots_answer_each_command_once_and_a_restarted_one_acts_on_nothing_t
     assert_eq!(replies(s, &account, &room, &fresh).len(), 1);
     assert_eq!(ic_pages(&fake).len(), 1, "an old !ic page paged");
     assert_eq!(pd_notes("cache flushed"), 1);
-    assert_eq!(pd_notes("check the dashboards"), 1);
+    assert_eq!(pd_notes("check the dashboards"), 1, "{}\n---\n{}", a.text(), b.text());
     let t = ok_json(&alice, &["timeline", &id]);
     let todos = t["timeline"]
         .as_array()

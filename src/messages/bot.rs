@@ -36,6 +36,13 @@ pub fn missed(p: &str, command: &str, at: jiff::Timestamp) -> String {
     )
 }
 
+/// The bot stopped before a command was done.
+pub fn interrupted(p: &str, command: &str) -> String {
+    format!(
+        "inc bot stopped while it was on your {p}{command}: it may not be done; type it again if no answer follows"
+    )
+}
+
 /// A Matrix sender whose homeserver is not allowed.
 pub fn refused_server(server: &str, allowed: &[String]) -> String {
     format!(

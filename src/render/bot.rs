@@ -60,3 +60,13 @@ pub fn stopped(ctx: &Ctx, s: &Stopped) {
         ctx.io.say("inc bot: stopped");
     }
 }
+
+/// `inc bot manifest`: the YAML on stdout (with `--json`, `{"manifest": "..."}`).
+pub fn manifest(ctx: &Ctx, yaml: &str) -> crate::error::CliResult {
+    if ctx.io.json {
+        ctx.io.json_doc(&serde_json::json!({ "manifest": yaml }));
+    } else {
+        ctx.io.out(yaml.trim_end());
+    }
+    Ok(())
+}

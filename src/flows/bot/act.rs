@@ -221,7 +221,9 @@ async fn page(
         .filter(|p| p.ok())
         .map(|p| p.name)
         .collect::<Vec<_>>();
-    Answer::say(text, &format!("{outcome} ({})", paged.join(", ")))
+    let mut a = Answer::say(text, &format!("{outcome} ({})", paged.join(", ")));
+    a.broadcast = true;
+    a
 }
 
 /// A step of the page the room hears at once.
@@ -358,7 +360,7 @@ async fn write(bot: &Bot<'_>, m: &Message, key: &str, place: &Place, cmd: &Comma
         Command::Sev { severity } => timeline::severity(&ctx, inc, *severity, false)
             .await
             .map(changed_text),
-        Command::Role { role, user } => match person(m, &name, user) {
+        Command::Role { role, user } => match person(bot, m, &name, user).await {
             Ok(person) if *role == Role::Ic => timeline::handover(&ctx, inc, person)
                 .await
                 .map(changed_text),
@@ -409,16 +411,24 @@ fn changed_text(c: timeline::Changed) -> String {
 
 /// The person `!role ROLE USER` names: `me` is the sender; a mention (a Matrix pill, whose
 /// text is only a display name) names its user; an email or a handle is used as written.
-fn person(m: &Message, me: &str, given: &str) -> Result<String, CliError> {
+async fn person(bot: &Bot<'_>, m: &Message, me: &str, given: &str) -> Result<String, CliError> {
     let given = given.trim();
     if given.eq_ignore_ascii_case("me") {
         return Ok(me.to_string());
     }
-    if m.chat == Chat::Matrix
-        && !given.contains('@')
-        && let [one] = m.mentions.as_slice()
-    {
-        return Ok(one.clone());
+    match m.chat {
+        Chat::Matrix if !given.contains('@') => {
+            if let [one] = m.mentions.as_slice() {
+                return Ok(one.clone());
+            }
+        }
+        // `<@U123>`: the person's email, as their own commands are authored.
+        Chat::Slack if given.starts_with("<@") => {
+            if let (Some(sl), [one, ..]) = (&bot.slack, m.mentions.as_slice()) {
+                return Ok(sl.sender_name(bot, one).await);
+            }
+        }
+        _ => {}
     }
     Ok(given.to_string())
 }

@@ -39,11 +39,20 @@ pub async fn rows(ctx: &Ctx, timeout: Duration) -> Vec<Row> {
             format_duration(b.max_age.0)
         ),
     ));
-    let mx = config.values.matrix.is_some().then(|| ctx.matrix().ok()).flatten();
+    let mx = config
+        .values
+        .matrix
+        .is_some()
+        .then(|| ctx.matrix().ok())
+        .flatten();
     for room in &b.rooms {
         if super::matrix::is_matrix_room(room) {
             let Some(client) = mx else {
-                rows.push(("bot room", Some(false), format!("{room}: a Matrix room, and [matrix] is not configured")));
+                rows.push((
+                    "bot room",
+                    Some(false),
+                    format!("{room}: a Matrix room, and [matrix] is not configured"),
+                ));
                 continue;
             };
             let found = tokio::time::timeout(timeout, client.resolve(room)).await;

@@ -48,6 +48,10 @@ pub(crate) struct Answer {
     pub outcome: String,
     /// `!status stalk`: the incident whose stalk the reply (its status message) starts.
     pub stalk: Option<String>,
+    /// The reply is the room's copy of what every room hears (a page, a note, a severity):
+    /// on Slack it goes to the channel too (`reply_broadcast`), where everyone (and another
+    /// inc's sync, which reads the channel's history) sees it.
+    pub broadcast: bool,
 }
 
 impl Answer {
@@ -57,6 +61,7 @@ impl Answer {
             event: None,
             outcome: outcome.into(),
             stalk: None,
+            broadcast: false,
         }
     }
 }
@@ -136,6 +141,9 @@ pub(crate) async fn handle(
         )));
         return (batch, done);
     }
+    bot.working
+        .borrow_mut()
+        .insert(key.clone(), (m.clone(), cmd.name()));
     let answer = super::act::act(bot, &m, &key, &cmd, &place, wake).await;
     let replied = match answer.text.is_empty() {
         true => Ok(None),
@@ -146,8 +154,26 @@ pub(crate) async fn handle(
         super::stalk::started(bot, &m, &key, inc, id, wake).await;
     }
     bot.store.mark(&key, now);
+    bot.working.borrow_mut().remove(&key);
     done.line = Some(line(with_reply(answer.outcome.clone(), replied)));
     (batch, done)
+}
+
+/// The run ends with commands unfinished: each is told so in its thread (quickly: the run
+/// must end), and the count is returned. A restart of this bot (the same state dir) takes
+/// them up again: they are neither answered nor saved as seen.
+pub(crate) async fn interrupted(bot: &Bot<'_>) -> usize {
+    let working: Vec<(String, (Message, String))> = std::mem::take(&mut *bot.working.borrow_mut())
+        .into_iter()
+        .collect();
+    let tell = working.iter().map(|(key, (m, name))| async move {
+        let text = crate::messages::bot::interrupted(bot.prefix(), name);
+        let answer = Answer::say(text, "interrupted");
+        let quick = std::time::Duration::from_millis(700);
+        let _ = tokio::time::timeout(quick, reply(bot, m, key, &answer, Some("interrupted"))).await;
+    });
+    futures_util::future::join_all(tell).await;
+    working.len()
 }
 
 /// The outcome, and what became of the reply when it could not be posted.
@@ -168,10 +194,12 @@ pub(crate) fn actor_ctx(
     incident: Option<String>,
 ) -> crate::error::CliResult<Ctx> {
     let mut own_rooms = vec![(m.chat.provider().to_string(), m.room.clone())];
-    if let (Chat::Matrix, Some(mx)) = (m.chat, &bot.matrix) {
-        for alias in mx.names_of(&m.room) {
-            own_rooms.push((m.chat.provider().to_string(), alias));
-        }
+    let names = match m.chat {
+        Chat::Matrix => bot.matrix.as_ref().map(|mx| mx.names_of(&m.room)),
+        Chat::Slack => bot.slack.as_ref().map(|s| s.names_of(&m.room)),
+    };
+    for name in names.unwrap_or_default() {
+        own_rooms.push((m.chat.provider().to_string(), name));
     }
     bot.ctx.for_actor(Actor {
         name,
@@ -209,10 +237,25 @@ pub(crate) async fn reply(
             };
             crate::providers::matrix::sync::reply(&m.room, &to, &answer.text, dedup, inc)
         }
-        Chat::Slack => return Err("Slack replies are not wired yet".into()),
+        Chat::Slack => crate::providers::slack::reply(
+            &m.room,
+            m.thread.as_deref().unwrap_or(&m.id),
+            &m.sender,
+            &crate::providers::slack::escape(&answer.text),
+            None,
+            dedup,
+            inc,
+        ),
     };
     if let Some((inc, e)) = &answer.event {
         crate::providers::publish(&mut d, inc, e);
+    }
+    if (answer.broadcast || answer.event.is_some())
+        && m.chat == Chat::Slack
+        && let crate::providers::Request::Http(h) = &mut d.request
+        && let Some(b) = h.body.as_mut()
+    {
+        b["reply_broadcast"] = serde_json::json!(true);
     }
     // Sent for the bot itself: the reply is not the sender's event, and the delivery goes
     // on the incident's journal when it has one.
@@ -238,7 +281,11 @@ async fn refusal(bot: &Bot<'_>, m: &Message, cmd: &Command) -> Option<String> {
                 return Some(crate::messages::bot::refused_server(server, &allowed));
             }
         }
-        Chat::Slack => {}
+        Chat::Slack => {
+            if let Some(refusal) = bot.slack.as_ref()?.refusal(bot, &m.sender).await {
+                return Some(refusal);
+            }
+        }
     }
     if matches!(cmd, Command::IcPage { .. })
         && let Some(pagers) = &bot.cfg.pagers
@@ -252,10 +299,10 @@ async fn refusal(bot: &Bot<'_>, m: &Message, cmd: &Command) -> Option<String> {
 }
 
 /// The sender as an identity: a Matrix user id; a Slack profile email.
-pub(crate) async fn sender_name(_bot: &Bot<'_>, m: &Message) -> String {
-    match m.chat {
-        Chat::Matrix => m.sender.clone(),
-        Chat::Slack => m.sender.clone(),
+pub(crate) async fn sender_name(bot: &Bot<'_>, m: &Message) -> String {
+    match (m.chat, &bot.slack) {
+        (Chat::Slack, Some(s)) => s.sender_name(bot, &m.sender).await,
+        _ => m.sender.clone(),
     }
 }
 
@@ -267,7 +314,10 @@ async fn claim(bot: &Bot<'_>, m: &Message, key: &str, old: bool) -> Result<Claim
             Some(mx) => mx.claim(bot, m, key, old).await,
             None => Ok(Claim::Won),
         },
-        Chat::Slack => Ok(Claim::Won),
+        Chat::Slack => match &bot.slack {
+            Some(s) => s.claim(bot, m, key).await,
+            None => Ok(Claim::Won),
+        },
     }
 }
 
@@ -283,6 +333,19 @@ async fn place(bot: &Bot<'_>, m: &Message, debug: &mut Vec<String>) -> Option<Pl
                 return None;
             }
             mx.is_shared(&m.room)
+        }
+        (Chat::Slack, _) => {
+            let Some(sl) = &bot.slack else { return None };
+            if sl.is_shared(&m.room) {
+                true
+            } else if let Some(inc) = sl.incident_of(bot, &m.room).await {
+                if local(bot, &inc, Ref::Slack(m.room.clone()), debug).await {
+                    return Some(Place::Incident(inc));
+                }
+                return None;
+            } else {
+                false
+            }
         }
         _ => false,
     };

@@ -45,7 +45,6 @@ pub(crate) struct Matrix {
     /// Shared rooms served (`[bot] rooms`, `[matrix] room`): room id → the names it was given by.
     shared: HashMap<String, Vec<String>>,
     pub rooms: RefCell<HashMap<String, Room>>,
-    started: Timestamp,
 }
 
 impl Matrix {
@@ -98,7 +97,6 @@ impl Matrix {
             filter,
             shared,
             rooms: Default::default(),
-            started: ctx.now(),
         })
     }
 
@@ -477,11 +475,6 @@ impl Matrix {
                     .strip_prefix(CLAIM_PREFIX)
                     .map(str::to_string)
             }))
-    }
-
-    /// When the bot started (a stalk without a heartbeat seen since is given time).
-    pub fn started(&self) -> Timestamp {
-        self.started
     }
 }
 

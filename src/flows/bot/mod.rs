@@ -13,6 +13,7 @@ pub mod doctor;
 mod handle;
 mod matrix;
 pub mod parse;
+mod slack;
 mod stalk;
 mod store;
 
@@ -32,7 +33,7 @@ use crate::error::{CliError, CliResult};
 
 /// How long the commands in flight may take to finish after SIGTERM / SIGINT (the run ends
 /// within 5 s of the signal).
-pub const GRACE: Duration = Duration::from_millis(4300);
+pub const GRACE: Duration = Duration::from_millis(4000);
 
 /// One chat a message came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -138,10 +139,15 @@ pub(crate) struct Bot<'a> {
     pub cfg: BotConfig,
     pub store: store::Store,
     pub matrix: Option<matrix::Matrix>,
+    pub slack: Option<slack::Slack>,
     /// Rooms → the incidents opened there by `!ic page` (a shared room has no incident of its own).
     pub paged_in: RefCell<BTreeMap<String, Vec<String>>>,
     /// What parts of the run had to say (a stalk that could not edit), for the loop to show.
     notes: RefCell<Vec<String>>,
+    /// The commands being acted on now (by key): told in their thread if the run ends first.
+    pub working: RefCell<BTreeMap<String, (Message, String)>>,
+    /// When this run started (a stalk whose holder was not heard from since is given time).
+    pub started: Timestamp,
 }
 
 impl Bot<'_> {
@@ -159,6 +165,25 @@ impl Bot<'_> {
 
     pub fn prefix(&self) -> &str {
         &self.cfg.prefix
+    }
+
+    /// The open incidents of this machine's journal.
+    pub fn open_incidents(&self) -> Vec<crate::model::Incident> {
+        let Ok(journal) = self.ctx.journal() else {
+            return Vec::new();
+        };
+        journal
+            .list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|id| journal.load(id).ok())
+            .map(|(inc, _)| inc)
+            .filter(|i| i.is_open())
+            .collect()
+    }
+
+    pub fn journal_has_open(&self) -> bool {
+        !self.open_incidents().is_empty()
     }
 
     fn note_paged_in(&self, room: &str, inc: &str) {
@@ -215,13 +240,24 @@ pub async fn run(ctx: &Ctx, mut show: impl FnMut(Step<'_>)) -> CliResult<Stopped
         }
         None => None,
     };
+    let slack = match &config.values.slack {
+        Some(_) => {
+            let s = slack::Slack::start(ctx, &cfg).await?;
+            listening.push(s.describe());
+            Some(s)
+        }
+        None => None,
+    };
     let bot = Bot {
         ctx,
         cfg,
         store,
         matrix,
+        slack,
         paged_in: RefCell::new(paged_in),
         notes: Default::default(),
+        working: Default::default(),
+        started: Timestamp::now(),
     };
     let bot = &bot;
     show(Step::Started {
@@ -231,10 +267,20 @@ pub async fn run(ctx: &Ctx, mut show: impl FnMut(Step<'_>)) -> CliResult<Stopped
 
     let (tx, mut rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let transports = async {
-        if let Some(m) = &bot.matrix {
-            m.run(bot, tx.clone(), stop_rx.clone()).await;
-        }
+    // Each transport holds a sender: once both have stopped (and handed on what they had
+    // acked), the channel closes.
+    let transports = async move {
+        let matrix = async {
+            if let Some(m) = &bot.matrix {
+                m.run(bot, tx.clone(), stop_rx.clone()).await;
+            }
+        };
+        let slack = async {
+            if let Some(s) = &bot.slack {
+                s.run(bot, tx.clone(), stop_rx.clone()).await;
+            }
+        };
+        tokio::join!(matrix, slack);
     };
     let stalk_wake = tokio::sync::Notify::new();
     let stalk_wake = &stalk_wake;
@@ -247,10 +293,17 @@ pub async fn run(ctx: &Ctx, mut show: impl FnMut(Step<'_>)) -> CliResult<Stopped
         // token to keep once none is.
         let mut batches: BTreeMap<u64, (usize, Option<String>)> = BTreeMap::new();
         let mut seq = 0u64;
-        stalks.look(stalk_wake).await;
+        // Set by SIGTERM / SIGINT: the time by which the run ends.
+        let mut stopping: Option<tokio::time::Instant> = None;
+        let mut closed = false;
+        stalks.look();
         loop {
+            if stopping.is_some() && closed && inflight.is_empty() {
+                break;
+            }
+            let deadline = stopping.unwrap_or_else(tokio::time::Instant::now);
             tokio::select! {
-                ev = rx.recv() => match ev {
+                ev = rx.recv(), if !closed => match ev {
                     Some(Event::Batch { messages, token }) => {
                         seq += 1;
                         batches.insert(seq, (messages.len(), token));
@@ -261,8 +314,8 @@ pub async fn run(ctx: &Ctx, mut show: impl FnMut(Step<'_>)) -> CliResult<Stopped
                     }
                     Some(Event::Note(n)) => show(Step::Note(&n)),
                     Some(Event::Debug(n)) => show(Step::Debug(&n)),
-                    Some(Event::Stalks) => stalks.look(stalk_wake).await,
-                    None => break,
+                    Some(Event::Stalks) => stalks.look(),
+                    None => closed = true,
                 },
                 Some((batch, done)) = inflight.next(), if !inflight.is_empty() => {
                     report(&mut show, done);
@@ -271,40 +324,46 @@ pub async fn run(ctx: &Ctx, mut show: impl FnMut(Step<'_>)) -> CliResult<Stopped
                     }
                     keep_tokens(bot, &mut batches, &mut show);
                 }
-                _ = stalks.next(), if !stalks.is_empty() => {}
-                _ = stalk_wake.notified() => stalks.look(stalk_wake).await,
-                _ = term.recv() => break,
-                _ = int.recv() => break,
+                _ = stalks.next(), if !stalks.is_empty() && stopping.is_none() => {}
+                _ = stalk_wake.notified(), if stopping.is_none() => stalks.look(),
+                _ = term.recv() => match stopping {
+                    None => stopping = Some(stop(&stop_tx, inflight.len(), &mut show)),
+                    Some(_) => break,
+                },
+                _ = int.recv() => match stopping {
+                    None => stopping = Some(stop(&stop_tx, inflight.len(), &mut show)),
+                    // A second Ctrl-C: now.
+                    Some(_) => break,
+                },
+                _ = tokio::time::sleep_until(deadline), if stopping.is_some() => break,
             }
             for n in bot.take_notes() {
                 show(Step::Note(&n));
             }
         }
-        // Stop listening; let what is in flight finish.
-        let _ = stop_tx.send(true);
-        show(Step::Stopping {
-            in_flight: inflight.len(),
-        });
-        let drain = async {
-            while let Some((batch, done)) = inflight.next().await {
-                report(&mut show, done);
-                if let Some(b) = batches.get_mut(&batch) {
-                    b.0 = b.0.saturating_sub(1);
-                }
-                keep_tokens(bot, &mut batches, &mut show);
-            }
-        };
-        let _ = tokio::time::timeout(GRACE, drain).await;
         drop(stalks);
+        drop(inflight);
+        // What did not finish in time is said in its thread, so nobody waits on it.
+        let unfinished = handle::interrupted(bot).await;
         for n in bot.take_notes() {
             show(Step::Note(&n));
         }
-        Ok::<_, CliError>(Stopped {
-            unfinished: inflight.len(),
-        })
+        Ok::<_, CliError>(Stopped { unfinished })
     };
     let ((), stopped) = tokio::join!(transports, main);
     stopped
+}
+
+/// SIGTERM / SIGINT: the transports stop listening; what is in flight may finish until the
+/// returned time.
+fn stop(
+    stop_tx: &watch::Sender<bool>,
+    in_flight: usize,
+    show: &mut impl FnMut(Step<'_>),
+) -> tokio::time::Instant {
+    let _ = stop_tx.send(true);
+    show(Step::Stopping { in_flight });
+    tokio::time::Instant::now() + GRACE
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> CliResult<tokio::signal::unix::Signal> {

@@ -1,12 +1,14 @@
 //! `!status stalk`: `inc status --watch --post` kept by the bot in the room. One status
-//! message (the command's reply) is edited every `[cadence] status_interval`, each change is
-//! posted as the watch posts it, and `!status stalk stop` or the incident's resolution ends it.
+//! message is edited every `[cadence] status_interval`, each change is posted as the watch
+//! posts it, and `!status stalk stop` or the incident's resolution ends it.
 //!
-//! The stalk lives in the room, not in the bot: the Matrix state event `org.inc.stalk` names
-//! the incident, the status message and the bot that keeps it (its holder), and every edit
-//! carries a heartbeat. Only the holder edits; a bot that sees no heartbeat for three
-//! intervals takes the stalk over (the state names it), so a restarted or second bot carries
-//! it on, and a holder that finds another named stops.
+//! The stalk lives in the room, not in the bot, so a restarted or second bot carries it on and
+//! only one edits: on Matrix the state event `org.inc.stalk` names the incident, the status
+//! message (the command's reply) and the bot that keeps it (its holder), and every edit
+//! carries a heartbeat; on Slack the status message (in the channel, where everyone sees it)
+//! carries the same in its metadata (`inc_stalk`), renewed by each `chat.update`, and the
+//! holder reads it back before each edit. A bot that sees no heartbeat for three intervals
+//! takes the stalk over (the record then names it); a holder that finds another named stops.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -24,15 +26,27 @@ use crate::ctx::Actor;
 use crate::flows::{status, watch};
 use crate::messages::bot as say;
 use crate::providers::matrix::sync as mx;
+use crate::providers::slack;
 
-type Ticker<'b> = Pin<Box<dyn Future<Output = String> + 'b>>;
+type Ticker<'b> = Pin<Box<dyn Future<Output = (Chat, String)> + 'b>>;
+
+/// The Slack metadata type of a stalk's status message.
+pub const SLACK_STALK: &str = "inc_stalk";
 
 /// The stalks this bot keeps, and when to look again for one to take over.
 pub(crate) struct Stalks<'b> {
     bot: &'b Bot<'b>,
     running: FuturesUnordered<Ticker<'b>>,
-    rooms: HashSet<String>,
+    rooms: HashSet<(Chat, String)>,
     next_look: Option<tokio::time::Instant>,
+}
+
+/// A stalk as a room records it: its state, when that was written, and the newest heartbeat.
+#[derive(Clone, Debug)]
+pub(crate) struct Record {
+    pub state: Value,
+    pub set_at: Timestamp,
+    pub beat: Option<(String, Timestamp)>,
 }
 
 impl<'b> Stalks<'b> {
@@ -63,35 +77,32 @@ impl<'b> Stalks<'b> {
                 }
             } => {
                 self.next_look = None;
-                self.look_now();
+                self.look();
+                // Slack says nothing when another bot writes a stalk: look at the channels.
+                if let Some(sl) = &self.bot.slack {
+                    sl.scan_stalks(self.bot).await;
+                    self.look();
+                }
             }
         }
     }
 
     /// Looks at every stalk the rooms record: keeps the ones this bot holds, takes over the
     /// ones whose holder went quiet.
-    pub async fn look(&mut self, _wake: &tokio::sync::Notify) {
-        self.look_now();
-    }
-
-    fn look_now(&mut self) {
-        let Some(mx) = &self.bot.matrix else { return };
+    pub fn look(&mut self) {
         let me = self.bot.store.instance.clone();
-        let interval = interval(self.bot);
-        let quiet = secs(interval) * 3;
+        let quiet = secs(interval(self.bot)) * 3;
         let now = Timestamp::now();
+        let started = self.bot.started;
         let mut start = Vec::new();
         let mut next: Option<i64> = None;
-        for (room, r) in mx.rooms.borrow().iter() {
-            let Some((state, set_at)) = &r.stalk else {
-                continue;
-            };
-            if state["active"] != true || self.rooms.contains(room) {
+        for ((chat, room), r) in records(self.bot) {
+            if r.state["active"] != true || self.rooms.contains(&(chat, room.clone())) {
                 continue;
             }
-            let holder = state["holder"].as_str().unwrap_or_default();
+            let holder = r.state["holder"].as_str().unwrap_or_default();
             if holder == me {
-                start.push((room.clone(), false));
+                start.push((chat, room, false));
                 continue;
             }
             let beat = r
@@ -99,21 +110,29 @@ impl<'b> Stalks<'b> {
                 .as_ref()
                 .filter(|(h, _)| h == holder)
                 .map(|(_, at)| *at);
-            let last = [Some(*set_at), beat, Some(mx.started())]
+            let last = [Some(r.set_at), beat, Some(started)]
                 .into_iter()
                 .flatten()
                 .max()
                 .unwrap_or(now);
             let due = last.as_second() + quiet;
             if now.as_second() >= due {
-                start.push((room.clone(), true));
+                start.push((chat, room, true));
             } else {
                 next = Some(next.map_or(due, |n: i64| n.min(due)));
             }
         }
-        for (room, takeover) in start {
-            self.rooms.insert(room.clone());
-            self.running.push(Box::pin(tick(self.bot, room, takeover)));
+        for (chat, room, takeover) in start {
+            self.rooms.insert((chat, room.clone()));
+            self.running
+                .push(Box::pin(tick(self.bot, chat, room, takeover)));
+        }
+        // On Slack, a stalk another bot holds is only seen by looking: again in three intervals.
+        if self.bot.slack.is_some() && !self.bot.journal_has_open() {
+            // No open incident here: nothing to stalk, nothing to look at.
+        } else if self.bot.slack.is_some() {
+            let due = now.as_second() + quiet;
+            next = Some(next.map_or(due, |n: i64| n.min(due)));
         }
         if let Some(due) = next {
             let wait = (due - now.as_second()).max(1) as u64;
@@ -121,6 +140,31 @@ impl<'b> Stalks<'b> {
             self.next_look = Some(self.next_look.map_or(at, |n| n.min(at)));
         }
     }
+}
+
+/// Every stalk the rooms record (Matrix from `/sync`, Slack from the channels looked at).
+fn records(bot: &Bot<'_>) -> Vec<((Chat, String), Record)> {
+    let mut out = Vec::new();
+    if let Some(m) = &bot.matrix {
+        for (room, r) in m.rooms.borrow().iter() {
+            if let Some((state, set_at)) = &r.stalk {
+                out.push((
+                    (Chat::Matrix, room.clone()),
+                    Record {
+                        state: state.clone(),
+                        set_at: *set_at,
+                        beat: r.beat.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    if let Some(s) = &bot.slack {
+        for (room, r) in s.stalks.borrow().iter() {
+            out.push(((Chat::Slack, room.clone()), r.clone()));
+        }
+    }
+    out
 }
 
 fn interval(bot: &Bot<'_>) -> std::time::Duration {
@@ -135,25 +179,66 @@ fn secs(d: std::time::Duration) -> i64 {
     d.as_secs().max(1) as i64
 }
 
-/// The room's stalk state, when it is active.
-fn active(bot: &Bot<'_>, room: &str) -> Option<Value> {
-    let mx = bot.matrix.as_ref()?;
-    let rooms = mx.rooms.borrow();
-    let (state, _) = rooms.get(room)?.stalk.as_ref()?;
-    (state["active"] == true).then(|| state.clone())
+/// The room's stalk state, when it is active (as this bot knows it).
+fn active(bot: &Bot<'_>, chat: Chat, room: &str) -> Option<Value> {
+    let state = match chat {
+        Chat::Matrix => {
+            let rooms = bot.matrix.as_ref()?.rooms.borrow();
+            rooms.get(room)?.stalk.as_ref()?.0.clone()
+        }
+        Chat::Slack => bot.slack.as_ref()?.stalks.borrow().get(room)?.state.clone(),
+    };
+    (state["active"] == true).then_some(state)
 }
 
-/// Writes the room's stalk state, and knows it at once (without waiting for `/sync`).
-async fn set_state(bot: &Bot<'_>, room: &str, content: Value, key: String) -> Result<(), String> {
-    if let Some(mx) = &bot.matrix {
-        mx.rooms
-            .borrow_mut()
-            .entry(room.to_string())
-            .or_default()
-            .stalk = Some((content.clone(), Timestamp::now()));
-    }
+/// Writes the room's stalk record, and knows it at once (without waiting to read it back).
+/// On Slack the record is the status message's metadata: `text` is its text.
+async fn record(
+    bot: &Bot<'_>,
+    chat: Chat,
+    room: &str,
+    content: Value,
+    text: &str,
+    key: String,
+) -> Result<(), String> {
     let inc = content["incident"].as_str().map(str::to_string);
-    let d = mx::stalk_state(room, content, key, inc.as_deref());
+    let d = match chat {
+        Chat::Matrix => {
+            if let Some(m) = &bot.matrix {
+                m.rooms
+                    .borrow_mut()
+                    .entry(room.to_string())
+                    .or_default()
+                    .stalk = Some((content.clone(), Timestamp::now()));
+            }
+            mx::stalk_state(room, content, key, inc.as_deref())
+        }
+        Chat::Slack => {
+            let ts = content["message"].as_str().unwrap_or_default().to_string();
+            if let Some(s) = &bot.slack {
+                s.stalks.borrow_mut().insert(
+                    room.to_string(),
+                    Record {
+                        state: content.clone(),
+                        set_at: Timestamp::now(),
+                        beat: Some((
+                            content["holder"].as_str().unwrap_or_default().to_string(),
+                            Timestamp::now(),
+                        )),
+                    },
+                );
+            }
+            slack::update(
+                room,
+                &ts,
+                &slack::escape(text),
+                None,
+                Some(slack_metadata(&content)),
+                key,
+                inc.as_deref(),
+            )
+        }
+    };
     match bot.ctx.redeliver(d).await {
         Ok(r) if r.ok => Ok(()),
         Ok(r) => Err(r.error.unwrap_or_default()),
@@ -161,20 +246,36 @@ async fn set_state(bot: &Bot<'_>, room: &str, content: Value, key: String) -> Re
     }
 }
 
-/// `!status stalk`: the reply is the status message the stalk will keep current.
-pub(crate) async fn start(bot: &Bot<'_>, m: &Message, key: &str, place: &Place) -> Answer {
-    if m.chat != Chat::Matrix {
-        return Answer::say(
-            say::failed("the stalk is kept in Matrix rooms for now"),
-            "stalk: not on this chat",
-        );
+/// A stalk record as Slack message metadata (flat strings and booleans, as Slack takes them).
+pub fn slack_metadata(state: &Value) -> Value {
+    let mut p = serde_json::Map::new();
+    if let Some(o) = state.as_object() {
+        for (k, v) in o {
+            let v = match v {
+                Value::Bool(_) | Value::String(_) => v.clone(),
+                Value::Null => continue,
+                other => Value::String(other.to_string()),
+            };
+            p.insert(k.clone(), v);
+        }
     }
+    json!({ "event_type": SLACK_STALK, "event_payload": p })
+}
+
+/// `!status stalk`: on Matrix the reply is the status message; on Slack the reply says so and
+/// the status message goes in the channel.
+pub(crate) async fn start(bot: &Bot<'_>, m: &Message, key: &str, place: &Place) -> Answer {
     let inc = match one_incident(place) {
         Ok(Some(i)) => i,
         Ok(None) => return Answer::say(say::no_incident(bot.prefix()), "no incident here"),
         Err(ids) => return super::act::several(bot, ids),
     };
-    if let Some(s) = active(bot, &m.room) {
+    if m.chat == Chat::Slack
+        && let Some(s) = &bot.slack
+    {
+        s.scan_channel(bot, &m.room).await;
+    }
+    if let Some(s) = active(bot, m.chat, &m.room) {
         let holder = s["holder"].as_str().unwrap_or("another bot").to_string();
         return Answer::say(
             say::stalk_already(bot.prefix(), &holder),
@@ -185,39 +286,96 @@ pub(crate) async fn start(bot: &Bot<'_>, m: &Message, key: &str, place: &Place) 
         Ok(c) => c,
         Err(e) => return Answer::say(say::failed(&e.message), "failed"),
     };
-    match status_text(&ctx).await {
-        Ok((body, _)) => {
-            let every = crate::config::format_duration(interval(bot));
-            let mut a = Answer::say(
-                say::stalk(bot.prefix(), &body, Timestamp::now(), &every),
-                &format!("stalk of {inc} started"),
-            );
-            a.stalk = Some(inc);
-            a
-        }
-        Err(e) => Answer::say(say::failed(&e.message), &format!("failed: {}", e.message)),
-    }
+    let every = crate::config::format_duration(interval(bot));
+    let text = match m.chat {
+        Chat::Matrix => match status_text(&ctx).await {
+            Ok((body, _)) => say::stalk(bot.prefix(), &body, Timestamp::now(), &every),
+            Err(e) => {
+                return Answer::say(say::failed(&e.message), &format!("failed: {}", e.message));
+            }
+        },
+        Chat::Slack => say::stalk_started(bot.prefix(), &every),
+    };
+    let mut a = Answer::say(text, &format!("stalk of {inc} started"));
+    a.stalk = Some(inc);
+    a
 }
 
-/// The reply of `!status stalk` is posted: the room now records the stalk, held by this bot.
+/// The reply of `!status stalk` is posted: the room now records the stalk, held by this bot
+/// (on Slack, with its status message posted in the channel).
 pub(crate) async fn started(
     bot: &Bot<'_>,
     m: &Message,
     key: &str,
     inc: &str,
-    message: &str,
+    reply: &str,
     wake: &tokio::sync::Notify,
 ) {
-    let content = json!({
+    let mut content = json!({
         "active": true,
         "incident": inc,
-        "message": message,
+        "message": reply,
         "holder": bot.store.instance,
         "by": sender_name(bot, m).await,
         "command": m.id,
         "started_at": Timestamp::now().to_string(),
     });
-    if let Err(e) = set_state(bot, &m.room, content, format!("{key}-stalk-on")).await {
+    let mut text = String::new();
+    if m.chat == Chat::Slack {
+        // The status message, in the channel: its ts is the stalk's.
+        let body = match actor_ctx(
+            bot,
+            m,
+            key,
+            sender_name(bot, m).await,
+            Some(inc.to_string()),
+        ) {
+            Ok(ctx) => status_text(&ctx).await.map(|(b, _)| b).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let every = crate::config::format_duration(interval(bot));
+        text = say::stalk(bot.prefix(), &body, Timestamp::now(), &every);
+        let mut d = slack::post(
+            &m.room,
+            &slack::escape(&text),
+            None,
+            format!("{key}-stalk-message"),
+            Some(inc),
+        );
+        if let crate::providers::Request::Http(h) = &mut d.request
+            && let Some(b) = h.body.as_mut()
+        {
+            b["metadata"] = slack_metadata(&content);
+        }
+        match bot.ctx.redeliver(d).await {
+            Ok(r) if r.ok => content["message"] = json!(r.id.unwrap_or_default()),
+            Ok(r) => {
+                bot.note(format!(
+                    "could not post the status message in {}: {}",
+                    m.room,
+                    r.error.unwrap_or_default()
+                ));
+                return;
+            }
+            Err(e) => {
+                bot.note(format!(
+                    "could not post the status message in {}: {}",
+                    m.room, e.message
+                ));
+                return;
+            }
+        }
+    }
+    if let Err(e) = record(
+        bot,
+        m.chat,
+        &m.room,
+        content,
+        &text,
+        format!("{key}-stalk-on"),
+    )
+    .await
+    {
         bot.note(format!("could not record the stalk in {}: {e}", m.room));
     }
     wake.notify_one();
@@ -232,7 +390,12 @@ pub(crate) async fn stop(
     _place: &Place,
     wake: &tokio::sync::Notify,
 ) -> Answer {
-    let Some(state) = active(bot, &m.room) else {
+    if m.chat == Chat::Slack
+        && let Some(s) = &bot.slack
+    {
+        s.scan_channel(bot, &m.room).await;
+    }
+    let Some(state) = active(bot, m.chat, &m.room) else {
         return Answer::say(say::stalk_none(), "no stalk here");
     };
     let by = sender_name(bot, m).await;
@@ -240,49 +403,67 @@ pub(crate) async fn stop(
     content["active"] = json!(false);
     content["stopped_by"] = json!(by);
     content["stopped_at"] = json!(Timestamp::now().to_string());
-    if let Err(e) = set_state(bot, &m.room, content, format!("{key}-stalk-off")).await {
+    let inc = state["incident"].as_str().unwrap_or_default().to_string();
+    let body = match actor_ctx(bot, m, key, by.clone(), Some(inc.clone())) {
+        Ok(ctx) => status_text(&ctx).await.map(|(b, _)| b).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let text = say::stalk_ended(&body, &format!("stalk stopped by {by}"), Timestamp::now());
+    if let Err(e) = record(
+        bot,
+        m.chat,
+        &m.room,
+        content,
+        &text,
+        format!("{key}-stalk-off"),
+    )
+    .await
+    {
         return Answer::say(
             say::failed(&format!("could not stop the stalk: {e}")),
             "failed",
         );
     }
     wake.notify_one();
-    if let (Some(message), Some(inc)) = (state["message"].as_str(), state["incident"].as_str()) {
-        let body = match actor_ctx(bot, m, key, by.clone(), Some(inc.to_string())) {
-            Ok(ctx) => status_text(&ctx).await.map(|(b, _)| b).unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let text = say::stalk_ended(&body, &format!("stalk stopped by {by}"), Timestamp::now());
+    if m.chat == Chat::Matrix
+        && let Some(message) = state["message"].as_str()
+    {
         let d = mx::edit(
             &m.room,
             message,
             &text,
             None,
             format!("{key}-stalk-end"),
-            Some(inc),
+            Some(&inc),
         );
         let _ = bot.ctx.redeliver(d).await;
     }
     Answer::say(say::stalk_stopped(), "stalk stopped")
 }
 
-/// Is this bot still the stalk's holder, for this message?
-fn mine(bot: &Bot<'_>, room: &str, message: &str) -> bool {
-    active(bot, room)
+/// Is this bot still the stalk's holder, for this message? (On Slack, read back first.)
+async fn mine(bot: &Bot<'_>, chat: Chat, room: &str, message: &str) -> bool {
+    if chat == Chat::Slack
+        && let Some(s) = &bot.slack
+    {
+        s.read_stalk(bot, room, message).await;
+    }
+    active(bot, chat, room)
         .is_some_and(|s| s["holder"] == bot.store.instance.as_str() && s["message"] == message)
 }
 
 /// Keeps one room's stalk until it ends here: stopped, resolved, or held by another bot.
 /// Returns the room.
-async fn tick<'b>(bot: &'b Bot<'b>, room: String, takeover: bool) -> String {
-    let Some(mut state) = active(bot, &room) else {
-        return room;
+async fn tick<'b>(bot: &'b Bot<'b>, chat: Chat, room: String, takeover: bool) -> (Chat, String) {
+    let done = (chat, room.clone());
+    let Some(mut state) = active(bot, chat, &room) else {
+        return done;
     };
     let (Some(message), Some(inc)) = (
         state["message"].as_str().map(str::to_string),
         state["incident"].as_str().map(str::to_string),
     ) else {
-        return room;
+        return done;
     };
     let every = interval(bot);
     let started = Timestamp::now();
@@ -290,19 +471,6 @@ async fn tick<'b>(bot: &'b Bot<'b>, room: String, takeover: bool) -> String {
         "s{}",
         crate::providers::matrix::fnv(&format!("{room}\n{message}\n{}", started.as_millisecond()))
     );
-    if takeover {
-        let from = state["holder"].as_str().unwrap_or("?").to_string();
-        state["holder"] = json!(bot.store.instance);
-        state["taken_over_from"] = json!(from);
-        state["taken_over_at"] = json!(started.to_string());
-        if let Err(e) = set_state(bot, &room, state.clone(), format!("{key}-takeover")).await {
-            bot.note(format!("could not take over the stalk in {room}: {e}"));
-            return room;
-        }
-        bot.note(format!(
-            "took over the stalk in {room} from {from} (no heartbeat for 3 intervals)"
-        ));
-    }
     let by = state["by"].as_str().unwrap_or("inc bot").to_string();
     let ctx = match bot.ctx.for_actor(Actor {
         name: by,
@@ -315,7 +483,7 @@ async fn tick<'b>(bot: &'b Bot<'b>, room: String, takeover: bool) -> String {
         Ok(c) => c,
         Err(e) => {
             bot.note(format!("stalk in {room}: {}", e.message));
-            return room;
+            return done;
         }
     };
     let req = status::Request {
@@ -328,46 +496,88 @@ async fn tick<'b>(bot: &'b Bot<'b>, room: String, takeover: bool) -> String {
             Err(e) => {
                 bot.note(format!("stalk in {room}: cannot read {inc}: {}", e.message));
                 tokio::time::sleep(every).await;
-                if !mine(bot, &room, &message) {
-                    return room;
+                if active(bot, chat, &room).is_none() {
+                    return done;
                 }
             }
         }
     };
-    let mut w = watch::Watch::new(&first.glance, true);
     let p = bot.prefix().to_string();
     let every_text = crate::config::format_duration(every);
-    let mut n = 0u32;
-    let edit = |n: u32, text: String| {
-        let beat = json!({ "holder": bot.store.instance, "at": Timestamp::now().as_millisecond() });
-        mx::edit(
+    let g = &first.glance;
+    let first_text = say::stalk(
+        &p,
+        &glance_text(&g.fields, g.elapsed_seconds, &g.incident, &g.reminders),
+        Timestamp::now(),
+        &every_text,
+    );
+    if takeover {
+        let from = state["holder"].as_str().unwrap_or("?").to_string();
+        state["holder"] = json!(bot.store.instance);
+        state["taken_over_from"] = json!(from);
+        state["taken_over_at"] = json!(started.to_string());
+        if let Err(e) = record(
+            bot,
+            chat,
             &room,
-            &message,
-            &text,
-            Some((mx::STALK_STATE, beat)),
-            format!("{key}-edit-{n}"),
-            Some(&inc),
+            state.clone(),
+            &first_text,
+            format!("{key}-takeover"),
         )
+        .await
+        {
+            bot.note(format!("could not take over the stalk in {room}: {e}"));
+            return done;
+        }
+        bot.note(format!(
+            "took over the stalk in {room} from {from} (no heartbeat for 3 intervals)"
+        ));
+    }
+    let mut w = watch::Watch::new(&first.glance, true);
+    let mut n = 0u32;
+    // An edit with a heartbeat: Matrix `m.replace`, Slack `chat.update` of the record.
+    let edit = |n: u32, text: &str, state: &Value| {
+        let now = Timestamp::now();
+        match chat {
+            Chat::Matrix => {
+                let beat = json!({ "holder": bot.store.instance, "at": now.as_millisecond() });
+                mx::edit(
+                    &room,
+                    &message,
+                    text,
+                    Some((mx::STALK_STATE, beat)),
+                    format!("{key}-edit-{n}"),
+                    Some(&inc),
+                )
+            }
+            Chat::Slack => {
+                let mut s = state.clone();
+                s["beat_at"] = json!(now.to_string());
+                if let Some(sl) = &bot.slack
+                    && let Some(r) = sl.stalks.borrow_mut().get_mut(&room)
+                {
+                    r.beat = Some((bot.store.instance.clone(), now));
+                }
+                slack::update(
+                    &room,
+                    &message,
+                    &slack::escape(text),
+                    None,
+                    Some(slack_metadata(&s)),
+                    format!("{key}-edit-{n}"),
+                    Some(&inc),
+                )
+            }
+        }
     };
     if takeover {
         n += 1;
-        let text = say::stalk(
-            &p,
-            &glance_text(
-                &first.glance.fields,
-                first.glance.elapsed_seconds,
-                &first.glance.incident,
-                &first.glance.reminders,
-            ),
-            Timestamp::now(),
-            &every_text,
-        );
-        let _ = bot.ctx.redeliver(edit(n, text)).await;
+        let _ = bot.ctx.redeliver(edit(n, &first_text, &state)).await;
     }
     loop {
         tokio::time::sleep(every).await;
-        if !mine(bot, &room, &message) {
-            return room;
+        if !mine(bot, chat, &room, &message).await {
+            return done;
         }
         let end = match w.check(&ctx, &mut |_| {}).await {
             Ok(e) => e,
@@ -379,36 +589,41 @@ async fn tick<'b>(bot: &'b Bot<'b>, room: String, takeover: bool) -> String {
         for warning in ctx.take_warnings() {
             bot.note(format!("stalk in {room}: {warning}"));
         }
-        if !mine(bot, &room, &message) {
-            return room;
-        }
+        // Checked again: a stop typed while the check ran ends it before any edit.
+        let Some(now_state) = active(bot, chat, &room).filter(|s| {
+            s["holder"] == bot.store.instance.as_str() && s["message"] == message.as_str()
+        }) else {
+            return done;
+        };
         let inc_now = w.incident();
         let elapsed = inc_now.resolved_at.unwrap_or_else(|| ctx.now()).as_second()
             - inc_now.declared_at.as_second();
         let body = glance_text(w.fields(), elapsed, inc_now, &[]);
         n += 1;
         let now = Timestamp::now();
-        let text = match end {
-            Some(_) => say::stalk_ended(&body, "the incident is resolved", now),
-            None => say::stalk(&p, &body, now, &every_text),
-        };
-        if let Ok(r) = bot.ctx.redeliver(edit(n, text)).await
+        if end.is_some() {
+            let text = say::stalk_ended(&body, "the incident is resolved", now);
+            let mut ended = now_state.clone();
+            ended["active"] = json!(false);
+            ended["ended"] = json!("resolved");
+            ended["stopped_at"] = json!(now.to_string());
+            if chat == Chat::Matrix {
+                let _ = bot.ctx.redeliver(edit(n, &text, &now_state)).await;
+            }
+            if let Err(e) = record(bot, chat, &room, ended, &text, format!("{key}-resolved")).await
+            {
+                bot.note(format!("stalk in {room}: could not record its end: {e}"));
+            }
+            return done;
+        }
+        let text = say::stalk(&p, &body, now, &every_text);
+        if let Ok(r) = bot.ctx.redeliver(edit(n, &text, &now_state)).await
             && !r.ok
         {
             bot.note(format!(
                 "stalk in {room}: could not edit the status message: {}",
                 r.error.unwrap_or_default()
             ));
-        }
-        if end.is_some() {
-            let mut done = state.clone();
-            done["active"] = json!(false);
-            done["ended"] = json!("resolved");
-            done["stopped_at"] = json!(now.to_string());
-            if let Err(e) = set_state(bot, &room, done, format!("{key}-resolved")).await {
-                bot.note(format!("stalk in {room}: could not record its end: {e}"));
-            }
-            return room;
         }
     }
 }
