@@ -934,3 +934,158 @@ async fn announcements_in_the_deploy_channel_that_name_a_service() {
     slack.assert_clean();
     gh.assert_clean();
 }
+
+/// A Matrix deploy room, on a real Synapse: the messages that name a service, read backwards
+/// from the room's end, each with its link; inc's own posts and other services' are left out.
+#[tokio::test(flavor = "multi_thread")]
+async fn announcements_in_a_matrix_room_on_a_real_synapse() {
+    use common::synapse::synapse;
+    let s = synapse();
+    let local = format!("deploys-{}", fastrand::u32(10_000..99_999));
+    let (alias, room) = s.reader_room(&local);
+    for (i, text) in [
+        "Deployed web v9",
+        "Deployed checkout v2.14.0 to production: https://ci.example/run/7",
+        "\u{1b}[31mrollback\u{1b}[0m of checkout done",
+    ]
+    .iter()
+    .enumerate()
+    {
+        s.call(
+            "PUT",
+            &format!(
+                "/_matrix/client/v3/rooms/{}/send/m.room.message/bench{i}{local}",
+                common::synapse::enc(&room)
+            ),
+            &s.reader_token,
+            Some(&json!({ "msgtype": "m.text", "body": text })),
+        );
+    }
+    let config = format!(
+        "[matrix]\nhomeserver = \"{}\"\nper_incident_room = true\n\n[changes]\nannouncements = [\"{alias}\"]\n\n\
+         [changes.services]\ncheckout = {{}}\nweb = {{}}\n",
+        s.url
+    );
+    let mut env = TestEnv::with_config(&config);
+    env.set("MATRIX_ACCESS_TOKEN", &s.bot_token);
+    let o = common::cmd::run(
+        &env,
+        &[
+            "declare",
+            "Checkout down",
+            "--sev",
+            "2",
+            "--service",
+            "checkout",
+            "--json",
+        ],
+    )
+    .await;
+    ok(&o);
+    let o = common::cmd::run(&env, &["changes", "--json"]).await;
+    let doc = ok(&o);
+    assert_eq!(
+        summaries(&doc),
+        [
+            "rollback of checkout done",
+            "Deployed checkout v2.14.0 to production: https://ci.example/run/7"
+        ],
+        "{doc:#}\n{}",
+        text(&o).1
+    );
+    let c = &doc["changes"][1];
+    assert_eq!(c["source"], "matrix");
+    assert_eq!(c["url"], "https://ci.example/run/7");
+    assert_eq!(c["who"], s.reader.as_str());
+    assert!(
+        c["before_start"].as_str().unwrap().ends_with("before"),
+        "{c}"
+    );
+}
+
+/// `status --watch`: a change that appears is a changed field, said once; the reading is
+/// reused between checks (the cache), so the checks in between ask GitHub nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_watch_says_a_new_change_once() {
+    use std::io::BufRead;
+    let (pd, gh) = (FakePd::start().await, FakeGithub::start().await);
+    gh.deploy(
+        "acme/web",
+        301,
+        "v9",
+        "production",
+        "2026-11-26T02:50:00Z",
+        "eve",
+    );
+    let mut env = env_for(&config(&pd, &gh, "", "web = { github = [\"acme/web\"] }"));
+    declare(&env, &["web"]).await;
+    env.set("INC_NOW", LATER);
+    let mut child = env
+        .std_command()
+        .args(["status", "--watch", "--interval", "200ms", "--json"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the watch");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen: Vec<String> = Vec::new();
+    // A guard against a hung watch, not a timing: the lines come within a few checks.
+    let mut until = |seen: &mut Vec<String>, needle: &str| loop {
+        match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(l) => {
+                seen.push(l.clone());
+                if l.contains(needle) {
+                    break;
+                }
+            }
+            Err(_) => panic!("no line with {needle}:\n{}", seen.join("\n")),
+        }
+    };
+    until(&mut seen, "\"status\"");
+    assert!(seen[0].contains("deploy v9"), "{}", seen[0]);
+    // A new deploy; its reading is older than a minute (the cache is gone).
+    gh.deploy(
+        "acme/web",
+        302,
+        "v10",
+        "production",
+        "2026-11-26T03:08:00Z",
+        "eve",
+    );
+    std::fs::remove_dir_all(env.state.join("changes")).unwrap();
+    until(&mut seen, "deploy v10");
+    let reads = gh.requests_of("GET /repos/acme/web/deployments");
+    // A later change (a note) comes after several more checks: the deploy is not said again.
+    let mut note = env.inc();
+    note.args(["note", "rolled back v10", "-q"]);
+    tokio::task::spawn_blocking(move || note.output().unwrap())
+        .await
+        .unwrap();
+    until(&mut seen, "\"notes\"");
+    let _ = child.kill();
+    let _ = child.wait();
+    let said = seen
+        .iter()
+        .skip(1)
+        .filter(|l| l.contains("deploy v10"))
+        .count();
+    assert_eq!(said, 1, "{}", seen.join("\n"));
+    assert_eq!(
+        gh.requests_of("GET /repos/acme/web/deployments"),
+        reads,
+        "a check re-read GitHub within the minute"
+    );
+    gh.assert_clean();
+}
