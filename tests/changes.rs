@@ -1042,7 +1042,7 @@ async fn a_watch_says_a_new_change_once() {
     });
     let mut seen: Vec<String> = Vec::new();
     // A guard against a hung watch, not a timing: the lines come within a few checks.
-    let mut until = |seen: &mut Vec<String>, needle: &str| loop {
+    let until = |seen: &mut Vec<String>, needle: &str| loop {
         match rx.recv_timeout(std::time::Duration::from_secs(30)) {
             Ok(l) => {
                 seen.push(l.clone());
