@@ -651,6 +651,9 @@ impl FakeSlack {
             text: text.into(),
             user: user.into(),
             metadata: Value::Null,
+            thread_ts: None,
+            blocks: Value::Null,
+            edits: 0,
         });
         st.messages.sort_by(|a, b| {
             let t = |m: &Message| m.ts.parse::<f64>().unwrap_or(0.0);
