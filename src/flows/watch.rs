@@ -152,7 +152,10 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
                 .push("the incident journal is readable again".into());
             change.recovered = true;
         }
-        let pager = status::read_pager(ctx, &inc).await;
+        let (pager, changes) = tokio::join!(
+            status::read_pager(ctx, &inc),
+            status::read_changes(ctx, &inc)
+        );
         match (&pager, &pager_alarm) {
             (Some(Err(e)), prev) if prev.as_deref() != Some(e.as_str()) => {
                 let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
@@ -210,7 +213,8 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             change.remote.push(line.clone());
             change.lines.push(line);
         }
-        let snap = status::glance(inc, now, &config.values.cadence, &pager);
+        let mut snap = status::glance(inc, now, &config.values.cadence, &pager);
+        status::with_changes(&mut snap, changes.as_ref());
         let mut changes = Vec::new();
         for (k, v) in &snap.fields {
             let from = previous
