@@ -22,6 +22,9 @@ _inc() {
             inc,bot)
                 cmd="inc__subcmd__bot"
                 ;;
+            inc,changes)
+                cmd="inc__subcmd__changes"
+                ;;
             inc,comms)
                 cmd="inc__subcmd__comms"
                 ;;
@@ -79,6 +82,9 @@ _inc() {
             inc,role)
                 cmd="inc__subcmd__role"
                 ;;
+            inc,service)
+                cmd="inc__subcmd__service"
+                ;;
             inc,sev)
                 cmd="inc__subcmd__sev"
                 ;;
@@ -97,11 +103,26 @@ _inc() {
             inc,todo)
                 cmd="inc__subcmd__todo"
                 ;;
+            inc__subcmd__bot,help)
+                cmd="inc__subcmd__bot__subcmd__help"
+                ;;
+            inc__subcmd__bot,manifest)
+                cmd="inc__subcmd__bot__subcmd__manifest"
+                ;;
+            inc__subcmd__bot__subcmd__help,help)
+                cmd="inc__subcmd__bot__subcmd__help__subcmd__help"
+                ;;
+            inc__subcmd__bot__subcmd__help,manifest)
+                cmd="inc__subcmd__bot__subcmd__help__subcmd__manifest"
+                ;;
             inc__subcmd__help,attach)
                 cmd="inc__subcmd__help__subcmd__attach"
                 ;;
             inc__subcmd__help,bot)
                 cmd="inc__subcmd__help__subcmd__bot"
+                ;;
+            inc__subcmd__help,changes)
+                cmd="inc__subcmd__help__subcmd__changes"
                 ;;
             inc__subcmd__help,comms)
                 cmd="inc__subcmd__help__subcmd__comms"
@@ -160,6 +181,9 @@ _inc() {
             inc__subcmd__help,role)
                 cmd="inc__subcmd__help__subcmd__role"
                 ;;
+            inc__subcmd__help,service)
+                cmd="inc__subcmd__help__subcmd__service"
+                ;;
             inc__subcmd__help,sev)
                 cmd="inc__subcmd__help__subcmd__sev"
                 ;;
@@ -178,6 +202,9 @@ _inc() {
             inc__subcmd__help,todo)
                 cmd="inc__subcmd__help__subcmd__todo"
                 ;;
+            inc__subcmd__help__subcmd__bot,manifest)
+                cmd="inc__subcmd__help__subcmd__bot__subcmd__manifest"
+                ;;
             inc__subcmd__help__subcmd__outbox,drop)
                 cmd="inc__subcmd__help__subcmd__outbox__subcmd__drop"
                 ;;
@@ -189,6 +216,9 @@ _inc() {
                 ;;
             inc__subcmd__help__subcmd__postmortem,new)
                 cmd="inc__subcmd__help__subcmd__postmortem__subcmd__new"
+                ;;
+            inc__subcmd__help__subcmd__service,add)
+                cmd="inc__subcmd__help__subcmd__service__subcmd__add"
                 ;;
             inc__subcmd__outbox,drop)
                 cmd="inc__subcmd__outbox__subcmd__drop"
@@ -226,6 +256,18 @@ _inc() {
             inc__subcmd__postmortem__subcmd__help,new)
                 cmd="inc__subcmd__postmortem__subcmd__help__subcmd__new"
                 ;;
+            inc__subcmd__service,add)
+                cmd="inc__subcmd__service__subcmd__add"
+                ;;
+            inc__subcmd__service,help)
+                cmd="inc__subcmd__service__subcmd__help"
+                ;;
+            inc__subcmd__service__subcmd__help,add)
+                cmd="inc__subcmd__service__subcmd__help__subcmd__add"
+                ;;
+            inc__subcmd__service__subcmd__help,help)
+                cmd="inc__subcmd__service__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -233,7 +275,7 @@ _inc() {
 
     case "${cmd}" in
         inc)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor bot completions man help"
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page attach sync oncall declare role handover sev note todo status changes service comms notify-exec resolve postmortem email list show timeline outbox doctor bot completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,12 +331,122 @@ _inc() {
             return 0
             ;;
         inc__subcmd__bot)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version manifest help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot__subcmd__help)
+            opts="manifest help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot__subcmd__help__subcmd__manifest)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot__subcmd__manifest)
+            opts="-y -q -v -h -V --name --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__changes)
+            opts="-y -q -v -h -V --since --service --cite --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cite)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -379,7 +531,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__declare)
-            opts="-y -q -v -h -V --sev --security --drill --ic --deputy --scribe --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --sev --security --drill --ic --deputy --scribe --service --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -398,6 +550,10 @@ _inc() {
                     return 0
                     ;;
                 --scribe)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -507,7 +663,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help)
-            opts="init page-ic page attach sync oncall declare role handover sev note todo status comms notify-exec resolve postmortem email list show timeline outbox doctor bot completions man help"
+            opts="init page-ic page attach sync oncall declare role handover sev note todo status changes service comms notify-exec resolve postmortem email list show timeline outbox doctor bot completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -535,6 +691,34 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help__subcmd__bot)
+            opts="manifest"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__bot__subcmd__manifest)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__changes)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -859,6 +1043,34 @@ _inc() {
         inc__subcmd__help__subcmd__role)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__service)
+            opts="add"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__service__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1599,6 +1811,100 @@ _inc() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__service)
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version add help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__service__subcmd__add)
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__service__subcmd__help)
+            opts="add help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__service__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__service__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -680,7 +680,13 @@ async fn two_bots_answer_each_command_once_and_a_restarted_one_acts_on_nothing_t
     assert_eq!(replies(s, &account, &room, &fresh).len(), 1);
     assert_eq!(ic_pages(&fake).len(), 1, "an old !ic page paged");
     assert_eq!(pd_notes("cache flushed"), 1);
-    assert_eq!(pd_notes("check the dashboards"), 1, "{}\n---\n{}", a.text(), b.text());
+    assert_eq!(
+        pd_notes("check the dashboards"),
+        1,
+        "{}\n---\n{}",
+        a.text(),
+        b.text()
+    );
     let t = ok_json(&alice, &["timeline", &id]);
     let todos = t["timeline"]
         .as_array()

@@ -2,6 +2,7 @@
 
 pub mod attach;
 pub mod bot;
+pub mod changes;
 pub mod comms;
 pub mod completions;
 pub mod declare;
@@ -19,6 +20,7 @@ pub mod page_ic;
 pub mod postmortem;
 pub mod resolve;
 pub mod role;
+pub mod service;
 pub mod sev;
 pub mod show;
 pub mod status;

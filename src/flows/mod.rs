@@ -6,6 +6,7 @@
 pub mod attach;
 pub mod bot;
 pub mod call_now;
+pub mod changes;
 pub mod comms;
 pub mod declare;
 pub mod doctor;

@@ -219,6 +219,16 @@ pub fn status(
     lines.join("\n")
 }
 
+/// What changed before the incident: the latest few (of `total`), one line each.
+pub fn changes(total: usize, latest: &[String]) -> String {
+    let mut lines = vec![format!(
+        "latest changes ({} of {total}; `inc changes` lists them):",
+        latest.len()
+    )];
+    lines.extend(latest.iter().map(|l| format!("  {l}")));
+    lines.join("\n")
+}
+
 /// The stalk's status message: the glance as of `at`, edited every interval.
 pub fn stalk(p: &str, body: &str, at: jiff::Timestamp, interval: &str) -> String {
     format!(

@@ -111,10 +111,19 @@ pub(crate) async fn status_text(ctx: &Ctx) -> Result<(String, String), CliError>
     };
     let s = status::load(ctx, &req).await?;
     let g = &s.glance;
-    Ok((
-        glance_text(&g.fields, g.elapsed_seconds, &g.incident, &g.reminders),
-        g.incident.id.clone(),
-    ))
+    let mut text = glance_text(&g.fields, g.elapsed_seconds, &g.incident, &g.reminders);
+    // What changed before the incident, the latest few, as `inc status` shows them.
+    if let Some(c) = &g.changes {
+        let lines: Vec<String> = c
+            .latest
+            .iter()
+            .map(|ch| crate::messages::change(ch, c.began_at))
+            .collect();
+        if !lines.is_empty() {
+            text.push_str(&format!("\n{}", say::changes(c.total, &lines)));
+        }
+    }
+    Ok((text, g.incident.id.clone()))
 }
 
 /// A glance (or a watch's last fields) as the room reads it.

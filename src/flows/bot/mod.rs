@@ -227,6 +227,8 @@ fn check(ctx: &Ctx) -> CliResult<BotConfig> {
 
 /// Runs the bot until SIGTERM or SIGINT, handing each step to `show`.
 pub async fn run(ctx: &Ctx, mut show: impl FnMut(Step<'_>)) -> CliResult<Stopped> {
+    // SIGINT and SIGTERM are the bot's to answer: what is in flight finishes.
+    ctx.own_signals();
     let cfg = check(ctx)?;
     let config = ctx.config()?;
     let store = store::Store::open(&config.state_dir, ctx.dry_run())?;
