@@ -416,3 +416,143 @@ async fn stalk_keeps_a_status_message_in_the_channel_shows_a_cli_sev_and_stop_en
     assert!(bot.stop().success());
     rig.pd.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_a_page_is_in_flight_finishes_the_page_and_its_reply_and_exits_0() {
+    let rig = Rig::new().await;
+    let mut env = rig.machine("", "");
+    env.set("INC_DELIVERY_TIMEOUT", "5s");
+    let mut bot = Bot::start(&env);
+    rig.pd
+        .fault(pd::Fault::SlowAfterWrite(Duration::from_millis(1500)));
+    let ts = rig.say(&rig.chat, "UHUMAN", "!ic page");
+    wait_until("the page to reach PagerDuty", || {
+        rig.pd.requests_of("POST /incidents") == 1
+    });
+    let status = bot.interrupt();
+    assert!(status.success(), "{status:?}\n{}", bot.text());
+    assert!(
+        bot.text().contains("stopping; 1 command in flight"),
+        "{}",
+        bot.text()
+    );
+    let replies = rig.replies(&rig.chat, &ts);
+    assert_eq!(replies.len(), 1, "{}", bot.text());
+    assert!(replies[0].text.contains("paged"), "{}", replies[0].text);
+    assert_eq!(rig.ic_pages().len(), 1);
+    rig.pd.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_bot_setup_is_one_line_exit_78_and_nothing_sent() {
+    let rig = Rig::new().await;
+    let run = |env: &TestEnv| env.inc().arg("bot").output().expect("run inc bot");
+    let line = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).trim().to_string();
+    let o = run(&rig.machine("prefix = \"go\"", ""));
+    assert_eq!(o.status.code(), Some(78), "{}", line(&o));
+    assert!(line(&o).contains("bot.prefix"), "{}", line(&o));
+    let mut env = rig.machine("", "");
+    env.vars.retain(|(k, _)| k != "SLACK_APP_TOKEN");
+    let o = run(&env);
+    assert_eq!(o.status.code(), Some(78), "{}", line(&o));
+    assert!(
+        line(&o).contains("$SLACK_APP_TOKEN is not set"),
+        "{}",
+        line(&o)
+    );
+    let mut env = rig.machine("", "");
+    env.set("SLACK_APP_TOKEN", "xapp-not-the-app-token");
+    let o = run(&env);
+    assert_eq!(o.status.code(), Some(78), "{}", line(&o));
+    assert!(
+        !line(&o).contains("xapp-not-the-app-token"),
+        "the token was printed: {}",
+        line(&o)
+    );
+    let none = TestEnv::with_config("[bot]\n");
+    let o = run(&none);
+    assert_eq!(o.status.code(), Some(78), "{}", line(&o));
+    assert!(
+        line(&o).contains("[matrix]") && line(&o).contains("[slack]"),
+        "{}",
+        line(&o)
+    );
+    // One bot per state dir: a second one on it is refused, the first goes on.
+    let env = rig.machine("", "");
+    let mut bot = Bot::start(&env);
+    let o = run(&env);
+    assert_eq!(o.status.code(), Some(78), "{}", line(&o));
+    assert!(line(&o).contains("another `inc bot`"), "{}", line(&o));
+    let ts = rig.say(&rig.chat, "UHUMAN", "!help");
+    rig.wait_reply(&rig.chat, &ts, &bot);
+    assert!(bot.stop().success());
+    assert_eq!(rig.slack.calls("chat.postMessage"), 1, "only the one reply");
+    assert_eq!(rig.pd.requests_of("POST /incidents"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_proves_the_app_token_and_manifest_prints_the_app() {
+    let rig = Rig::new().await;
+    let env = rig.machine("", "");
+    let doc = ok_json(&env, &["doctor"]);
+    let row = |name: &str| {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} row: {doc}"))
+    };
+    assert_eq!(row("bot slack app")["ok"], true, "{doc}");
+    assert!(
+        row("bot slack app")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("$SLACK_APP_TOKEN")
+    );
+    assert_eq!(row("bot room")["ok"], true, "{doc}");
+    assert!(
+        row("bot")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("max_age 2m"),
+        "{doc}"
+    );
+    let mut env = rig.machine("", "");
+    env.set("SLACK_APP_TOKEN", "xapp-wrong");
+    let o = env.inc().args(["doctor", "--json"]).output().unwrap();
+    assert!(!o.status.success());
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bad = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "bot slack app")
+        .unwrap()
+        .clone();
+    assert_eq!(bad["ok"], false, "{doc}");
+    assert!(
+        !doc.to_string().contains("xapp-wrong"),
+        "the token was printed"
+    );
+    let o = env
+        .inc()
+        .args(["bot", "manifest", "--name", "Acme inc"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let yaml = String::from_utf8_lossy(&o.stdout);
+    for want in [
+        "socket_mode_enabled: true",
+        "reactions:write",
+        "message.channels",
+        "message.groups",
+        "app_mention",
+        "Acme inc",
+        "INTERNAL",
+    ] {
+        assert!(yaml.contains(want), "{want:?} not in the manifest:\n{yaml}");
+    }
+    assert_eq!(rig.slack.calls("chat.postMessage"), 0);
+}

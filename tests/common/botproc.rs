@@ -71,8 +71,17 @@ impl Bot {
 
     /// SIGTERM, then the exit status (a bot that does not stop fails the test).
     pub fn stop(&mut self) -> ExitStatus {
+        self.signal(libc::SIGTERM)
+    }
+
+    /// Ctrl-C (SIGINT), then the exit status.
+    pub fn interrupt(&mut self) -> ExitStatus {
+        self.signal(libc::SIGINT)
+    }
+
+    fn signal(&mut self, sig: i32) -> ExitStatus {
         // SAFETY: kill(2) on the child's own pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        unsafe { libc::kill(self.child.id() as i32, sig) };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {

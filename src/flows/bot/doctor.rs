@@ -39,6 +39,9 @@ pub async fn rows(ctx: &Ctx, timeout: Duration) -> Vec<Row> {
             format_duration(b.max_age.0)
         ),
     ));
+    if config.values.slack.is_some() {
+        rows.push(app_token(ctx, b, timeout).await);
+    }
     let mx = config
         .values
         .matrix
@@ -67,6 +70,51 @@ pub async fn rows(ctx: &Ctx, timeout: Duration) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// The Slack app-level token: `apps.connections.open` answers a socket URL only for a good
+/// token of an app with Socket Mode on (the URL is dropped unused).
+async fn app_token(ctx: &Ctx, b: &crate::config::BotConfig, timeout: Duration) -> Row {
+    use crate::providers::slack_socket::{APP_TOKEN_ENV, Socket};
+    let spec = b.app_token();
+    let source = spec.describe(APP_TOKEN_ENV);
+    let token = match spec.resolve(APP_TOKEN_ENV, &ctx.env) {
+        Ok(t) => t,
+        Err(e) => {
+            return (
+                "bot slack app",
+                Some(false),
+                format!(
+                    "{e}: inc bot needs the app-level token (xapp-…, connections:write); `inc bot manifest` prints the app"
+                ),
+            );
+        }
+    };
+    let (Ok(client), Ok(config)) = (ctx.slack(), ctx.config()) else {
+        return (
+            "bot slack app",
+            Some(false),
+            "the Slack client cannot be built".into(),
+        );
+    };
+    let http = match crate::providers::http::client(config, &ctx.env) {
+        Ok(h) => h,
+        Err(e) => return ("bot slack app", Some(false), e.to_string()),
+    };
+    let socket = Socket::new(client.api_url(), token, http).token_source(source.clone());
+    match tokio::time::timeout(timeout, socket.check()).await {
+        Ok(Ok(detail)) => ("bot slack app", Some(true), detail),
+        Ok(Err(e)) => (
+            "bot slack app",
+            Some(false),
+            format!("token from {source}: {e}"),
+        ),
+        Err(_) => (
+            "bot slack app",
+            Some(false),
+            format!("token from {source}: timed out"),
+        ),
+    }
 }
 
 /// A Slack channel of `[bot] rooms`: found by name or id, read-only.
