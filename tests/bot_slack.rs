@@ -40,8 +40,13 @@ impl Rig {
 
     /// A machine with the team's config (the bot, or a CLI responder): `bot` inside `[bot]`.
     fn machine(&self, bot: &str, extra: &str) -> TestEnv {
+        self.machine_in("per_incident_channel = true", bot, extra)
+    }
+
+    /// The same, with `slack` inside `[slack]`.
+    fn machine_in(&self, slack: &str, bot: &str, extra: &str) -> TestEnv {
         let mut env = TestEnv::with_config(&format!(
-            "{}\n[slack]\napi_url = \"{}\"\nper_incident_channel = true\n\n[bot]\nrooms = [\"#incident-chat\"]\n{bot}\n{extra}",
+            "{}\n[slack]\napi_url = \"{}\"\n{slack}\n\n[bot]\nrooms = [\"#incident-chat\"]\n{bot}\n{extra}",
             self.pd.config(""),
             self.slack.api_url()
         ));
@@ -555,4 +560,35 @@ async fn doctor_proves_the_app_token_and_manifest_prints_the_app() {
         assert!(yaml.contains(want), "{want:?} not in the manifest:\n{yaml}");
     }
     assert_eq!(rig.slack.calls("chat.postMessage"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_the_shared_incident_channel_a_command_finds_the_incident_declared_there() {
+    let rig = Rig::new().await;
+    let slack = "per_incident_channel = false\nchannel = \"#incident-chat\"";
+    let mut alice = rig.machine_in(slack, "", "");
+    alice.set("INC_USER", "alice@example.com");
+    let doc = ok_json(&alice, &["declare", "Billing lags", "--sev", "3"]);
+    let id = doc["incident"]["id"].as_str().unwrap().to_string();
+    // The bot's machine has never heard of it; the channel's record names it.
+    let env = rig.machine_in(slack, "", "");
+    let mut bot = Bot::start(&env);
+    let ts = rig.say(&rig.chat, "UHUMAN", "!note queue drained");
+    let reply = rig.wait_reply(&rig.chat, &ts, &bot);
+    assert!(reply.contains("queue drained"), "{reply}\n{}", bot.text());
+    let status = rig.say(&rig.chat, "UHUMAN", "!status");
+    assert!(
+        rig.wait_reply(&rig.chat, &status, &bot)
+            .contains("Billing lags")
+    );
+    assert!(bot.stop().success());
+    let t = ok_json(&alice, &["timeline", &id]);
+    let notes = t["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "note" && e["text"] == "queue drained")
+        .count();
+    assert_eq!(notes, 1, "{t}");
+    rig.pd.assert_clean();
 }

@@ -349,7 +349,66 @@ async fn place(bot: &Bot<'_>, m: &Message, debug: &mut Vec<String>) -> Option<Pl
         }
         _ => false,
     };
-    shared.then(|| Place::Shared(open_incidents_of(bot, m.chat, &m.room)))
+    if !shared {
+        return None;
+    }
+    // The room incidents without a room of their own live in: those another responder's inc
+    // declared there are attached here first.
+    if is_shared_home(bot, m.chat, &m.room) {
+        for inc in record_of(bot, m).await {
+            // By its id (its PagerDuty incident, its own rooms): a shared room holds several.
+            local(bot, &inc, Ref::Inc(inc.clone()), debug).await;
+        }
+    }
+    Some(Place::Shared(open_incidents_of(bot, m.chat, &m.room)))
+}
+
+/// The inc incidents a shared room's newest messages carry (at most 100 read, five minutes
+/// remembered).
+async fn record_of(bot: &Bot<'_>, m: &Message) -> Vec<String> {
+    let now = Timestamp::now();
+    let remembered = bot.records.borrow().get(&m.room).cloned();
+    if let Some((ids, at)) = remembered
+        && now.as_second() - at.as_second() < 300
+    {
+        return ids;
+    }
+    let mut ids: Vec<String> = Vec::new();
+    match m.chat {
+        Chat::Slack => {
+            if let Ok(client) = bot.ctx.slack() {
+                let q = serde_json::json!({ "channel": m.room, "include_all_metadata": true, "limit": 100 });
+                if let Ok(b) = client.call("conversations.history", &q).await {
+                    for msg in b["messages"].as_array().into_iter().flatten() {
+                        if let Ok(Some((inc, _))) =
+                            crate::model::wire::from_slack_metadata(&msg["metadata"])
+                            && !ids.contains(&inc)
+                        {
+                            ids.push(inc);
+                        }
+                    }
+                }
+            }
+        }
+        Chat::Matrix => {
+            if let Ok(client) = bot.ctx.matrix()
+                && let Ok(msgs) = client.recent(&m.room, 100).await
+            {
+                for msg in msgs {
+                    let p = &msg["content"][crate::model::wire::MATRIX_EVENT_KEY];
+                    if let Ok((inc, _)) = crate::model::wire::from_payload(p)
+                        && !ids.contains(&inc)
+                    {
+                        ids.push(inc);
+                    }
+                }
+            }
+        }
+    }
+    bot.records
+        .borrow_mut()
+        .insert(m.room.clone(), (ids.clone(), now));
+    ids
 }
 
 /// Makes sure this machine's journal has the incident (attaching by the room when not).
@@ -412,6 +471,35 @@ pub(crate) fn rooms_of(inc: &Incident) -> Vec<(String, String)> {
     out
 }
 
+/// Whether this shared room is where incidents without a room of their own are posted
+/// (`[slack] channel` / `[matrix] room` with `per_incident_channel` / `per_incident_room` off).
+fn is_shared_home(bot: &Bot<'_>, chat: Chat, room: &str) -> bool {
+    let Ok(config) = bot.ctx.config() else {
+        return false;
+    };
+    let (home, names) = match chat {
+        Chat::Slack => (
+            config
+                .values
+                .slack
+                .as_ref()
+                .filter(|s| !s.per_incident_channel)
+                .and_then(|s| s.channel.clone()),
+            bot.slack.as_ref().map(|s| s.names_of(room)),
+        ),
+        Chat::Matrix => (
+            config
+                .values
+                .matrix
+                .as_ref()
+                .filter(|m| !m.per_incident_room)
+                .and_then(|m| m.room.clone()),
+            bot.matrix.as_ref().map(|m| m.names_of(room)),
+        ),
+    };
+    home.is_some_and(|h| names.unwrap_or_default().contains(&h))
+}
+
 /// The open incidents a shared room carries: those whose room it is, and the IC pages typed
 /// there.
 pub(crate) fn open_incidents_of(bot: &Bot<'_>, chat: Chat, room: &str) -> Vec<String> {
@@ -419,6 +507,7 @@ pub(crate) fn open_incidents_of(bot: &Bot<'_>, chat: Chat, room: &str) -> Vec<St
         return Vec::new();
     };
     let paged = bot.paged_in.borrow().get(room).cloned().unwrap_or_default();
+    let shared_home = is_shared_home(bot, chat, room);
     let mut out = Vec::new();
     for id in journal.list().unwrap_or_default() {
         let Ok((inc, _)) = journal.load(&id) else {
@@ -427,10 +516,12 @@ pub(crate) fn open_incidents_of(bot: &Bot<'_>, chat: Chat, room: &str) -> Vec<St
         if !inc.is_open() {
             continue;
         }
+        let rooms = rooms_of(&inc);
+        let own = rooms.iter().any(|(p, _)| p == chat.provider());
         let here = paged.contains(&inc.id)
-            || rooms_of(&inc)
-                .iter()
-                .any(|(p, r)| p == chat.provider() && r == room);
+            || rooms.iter().any(|(p, r)| p == chat.provider() && r == room)
+            // Without rooms of their own, incidents live in the configured shared room.
+            || (shared_home && !own);
         if here {
             out.push(inc.id);
         }

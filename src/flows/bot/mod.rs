@@ -148,6 +148,8 @@ pub(crate) struct Bot<'a> {
     pub working: RefCell<BTreeMap<String, (Message, String)>>,
     /// When this run started (a stalk whose holder was not heard from since is given time).
     pub started: Timestamp,
+    /// Shared rooms' records read lately: the incidents they carry, and when they were read.
+    pub records: RefCell<BTreeMap<String, (Vec<String>, Timestamp)>>,
 }
 
 impl Bot<'_> {
@@ -260,6 +262,7 @@ pub async fn run(ctx: &Ctx, mut show: impl FnMut(Step<'_>)) -> CliResult<Stopped
         notes: Default::default(),
         working: Default::default(),
         started: Timestamp::now(),
+        records: Default::default(),
     };
     let bot = &bot;
     show(Step::Started {

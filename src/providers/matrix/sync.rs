@@ -244,6 +244,24 @@ impl Client {
         Ok(out)
     }
 
+    /// The room's newest messages (newest first): what a shared room's record says lately.
+    pub async fn recent(&self, room: &str, limit: u32) -> Result<Vec<Value>, SendError> {
+        let path = format!("{CS}/rooms/{}/messages", enc(room));
+        let q = vec![
+            ("dir".to_string(), "b".to_string()),
+            ("limit".to_string(), limit.to_string()),
+            (
+                "filter".to_string(),
+                json!({ "types": ["m.room.message"] }).to_string(),
+            ),
+        ];
+        let b = self
+            .raw_q("GET", &path, &q, None)
+            .await
+            .map_err(|e| self.redact(classify(e, &self.hint())))?;
+        Ok(b["chunk"].as_array().cloned().unwrap_or_default())
+    }
+
     /// The room's messages before `from` (newest first), for a gap in `/sync`.
     pub async fn messages_before(
         &self,
