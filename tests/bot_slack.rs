@@ -592,3 +592,78 @@ async fn in_the_shared_incident_channel_a_command_finds_the_incident_declared_th
     assert_eq!(notes, 1, "{t}");
     rig.pd.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pagers_narrow_ic_page_and_the_roster_says_do_ic_page_here() {
+    let rig = Rig::new().await;
+    let env = rig.machine("pagers = [\"ann@example.com\"]", "");
+    let mut bot = Bot::start(&env);
+    let ts = rig.say(&rig.chat, "UHUMAN", "!ic page");
+    let reply = rig.wait_reply(&rig.chat, &ts, &bot);
+    assert!(reply.contains("refused") && reply.contains("[bot] pagers"), "{reply}");
+    assert_eq!(rig.pd.requests_of("POST /incidents"), 0);
+    // Ann is one of them; anyone may still ask for the status.
+    let ts = rig.say(&rig.chat, "UANN", "!ic page");
+    assert!(rig.wait_reply(&rig.chat, &ts, &bot).contains("✔ primary Ann Primary"));
+    let ts = rig.say(&rig.chat, "UHUMAN", "!status");
+    assert!(!rig.wait_reply(&rig.chat, &ts, &bot).contains("refused"));
+    assert!(bot.stop().success());
+    assert_eq!(rig.ic_pages().len(), 1);
+    // Where the bot serves the room, the declaration's contact summary says so.
+    let cli = rig.machine("", "");
+    let doc = ok_json(&cli, &["declare", "Cart empties", "--sev", "2"]);
+    let channel = doc["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["provider"] == "slack" && d["action"] == "create_channel")
+        .and_then(|d| d["id"].as_str())
+        .unwrap()
+        .to_string();
+    let roster = rig
+        .slack
+        .messages(&channel)
+        .into_iter()
+        .find(|m| m.text.contains("Roster"))
+        .expect("the roster post");
+    assert!(roster.text.contains("Do `!ic page` here"), "{}", roster.text);
+    rig.pd.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resolving_the_incident_ends_the_stalk() {
+    let rig = Rig::new().await;
+    let cadence = "[cadence]\nstatus_interval = \"1s\"\n";
+    let alice = rig.machine("", cadence);
+    let doc = ok_json(&alice, &["declare", "Mail bounces", "--sev", "2"]);
+    let channel = doc["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["provider"] == "slack" && d["action"] == "create_channel")
+        .and_then(|d| d["id"].as_str())
+        .unwrap()
+        .to_string();
+    let env = rig.machine("", cadence);
+    let mut bot = Bot::start(&env);
+    let cmd = rig.say(&channel, "UHUMAN", "!status stalk");
+    rig.wait_reply(&channel, &cmd, &bot);
+    let status = || {
+        rig.slack
+            .messages(&channel)
+            .into_iter()
+            .find(|m| m.metadata["event_type"] == "inc_stalk")
+    };
+    wait_until("an edit", || status().is_some_and(|m| m.edits >= 1));
+    let resolved = alice.inc().args(["resolve", "-y"]).output().unwrap();
+    assert!(resolved.status.success(), "{}", String::from_utf8_lossy(&resolved.stderr));
+    wait_until("the stalk to end", || {
+        status().is_some_and(|m| m.metadata["event_payload"]["active"] == false)
+    });
+    let ended = status().unwrap();
+    assert!(ended.text.contains("the incident is resolved"), "{}", ended.text);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(status().unwrap().edits, ended.edits, "edited after the end");
+    assert!(bot.stop().success());
+    rig.pd.assert_clean();
+}
