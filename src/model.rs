@@ -682,30 +682,40 @@ pub fn completeness(e: &Event) -> u8 {
 /// one an older inc wrote), at the place of the first copy, so the journal's order holds.
 /// Events without an id are kept as they are.
 pub fn winners(events: Vec<Event>) -> Vec<Event> {
-    let mut best: std::collections::HashMap<String, (usize, usize)> = Default::default();
-    for (i, e) in events.iter().enumerate() {
-        let Some(id) = &e.id else { continue };
-        match best.get_mut(id) {
-            Some((_, w)) if completeness(&events[*w]) > completeness(e) => {}
-            Some((_, w)) => *w = i,
-            None => {
-                best.insert(id.clone(), (i, i));
-            }
-        }
-    }
+    let places: Vec<Option<(usize, usize)>> = {
+        let best = best_copies(&events);
+        events
+            .iter()
+            .map(|e| e.id.as_deref().and_then(|id| best.get(id)).copied())
+            .collect()
+    };
     let mut slots: Vec<Option<Event>> = events.into_iter().map(Some).collect();
     let mut out = Vec::with_capacity(slots.len());
-    for i in 0..slots.len() {
-        let Some(e) = &slots[i] else { continue };
-        match e.id.as_ref().and_then(|id| best.get(id)).copied() {
-            None => out.push(slots[i].take().expect("present")),
-            Some((first, winner)) if first == i => {
-                out.push(slots[winner].take().expect("the winner is taken once"))
-            }
+    for (i, place) in places.into_iter().enumerate() {
+        match place {
+            None => out.extend(slots[i].take()),
+            Some((first, winner)) if first == i => out.extend(slots[winner].take()),
             Some(_) => {}
         }
     }
     out
+}
+
+/// For each event id: where its first copy is, and where its most complete copy is (the last
+/// of equally complete ones).
+fn best_copies(events: &[Event]) -> std::collections::HashMap<&str, (usize, usize)> {
+    let mut best: std::collections::HashMap<&str, (usize, usize)> = Default::default();
+    for (i, e) in events.iter().enumerate() {
+        let Some(id) = e.id.as_deref() else { continue };
+        match best.get_mut(id) {
+            Some((_, w)) if completeness(&events[*w]) > completeness(e) => {}
+            Some((_, w)) => *w = i,
+            None => {
+                best.insert(id, (i, i));
+            }
+        }
+    }
+    best
 }
 
 /// The events, each once ([`winners`]), as people read them, ordered by time (the sort is
@@ -747,28 +757,22 @@ pub const LEGACY_PLACES_NOTE: &str = "Where this incident is: ";
 /// attach`), also an exact copy (anything but a pager's) that differs from the one the journal
 /// keeps: an older inc may have kept a pager's copy as a note. Each at most once.
 pub fn additions(have: &[Event], incoming: Vec<Event>, repair: bool) -> Vec<Event> {
-    let mut kept: std::collections::HashMap<String, Event> = Default::default();
-    for e in winners(have.to_vec()) {
-        if let Some(id) = e.id.clone() {
-            kept.insert(id, e);
-        }
-    }
-    let mut out = Vec::new();
-    for e in winners(incoming) {
-        let Some(id) = e.id.clone() else { continue };
-        let adds = match kept.get(&id) {
-            None => true,
-            Some(k) if completeness(&e) > completeness(k) => true,
-            Some(k) => {
-                repair && completeness(&e) > 0 && completeness(&e) == completeness(k) && *k != e
+    let kept = best_copies(have);
+    winners(incoming)
+        .into_iter()
+        .filter(|e| {
+            let Some(id) = e.id.as_deref() else {
+                return false;
+            };
+            match kept.get(id).map(|(_, w)| &have[*w]) {
+                None => true,
+                Some(k) if completeness(e) > completeness(k) => true,
+                Some(k) => {
+                    repair && completeness(e) > 0 && completeness(e) == completeness(k) && k != e
+                }
             }
-        };
-        if adds {
-            kept.insert(id, e.clone());
-            out.push(e);
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// A new event id: 12 base-36 characters, unique across responders.
