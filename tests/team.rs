@@ -58,6 +58,27 @@ fn count(events: &[Value], kind: &str, field: &str, value: &str) -> usize {
         .count()
 }
 
+/// `inc status --watch --post` (every 300 ms, NDJSON into a file in the responder's HOME), for
+/// the test to stop.
+fn watch_and_post(env: &TestEnv) -> (std::process::Child, std::path::PathBuf) {
+    let out = env.home.path().join("watch.ndjson");
+    let child = env
+        .std_command()
+        .args([
+            "status",
+            "--watch",
+            "--post",
+            "--interval",
+            "300ms",
+            "--json",
+        ])
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, out)
+}
+
 fn unique_title(what: &str) -> String {
     format!("{what} {}", fastrand::u32(1000..9999))
 }
@@ -427,21 +448,7 @@ async fn a_watch_reports_remote_changes_and_posts_nothing_already_posted() {
     let channel = slack.channels()[0].id.clone();
     ok(&run(&b, &["attach", &channel, "--json"]).await);
     // A watches and posts changes; B raises the severity from their own machine.
-    let out = a.home.path().join("watch.ndjson");
-    let mut child = a
-        .std_command()
-        .args([
-            "status",
-            "--watch",
-            "--post",
-            "--interval",
-            "300ms",
-            "--json",
-        ])
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut child, out) = watch_and_post(&a);
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     ok(&run(&b, &["sev", "1"]).await);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
@@ -1011,21 +1018,7 @@ async fn every_update_by_one_responder_reaches_every_status_and_the_postmortem()
     }
 
     // B stalks: the change B's watch posts (the page acknowledged in PagerDuty) reaches A and C.
-    let out = b.home.path().join("watch.ndjson");
-    let mut watch = b
-        .std_command()
-        .args([
-            "status",
-            "--watch",
-            "--post",
-            "--interval",
-            "300ms",
-            "--json",
-        ])
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut watch, _) = watch_and_post(&b);
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     pd.acknowledge(&pd_id, "Ann Primary");
     let stalked = |m: &common::slack::Message| {
