@@ -320,7 +320,13 @@ async fn follow(ctx: &Ctx, f: &mut Found) -> CliResult {
             while f.matrix.is_none()
                 && let Some(alias) = f.next_to_ask(matrix::PROVIDER)
             {
-                match client.find_alias(&alias).await {
+                // A room named by its id needs no look-up.
+                let found = if alias.starts_with('!') {
+                    Ok(Some(alias.clone()))
+                } else {
+                    client.find_alias(&alias).await
+                };
+                match found {
                     Ok(Some(room)) => f.link(matrix::PROVIDER, &room, Some(alias), None),
                     Ok(None) => f.tried.push(format!("matrix: no room {alias} (yet)")),
                     Err(e) => ctx.warn(format!("could not look up the Matrix room {alias}: {e}")),
