@@ -600,11 +600,17 @@ async fn pagers_narrow_ic_page_and_the_roster_says_do_ic_page_here() {
     let mut bot = Bot::start(&env);
     let ts = rig.say(&rig.chat, "UHUMAN", "!ic page");
     let reply = rig.wait_reply(&rig.chat, &ts, &bot);
-    assert!(reply.contains("refused") && reply.contains("[bot] pagers"), "{reply}");
+    assert!(
+        reply.contains("refused") && reply.contains("[bot] pagers"),
+        "{reply}"
+    );
     assert_eq!(rig.pd.requests_of("POST /incidents"), 0);
     // Ann is one of them; anyone may still ask for the status.
     let ts = rig.say(&rig.chat, "UANN", "!ic page");
-    assert!(rig.wait_reply(&rig.chat, &ts, &bot).contains("✔ primary Ann Primary"));
+    assert!(
+        rig.wait_reply(&rig.chat, &ts, &bot)
+            .contains("✔ primary Ann Primary")
+    );
     let ts = rig.say(&rig.chat, "UHUMAN", "!status");
     assert!(!rig.wait_reply(&rig.chat, &ts, &bot).contains("refused"));
     assert!(bot.stop().success());
@@ -626,7 +632,11 @@ async fn pagers_narrow_ic_page_and_the_roster_says_do_ic_page_here() {
         .into_iter()
         .find(|m| m.text.contains("Roster"))
         .expect("the roster post");
-    assert!(roster.text.contains("Do `!ic page` here"), "{}", roster.text);
+    assert!(
+        roster.text.contains("Do `!ic page` here"),
+        "{}",
+        roster.text
+    );
     rig.pd.assert_clean();
 }
 
@@ -656,12 +666,20 @@ async fn resolving_the_incident_ends_the_stalk() {
     };
     wait_until("an edit", || status().is_some_and(|m| m.edits >= 1));
     let resolved = alice.inc().args(["resolve", "-y"]).output().unwrap();
-    assert!(resolved.status.success(), "{}", String::from_utf8_lossy(&resolved.stderr));
+    assert!(
+        resolved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resolved.stderr)
+    );
     wait_until("the stalk to end", || {
         status().is_some_and(|m| m.metadata["event_payload"]["active"] == false)
     });
     let ended = status().unwrap();
-    assert!(ended.text.contains("the incident is resolved"), "{}", ended.text);
+    assert!(
+        ended.text.contains("the incident is resolved"),
+        "{}",
+        ended.text
+    );
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(status().unwrap().edits, ended.edits, "edited after the end");
     assert!(bot.stop().success());
