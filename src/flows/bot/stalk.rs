@@ -452,178 +452,241 @@ async fn mine(bot: &Bot<'_>, chat: Chat, room: &str, message: &str) -> bool {
         .is_some_and(|s| s["holder"] == bot.store.instance.as_str() && s["message"] == message)
 }
 
-/// Keeps one room's stalk until it ends here: stopped, resolved, or held by another bot.
-/// Returns the room.
-async fn tick<'b>(bot: &'b Bot<'b>, chat: Chat, room: String, takeover: bool) -> (Chat, String) {
-    let done = (chat, room.clone());
-    let Some(mut state) = active(bot, chat, &room) else {
-        return done;
-    };
-    let (Some(message), Some(inc)) = (
-        state["message"].as_str().map(str::to_string),
-        state["incident"].as_str().map(str::to_string),
-    ) else {
-        return done;
-    };
-    let every = interval(bot);
-    let started = Timestamp::now();
-    let key = format!(
-        "s{}",
-        crate::providers::matrix::fnv(&format!("{room}\n{message}\n{}", started.as_millisecond()))
-    );
-    let by = state["by"].as_str().unwrap_or("inc bot").to_string();
-    let ctx = match bot.ctx.for_actor(Actor {
-        name: by,
-        source: "stalk",
-        key: key.clone(),
-        at: started,
-        incident: Some(inc.clone()),
-        own_rooms: Vec::new(),
-    }) {
-        Ok(c) => c,
-        Err(e) => {
-            bot.note(format!("stalk in {room}: {}", e.message));
-            return done;
-        }
-    };
-    let req = status::Request {
-        interval: None,
-        post: true,
-    };
-    let first = loop {
-        match status::load(&ctx, &req).await {
-            Ok(s) => break s,
-            Err(e) => {
-                bot.note(format!("stalk in {room}: cannot read {inc}: {}", e.message));
-                tokio::time::sleep(every).await;
-                if active(bot, chat, &room).is_none() {
-                    return done;
+/// One stalk this bot keeps: where, its status message, its incident, and the context its
+/// checks and edits run in.
+struct Keeper<'b> {
+    bot: &'b Bot<'b>,
+    chat: Chat,
+    room: String,
+    message: String,
+    inc: String,
+    key: String,
+    every: std::time::Duration,
+    ctx: crate::ctx::Ctx,
+    /// Edits made so far (their dedup keys).
+    edits: u32,
+}
+
+impl<'b> Keeper<'b> {
+    /// The keeper of a room's active stalk, when it can be kept.
+    fn new(bot: &'b Bot<'b>, chat: Chat, room: &str, state: &Value) -> Option<Keeper<'b>> {
+        let message = state["message"].as_str()?.to_string();
+        let inc = state["incident"].as_str()?.to_string();
+        let started = Timestamp::now();
+        let key = format!(
+            "s{}",
+            crate::providers::matrix::fnv(&format!(
+                "{room}\n{message}\n{}",
+                started.as_millisecond()
+            ))
+        );
+        let ctx = bot
+            .ctx
+            .for_actor(Actor {
+                name: state["by"].as_str().unwrap_or("inc bot").to_string(),
+                source: "stalk",
+                key: key.clone(),
+                at: started,
+                incident: Some(inc.clone()),
+                own_rooms: Vec::new(),
+            })
+            .inspect_err(|e| bot.note(format!("stalk in {room}: {}", e.message)))
+            .ok()?;
+        Some(Keeper {
+            bot,
+            chat,
+            room: room.to_string(),
+            message,
+            inc,
+            key,
+            every: interval(bot),
+            ctx,
+            edits: 0,
+        })
+    }
+
+    /// The first glance (tried again every interval while the incident cannot be read);
+    /// `None` when the stalk ended meanwhile.
+    async fn first(&self) -> Option<status::StatusOutcome> {
+        let req = status::Request {
+            interval: None,
+            post: true,
+        };
+        loop {
+            match status::load(&self.ctx, &req).await {
+                Ok(s) => return Some(s),
+                Err(e) => {
+                    self.bot.note(format!(
+                        "stalk in {}: cannot read {}: {}",
+                        self.room, self.inc, e.message
+                    ));
+                    tokio::time::sleep(self.every).await;
+                    active(self.bot, self.chat, &self.room)?;
                 }
             }
         }
-    };
-    let p = bot.prefix().to_string();
-    let every_text = crate::config::format_duration(every);
-    let g = &first.glance;
-    let first_text = say::stalk(
-        &p,
-        &glance_text(&g.fields, g.elapsed_seconds, &g.incident, &g.reminders),
-        Timestamp::now(),
-        &every_text,
-    );
-    if takeover {
-        let from = state["holder"].as_str().unwrap_or("?").to_string();
-        state["holder"] = json!(bot.store.instance);
-        state["taken_over_from"] = json!(from);
-        state["taken_over_at"] = json!(started.to_string());
-        if let Err(e) = record(
-            bot,
-            chat,
-            &room,
-            state.clone(),
-            &first_text,
-            format!("{key}-takeover"),
-        )
-        .await
-        {
-            bot.note(format!("could not take over the stalk in {room}: {e}"));
-            return done;
-        }
-        bot.note(format!(
-            "took over the stalk in {room} from {from} (no heartbeat for 3 intervals)"
-        ));
     }
-    let mut w = watch::Watch::new(&first.glance, true);
-    let mut n = 0u32;
-    // An edit with a heartbeat: Matrix `m.replace`, Slack `chat.update` of the record.
-    let edit = |n: u32, text: &str, state: &Value| {
+
+    /// The status message's text, kept current.
+    fn text(&self, body: &str) -> String {
+        let every = crate::config::format_duration(self.every);
+        say::stalk(self.bot.prefix(), body, Timestamp::now(), &every)
+    }
+
+    /// The state as this bot holds it, while it still does.
+    fn held(&self) -> Option<Value> {
+        active(self.bot, self.chat, &self.room).filter(|s| {
+            s["holder"] == self.bot.store.instance.as_str() && s["message"] == self.message.as_str()
+        })
+    }
+
+    /// The room's record names this bot (the holder went quiet): last writer wins.
+    async fn take_over(&self, mut state: Value, text: &str) -> bool {
+        let from = state["holder"].as_str().unwrap_or("?").to_string();
+        state["holder"] = json!(self.bot.store.instance);
+        state["taken_over_from"] = json!(from);
+        state["taken_over_at"] = json!(Timestamp::now().to_string());
+        let key = format!("{}-takeover", self.key);
+        if let Err(e) = record(self.bot, self.chat, &self.room, state, text, key).await {
+            self.bot.note(format!(
+                "could not take over the stalk in {}: {e}",
+                self.room
+            ));
+            return false;
+        }
+        self.bot.note(format!(
+            "took over the stalk in {} from {from} (no heartbeat for 3 intervals)",
+            self.room
+        ));
+        true
+    }
+
+    /// Edits the status message, with a heartbeat: Matrix `m.replace`, Slack `chat.update` of
+    /// the record.
+    async fn edit(&mut self, text: &str, state: &Value) {
+        self.edits += 1;
         let now = Timestamp::now();
-        match chat {
+        let key = format!("{}-edit-{}", self.key, self.edits);
+        let d = match self.chat {
             Chat::Matrix => {
-                let beat = json!({ "holder": bot.store.instance, "at": now.as_millisecond() });
+                let beat = json!({ "holder": self.bot.store.instance, "at": now.as_millisecond() });
                 mx::edit(
-                    &room,
-                    &message,
+                    &self.room,
+                    &self.message,
                     text,
                     Some((mx::STALK_STATE, beat)),
-                    format!("{key}-edit-{n}"),
-                    Some(&inc),
+                    key,
+                    Some(&self.inc),
                 )
             }
             Chat::Slack => {
                 let mut s = state.clone();
                 s["beat_at"] = json!(now.to_string());
-                if let Some(sl) = &bot.slack
-                    && let Some(r) = sl.stalks.borrow_mut().get_mut(&room)
+                if let Some(sl) = &self.bot.slack
+                    && let Some(r) = sl.stalks.borrow_mut().get_mut(&self.room)
                 {
-                    r.beat = Some((bot.store.instance.clone(), now));
+                    r.beat = Some((self.bot.store.instance.clone(), now));
                 }
                 slack::update(
-                    &room,
-                    &message,
+                    &self.room,
+                    &self.message,
                     &slack::escape(text),
                     None,
                     Some(slack_metadata(&s)),
-                    format!("{key}-edit-{n}"),
-                    Some(&inc),
+                    key,
+                    Some(&self.inc),
                 )
             }
+        };
+        if let Ok(r) = self.bot.ctx.redeliver(d).await
+            && !r.ok
+        {
+            self.bot.note(format!(
+                "stalk in {}: could not edit the status message: {}",
+                self.room,
+                r.error.unwrap_or_default()
+            ));
         }
-    };
-    if takeover {
-        n += 1;
-        let _ = bot.ctx.redeliver(edit(n, &first_text, &state)).await;
     }
-    loop {
-        tokio::time::sleep(every).await;
-        if !mine(bot, chat, &room, &message).await {
+
+    /// The incident is resolved: the status message says so, and the record ends the stalk.
+    async fn end(&mut self, body: &str, state: &Value) {
+        let now = Timestamp::now();
+        let text = say::stalk_ended(body, "the incident is resolved", now);
+        if self.chat == Chat::Matrix {
+            self.edit(&text, state).await;
+        }
+        let mut ended = state.clone();
+        ended["active"] = json!(false);
+        ended["ended"] = json!("resolved");
+        ended["stopped_at"] = json!(now.to_string());
+        let key = format!("{}-resolved", self.key);
+        if let Err(e) = record(self.bot, self.chat, &self.room, ended, &text, key).await {
+            self.bot.note(format!(
+                "stalk in {}: could not record its end: {e}",
+                self.room
+            ));
+        }
+    }
+}
+
+/// Keeps one room's stalk until it ends here: stopped, resolved, or held by another bot.
+/// Returns the room.
+async fn tick<'b>(bot: &'b Bot<'b>, chat: Chat, room: String, takeover: bool) -> (Chat, String) {
+    let done = (chat, room.clone());
+    let Some(state) = active(bot, chat, &room) else {
+        return done;
+    };
+    let Some(mut k) = Keeper::new(bot, chat, &room, &state) else {
+        return done;
+    };
+    let Some(first) = k.first().await else {
+        return done;
+    };
+    let g = &first.glance;
+    let first_text = k.text(&glance_text(
+        &g.fields,
+        g.elapsed_seconds,
+        &g.incident,
+        &g.reminders,
+    ));
+    if takeover {
+        if !k.take_over(state, &first_text).await {
             return done;
         }
-        let end = match w.check(&ctx, &mut |_| {}).await {
+        if let Some(held) = k.held() {
+            k.edit(&first_text, &held).await;
+        }
+    }
+    let mut w = watch::Watch::new(&first.glance, true);
+    loop {
+        tokio::time::sleep(k.every).await;
+        if !mine(bot, chat, &room, &k.message).await {
+            return done;
+        }
+        let end = match w.check(&k.ctx, &mut |_| {}).await {
             Ok(e) => e,
             Err(e) => {
                 bot.note(format!("stalk in {room}: {}", e.message));
                 None
             }
         };
-        for warning in ctx.take_warnings() {
+        for warning in k.ctx.take_warnings() {
             bot.note(format!("stalk in {room}: {warning}"));
         }
         // Checked again: a stop typed while the check ran ends it before any edit.
-        let Some(now_state) = active(bot, chat, &room).filter(|s| {
-            s["holder"] == bot.store.instance.as_str() && s["message"] == message.as_str()
-        }) else {
+        let Some(held) = k.held() else {
             return done;
         };
-        let inc_now = w.incident();
-        let elapsed = inc_now.resolved_at.unwrap_or_else(|| ctx.now()).as_second()
-            - inc_now.declared_at.as_second();
-        let body = glance_text(w.fields(), elapsed, inc_now, &[]);
-        n += 1;
-        let now = Timestamp::now();
+        let inc = w.incident();
+        let elapsed = inc.resolved_at.unwrap_or_else(|| k.ctx.now()).as_second()
+            - inc.declared_at.as_second();
+        let body = glance_text(w.fields(), elapsed, inc, &[]);
         if end.is_some() {
-            let text = say::stalk_ended(&body, "the incident is resolved", now);
-            let mut ended = now_state.clone();
-            ended["active"] = json!(false);
-            ended["ended"] = json!("resolved");
-            ended["stopped_at"] = json!(now.to_string());
-            if chat == Chat::Matrix {
-                let _ = bot.ctx.redeliver(edit(n, &text, &now_state)).await;
-            }
-            if let Err(e) = record(bot, chat, &room, ended, &text, format!("{key}-resolved")).await
-            {
-                bot.note(format!("stalk in {room}: could not record its end: {e}"));
-            }
+            k.end(&body, &held).await;
             return done;
         }
-        let text = say::stalk(&p, &body, now, &every_text);
-        if let Ok(r) = bot.ctx.redeliver(edit(n, &text, &now_state)).await
-            && !r.ok
-        {
-            bot.note(format!(
-                "stalk in {room}: could not edit the status message: {}",
-                r.error.unwrap_or_default()
-            ));
-        }
+        let text = k.text(&body);
+        k.edit(&text, &held).await;
     }
 }
