@@ -871,3 +871,33 @@ async fn a_second_bot_carries_the_stalk_on_when_its_holder_dies_and_only_one_edi
     }
     fake.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_responder_with_their_own_account_invites_the_bot_to_the_incident_room() {
+    let s = synapse();
+    let fake = FakePd::start().await;
+    let (account, ann) = (s.user("incbot"), s.user("ann"));
+    // Ann's inc posts as Ann: the room is hers, and the bot is not in it.
+    let alice = machine(s, &fake, &ann, "", "");
+    let (id, room) = declare(&alice, "Thumbnails missing");
+    let env = machine(s, &fake, &account, "", "");
+    let mut bot = Bot::start(&env);
+    s.call(
+        "POST",
+        &format!("/_matrix/client/v3/rooms/{}/invite", enc(&room)),
+        &ann.token,
+        Some(&json!({ "user_id": account.id })),
+    );
+    bot.wait_line(
+        |l| l.contains("joined") && l.contains(&room),
+        "the bot to join",
+    );
+    let cmd = say(s, &ann, &room, "!status");
+    let reply = wait_reply(s, &account, &room, &cmd, &bot);
+    assert!(
+        reply.contains("Thumbnails missing") && reply.contains(&id),
+        "{reply}"
+    );
+    assert!(bot.stop().success());
+    fake.assert_clean();
+}

@@ -231,42 +231,10 @@ impl Matrix {
             };
             let (mut messages, gaps, invites, stalks) = self.learn(&body, !initial);
             for (room, from) in gaps {
-                if let Ok(older) = client.messages_before(&room, &from, 100).await {
-                    let seen: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
-                    let mut earlier: Vec<Message> = older
-                        .iter()
-                        .rev()
-                        .filter_map(|e| self.message(&room, e))
-                        .filter(|m| !seen.contains(&m.id))
-                        .collect();
-                    earlier.append(&mut messages);
-                    messages = earlier;
-                }
+                self.fill_gap(client, &room, &from, &mut messages).await;
             }
             for (room, inviter) in invites {
-                let server = inviter.split_once(':').map(|(_, s)| s).unwrap_or("");
-                if self
-                    .allowed_servers(&bot.cfg)
-                    .iter()
-                    .any(|a| a.eq_ignore_ascii_case(server))
-                {
-                    match client.join(&room).await {
-                        Ok(_) => {
-                            let _ = tx
-                                .send(Event::Debug(format!(
-                                    "joined {room} (invited by {inviter})"
-                                )))
-                                .await;
-                        }
-                        Err(e) => {
-                            let _ = tx
-                                .send(Event::Note(format!(
-                                    "could not join {room} (invited by {inviter}): {e}"
-                                )))
-                                .await;
-                        }
-                    }
-                }
+                self.accept(bot, client, &room, &inviter, &tx).await;
             }
             if stalks {
                 let _ = tx.send(Event::Stalks).await;
@@ -280,6 +248,54 @@ impl Matrix {
             since = Some(next);
             first = false;
         }
+    }
+
+    /// A room's timeline had a gap (more was said than one sync holds): what came before the
+    /// batch, up to 100 messages, goes first.
+    async fn fill_gap(
+        &self,
+        client: &crate::providers::matrix::Client,
+        room: &str,
+        from: &str,
+        messages: &mut Vec<Message>,
+    ) {
+        let Ok(older) = client.messages_before(room, from, 100).await else {
+            return;
+        };
+        let seen: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
+        let mut earlier: Vec<Message> = older
+            .iter()
+            .rev()
+            .filter_map(|e| self.message(room, e))
+            .filter(|m| !seen.contains(&m.id))
+            .collect();
+        earlier.append(messages);
+        *messages = earlier;
+    }
+
+    /// An invitation from a user of an allowed server is joined (an incident room a
+    /// responder made, who invited the bot); others are left alone.
+    async fn accept(
+        &self,
+        bot: &Bot<'_>,
+        client: &crate::providers::matrix::Client,
+        room: &str,
+        inviter: &str,
+        tx: &mpsc::Sender<Event>,
+    ) {
+        let server = inviter.split_once(':').map(|(_, s)| s).unwrap_or("");
+        if !self
+            .allowed_servers(&bot.cfg)
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(server))
+        {
+            return;
+        }
+        let said = match client.join(room).await {
+            Ok(_) => Event::Debug(format!("joined {room} (invited by {inviter})")),
+            Err(e) => Event::Note(format!("could not join {room} (invited by {inviter}): {e}")),
+        };
+        let _ = tx.send(said).await;
     }
 
     /// Reads a sync answer: updates what is known of each room, and returns the messages (when
