@@ -301,8 +301,6 @@ impl Ctx {
             source: actor.source,
         });
         ctx.actor = Some(actor);
-        // The caller answers the signals (and a stalk's context lives as long as the stalk).
-        ctx.own_signals();
         Ok(ctx)
     }
 

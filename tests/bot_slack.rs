@@ -685,3 +685,48 @@ async fn resolving_the_incident_ends_the_stalk() {
     assert!(bot.stop().success());
     rig.pd.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_a_page_slower_than_the_grace_keeps_it_in_the_outbox_and_says_so() {
+    let rig = Rig::new().await;
+    let mut env = rig.machine("", "");
+    env.set("INC_DELIVERY_TIMEOUT", "20s");
+    let mut bot = Bot::start(&env);
+    // PagerDuty takes the page and answers only after 8 s: longer than the bot may wait.
+    rig.pd
+        .fault(pd::Fault::SlowAfterWrite(Duration::from_secs(8)));
+    let ts = rig.say(&rig.chat, "UHUMAN", "!ic page");
+    wait_until("the page to reach PagerDuty", || {
+        rig.pd.requests_of("POST /incidents") == 1
+    });
+    assert!(bot.stop().success(), "{}", bot.text());
+    // CALL THEM NOW came 2 s in (the pager had not confirmed), then the word that it stopped.
+    let replies = rig.replies(&rig.chat, &ts);
+    assert_eq!(replies.len(), 2, "{}", bot.text());
+    assert!(
+        replies[0].text.contains("CALL THEM NOW"),
+        "{}",
+        replies[0].text
+    );
+    assert!(replies[0].text.contains("555 0101"), "{}", replies[0].text);
+    assert!(
+        replies[1]
+            .text
+            .contains("stopped while it was on your !ic page")
+            && replies[1].text.contains("outbox"),
+        "{}",
+        replies[1].text
+    );
+    assert!(bot.text().contains("kept in the outbox"), "{}", bot.text());
+    // The page is in the outbox; its retry finds it open and pages nobody twice.
+    let listed = ok_json(&env, &["outbox", "list"]);
+    assert!(listed.to_string().contains("page_ic"), "{listed}");
+    let o = env
+        .inc()
+        .args(["outbox", "retry", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(rig.ic_pages().len(), 1);
+    rig.pd.assert_clean();
+}

@@ -36,11 +36,17 @@ pub fn missed(p: &str, command: &str, at: jiff::Timestamp) -> String {
     )
 }
 
-/// The bot stopped before a command was done.
-pub fn interrupted(p: &str, command: &str) -> String {
-    format!(
-        "inc bot stopped while it was on your {p}{command}: it may not be done; type it again if no answer follows"
-    )
+/// The bot stopped before a command was done; `kept`: what it had not delivered (kept in
+/// the outbox).
+pub fn interrupted(p: &str, command: &str, kept: usize) -> String {
+    let mut s = format!("inc bot stopped while it was on your {p}{command}: it may not be done");
+    if kept > 0 {
+        s.push_str(&format!(
+            " ({kept} message(s) not confirmed are kept in its outbox: `inc outbox retry` sends them, never twice)"
+        ));
+    }
+    s.push_str("; type it again if no answer follows");
+    s
 }
 
 /// A Matrix sender whose homeserver is not allowed.

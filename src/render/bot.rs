@@ -52,7 +52,7 @@ pub fn text(l: &Line) -> String {
 pub fn stopped(ctx: &Ctx, s: &Stopped) {
     if s.unfinished > 0 {
         ctx.io.say(&format!(
-            "inc bot: stopped; {} command{} did not finish in time (a restart picks them up)",
+            "inc bot: stopped; {} command{} did not finish in time (each told so in its thread)",
             s.unfinished,
             if s.unfinished == 1 { "" } else { "s" }
         ));

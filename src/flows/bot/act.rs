@@ -154,9 +154,11 @@ async fn page(
     // In a shared room with several open incidents, the page is a page of its own.
     let inc = one_incident(place).unwrap_or(None);
     let ctx = match actor_ctx(bot, m, key, sender_name(bot, m).await, inc.clone()) {
-        Ok(c) => c,
+        Ok(c) => std::rc::Rc::new(c),
         Err(e) => return failed(&e),
     };
+    bot.acting_in(key, &ctx);
+    let ctx = &*ctx;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Early>();
     let req = IcPage {
         message,
@@ -164,7 +166,7 @@ async fn page(
     };
     let paging = async {
         let tx = tx;
-        paging::page_ic(&ctx, &req, |step| {
+        paging::page_ic(ctx, &req, |step| {
             let _ = tx.send(match step {
                 Step::CallNow(c) => Early::CallNow(c.clone()),
                 Step::WentOut(w) => Early::WentOut(w.name),
@@ -197,7 +199,7 @@ async fn page(
     }
     // The other rooms of the incident hear of it as after `inc page-ic`; this room gets the reply.
     let mut text = page_text(&page);
-    match paging::announce(&ctx, &page).await {
+    match paging::announce(ctx, &page).await {
         Ok(results) => {
             for r in results.iter().filter(|r| !r.ok) {
                 text.push_str(&format!(
@@ -347,33 +349,35 @@ async fn write(bot: &Bot<'_>, m: &Message, key: &str, place: &Place, cmd: &Comma
     };
     let name = sender_name(bot, m).await;
     let ctx = match actor_ctx(bot, m, key, name.clone(), Some(inc_id.clone())) {
-        Ok(c) => c,
+        Ok(c) => std::rc::Rc::new(c),
         Err(e) => return failed(&e),
     };
+    bot.acting_in(key, &ctx);
+    let ctx = &*ctx;
     let inc = match ctx.current_incident() {
         Ok(i) => i,
         Err(e) => return failed(&e),
     };
-    let inc = match crate::flows::sync::refresh(&ctx, inc).await {
+    let inc = match crate::flows::sync::refresh(ctx, inc).await {
         Ok((i, _)) => i,
         Err(e) => return failed(&e),
     };
     let said = match cmd {
-        Command::Note { text } => timeline::note(&ctx, &inc, text.clone(), None)
+        Command::Note { text } => timeline::note(ctx, &inc, text.clone(), None)
             .await
             .map(|n| say::done(&n.messages.join("\n"))),
-        Command::Todo { text } => timeline::todo(&ctx, &inc, text.clone()).await.map(|n| {
+        Command::Todo { text } => timeline::todo(ctx, &inc, text.clone()).await.map(|n| {
             let number = n.todo.as_ref().map_or(0, |t| t.number);
             say::done(&format!("{} (#{number})", n.messages.join("\n")))
         }),
-        Command::Sev { severity } => timeline::severity(&ctx, inc, *severity, false)
+        Command::Sev { severity } => timeline::severity(ctx, inc, *severity, false)
             .await
             .map(changed_text),
         Command::Role { role, user } => match person(bot, m, &name, user).await {
-            Ok(person) if *role == Role::Ic => timeline::handover(&ctx, inc, person)
-                .await
-                .map(changed_text),
-            Ok(person) => timeline::role(&ctx, inc, *role, person)
+            Ok(person) if *role == Role::Ic => {
+                timeline::handover(ctx, inc, person).await.map(changed_text)
+            }
+            Ok(person) => timeline::role(ctx, inc, *role, person)
                 .await
                 .map(changed_text),
             Err(e) => Err(e),

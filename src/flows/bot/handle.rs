@@ -141,9 +141,14 @@ pub(crate) async fn handle(
         )));
         return (batch, done);
     }
-    bot.working
-        .borrow_mut()
-        .insert(key.clone(), (m.clone(), cmd.name()));
+    bot.working.borrow_mut().insert(
+        key.clone(),
+        super::Working {
+            message: m.clone(),
+            command: cmd.name(),
+            ctx: None,
+        },
+    );
     let answer = super::act::act(bot, &m, &key, &cmd, &place, wake).await;
     let replied = match answer.text.is_empty() {
         true => Ok(None),
@@ -159,18 +164,33 @@ pub(crate) async fn handle(
     (batch, done)
 }
 
-/// The run ends with commands unfinished: each is told so in its thread (quickly: the run
-/// must end), and the count is returned. A restart of this bot (the same state dir) takes
-/// them up again: they are neither answered nor saved as seen.
+/// The run ends with commands unfinished: what each had not delivered is kept in the outbox
+/// (and journaled so), each is told so in its thread (quickly: the run must end), and the count
+/// is returned. A restart of this bot (the same state dir) takes them up again on Matrix:
+/// they are neither answered nor saved as seen.
 pub(crate) async fn interrupted(bot: &Bot<'_>) -> usize {
-    let working: Vec<(String, (Message, String))> = std::mem::take(&mut *bot.working.borrow_mut())
+    let working: Vec<(String, super::Working)> = std::mem::take(&mut *bot.working.borrow_mut())
         .into_iter()
         .collect();
-    let tell = working.iter().map(|(key, (m, name))| async move {
-        let text = crate::messages::bot::interrupted(bot.prefix(), name);
+    let tell = working.iter().map(|(key, w)| async move {
+        let kept = w.ctx.as_ref().map(|c| c.interrupted());
+        let parked = kept
+            .as_ref()
+            .map_or(0, |k| k.unconfirmed.len() + k.not_sent.len());
+        if parked > 0 {
+            bot.note(format!(
+                "{} in {} did not finish: {parked} delivery(ies) kept in the outbox (`inc outbox retry`)",
+                w.command, w.message.room
+            ));
+        }
+        let text = crate::messages::bot::interrupted(bot.prefix(), &w.command, parked);
         let answer = Answer::say(text, "interrupted");
         let quick = std::time::Duration::from_millis(700);
-        let _ = tokio::time::timeout(quick, reply(bot, m, key, &answer, Some("interrupted"))).await;
+        let _ = tokio::time::timeout(
+            quick,
+            reply(bot, &w.message, key, &answer, Some("interrupted")),
+        )
+        .await;
     });
     futures_util::future::join_all(tell).await;
     working.len()

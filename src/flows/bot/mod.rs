@@ -133,6 +133,13 @@ pub(crate) enum Event {
     Stalks,
 }
 
+/// A command being acted on.
+pub(crate) struct Working {
+    pub message: Message,
+    pub command: String,
+    pub ctx: Option<std::rc::Rc<Ctx>>,
+}
+
 /// What every part of the run shares.
 pub(crate) struct Bot<'a> {
     pub ctx: &'a Ctx,
@@ -144,8 +151,10 @@ pub(crate) struct Bot<'a> {
     pub paged_in: RefCell<BTreeMap<String, Vec<String>>>,
     /// What parts of the run had to say (a stalk that could not edit), for the loop to show.
     notes: RefCell<Vec<String>>,
-    /// The commands being acted on now (by key): told in their thread if the run ends first.
-    pub working: RefCell<BTreeMap<String, (Message, String)>>,
+    /// The commands being acted on now (by key), and the context each acts in: if the run
+    /// ends first, what they had not delivered is kept in the outbox and they are told so in
+    /// their thread.
+    pub working: RefCell<BTreeMap<String, Working>>,
     /// When this run started (a stalk whose holder was not heard from since is given time).
     pub started: Timestamp,
     /// Shared rooms' records read lately: the incidents they carry, and when they were read.
@@ -186,6 +195,14 @@ impl Bot<'_> {
 
     pub fn journal_has_open(&self) -> bool {
         !self.open_incidents().is_empty()
+    }
+
+    /// The context a command in flight acts in (kept to park what it has not delivered when the
+    /// run ends first).
+    pub fn acting_in(&self, key: &str, ctx: &std::rc::Rc<Ctx>) {
+        if let Some(w) = self.working.borrow_mut().get_mut(key) {
+            w.ctx = Some(ctx.clone());
+        }
     }
 
     fn note_paged_in(&self, room: &str, inc: &str) {

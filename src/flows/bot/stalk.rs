@@ -492,6 +492,8 @@ impl<'b> Keeper<'b> {
             })
             .inspect_err(|e| bot.note(format!("stalk in {room}: {}", e.message)))
             .ok()?;
+        // It lives as long as the stalk: it keeps no record of every edit it ever made.
+        ctx.own_signals();
         Some(Keeper {
             bot,
             chat,
