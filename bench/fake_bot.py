@@ -151,12 +151,21 @@ class Pd(Base):
         self.send(200, {}, t)
     def do_POST(self):
         t = now()
-        self.body()
+        b = self.body()
+        key = (b.get("incident") or {}).get("incident_key")
+        with lock:
+            known = incidents.get(key) if key else None
+        if known:
+            # An open incident with this key: PagerDuty answers 400 and inc finds it by its
+            # key; here it is answered at once, as one round trip.
+            return self.send(201, {"incident": known}, t)
         i = next_id("PINC")
         inc = {"id": i, "status": "triggered", "html_url": f"http://127.0.0.1/incidents/{i}",
                "created_at": "2026-12-08T00:00:00Z", "acknowledgements": [], "assignments": []}
         with lock:
             incidents[i] = inc
+            if key:
+                incidents[key] = inc
         self.send(201, {"incident": inc}, t)
     def do_PUT(self):
         t = now()
