@@ -1058,6 +1058,18 @@ fn patch_document(rel: &str, doc: &mut Value) {
                 rel,
                 "/components/schemas/IncidentBody/properties/details/type",
             ) = json!(["string", "object"]);
+            // SOURCES.md "Validation status": the Incident's `body` is "Only returned if the
+            // `include[]=body` query parameter is provided" (components/schemas/Incident), but
+            // the `include[]` enum of the incident reads lacks `body`; PagerDuty takes it
+            // (github.com/PagerDuty/pagerduty-mcp-server issue 65). Accept it.
+            at(
+                doc,
+                rel,
+                "/components/parameters/include_incident/schema/enum",
+            )
+            .as_array_mut()
+            .unwrap_or_else(|| panic!("{rel}: include_incident enum is not a list"))
+            .push(json!("body"));
         }
         "slack/web-api/slack_web_openapi_v2.json" => {
             // tests/specs/SOURCES.md "What the stored descriptions lack": message metadata
