@@ -424,6 +424,17 @@ impl Ctx {
     /// Sends deliveries concurrently through the engine (or prints them under `--dry-run`),
     /// journals each outcome on its incident, and returns the results in order.
     pub async fn deliver(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
+        self.deliver_journaling(deliveries, |_| true).await
+    }
+
+    /// [`Ctx::deliver`], journaling only the results `journal` keeps: a page that found the
+    /// same page already open is recorded by the flow that knows whether it belongs to the
+    /// incident (once, not at every re-run).
+    pub async fn deliver_journaling(
+        &self,
+        deliveries: Vec<Delivery>,
+        journal: impl Fn(&DeliveryResult) -> bool,
+    ) -> CliResult<Vec<DeliveryResult>> {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
@@ -449,8 +460,15 @@ impl Ctx {
         );
         let results = engine.send_all(deliveries).await;
         drop(waiting);
-        self.journal_results(&results);
+        let kept: Vec<DeliveryResult> = results.iter().filter(|r| journal(r)).cloned().collect();
+        self.journal_results(&kept);
         Ok(results)
+    }
+
+    /// Journals a delivery's outcome on its incident (what [`Ctx::deliver_journaling`] left
+    /// to the flow).
+    pub fn journal_result(&self, r: &DeliveryResult) {
+        self.journal_results(std::slice::from_ref(r));
     }
 
     /// What `deliveries` would do, sent nowhere and journaled nowhere (their results are dry

@@ -495,14 +495,26 @@ async fn no_cache_and_pagerduty_down_still_keeps_the_page() {
     assert_eq!(kept.len(), 1, "the page is kept: {kept:?}");
     assert_eq!(kept[0]["delivery"]["action"], "page_ic");
     outbox_delivers_once(&env, &fake, "PICSRVC").await;
+    // inc assigned no one: the service's escalation policy pages (the fake assigns its first
+    // level, the primary).
+    let sent = fake.requests.lock().unwrap().clone();
+    let posts: Vec<_> = sent
+        .iter()
+        .filter(|r| r.line() == "POST /incidents")
+        .map(|r| r.json())
+        .collect();
+    assert!(!posts.is_empty());
+    for p in &posts {
+        assert!(p["incident"].get("assignments").is_none(), "{p}");
+    }
     let page = fake
         .incidents()
         .into_iter()
         .find(|i| i["service"]["id"] == "PICSRVC")
         .unwrap();
-    assert!(
-        page["assignments"].as_array().is_none_or(|a| a.is_empty()),
-        "no one assigned: the service's escalation policy pages: {page}"
+    assert_eq!(
+        page["assignments"][0]["assignee"]["id"], "PUANN01",
+        "{page}"
     );
     fake.assert_clean();
 }

@@ -457,6 +457,7 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
         .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?;
     let from_key = incident["incident_key"]
         .as_str()
+        .filter(|k| !pagerduty::is_ic_page_key(k))
         .and_then(|k| k.strip_prefix("inc-"))
         .and_then(|k| k.strip_prefix("page-").or(Some(k)))
         .filter(|k| wire::valid_id(k))
@@ -480,7 +481,15 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
         }
     }
     f.link(pagerduty::PROVIDER, &pd_id);
-    let inc_id = from_notes.or(from_key);
+    let page_start = match &from_notes {
+        None => ic_page_start(client, incident).await,
+        Some(_) => None,
+    };
+    let from_body = page_start.as_ref().and_then(|e| match &e.kind {
+        EventKind::Paging { id, .. } => Some(id.clone()),
+        _ => None,
+    });
+    let inc_id = from_notes.or(from_body).or(from_key);
     let title = incident["title"].as_str().unwrap_or("PagerDuty incident");
     match &inc_id {
         Some(id) => f.inc_id = Some(id.clone()),
@@ -495,10 +504,50 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
     .await
     .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?;
     f.take(read, pagerduty::PROVIDER, format!("PagerDuty {pd_id}"));
+    f.events.extend(page_start);
     if f.fallback_title.is_none() && inc_id.is_some() {
         f.fallback_title = Some(title_and_severity(title));
     }
     Ok(())
+}
+
+/// An IC page (its key is the IC service's, the same on every machine) carries the marker of
+/// the paging incident it belongs to in its body, from its creation: attaching to the page
+/// before anyone declared joins that paging incident. `None` for any other incident, or when
+/// the body cannot be read.
+async fn ic_page_start(client: &pagerduty::Client, incident: &Value) -> Option<Event> {
+    let key = incident["incident_key"].as_str()?;
+    if !pagerduty::is_ic_page_key(key) {
+        return None;
+    }
+    let body = client
+        .incident_body(incident["id"].as_str()?)
+        .await
+        .ok()??;
+    let (inc, event, _) = wire::parse_marker(&body)?;
+    let title = incident["title"].as_str().unwrap_or_default();
+    let drill = title.starts_with(crate::messages::DRILL);
+    let message = title
+        .trim_start_matches(crate::messages::DRILL)
+        .trim_start()
+        .trim_start_matches("IC needed:")
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
+    Some(Event {
+        id: Some(event),
+        at: incident["created_at"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        by: None,
+        kind: EventKind::Paging {
+            id: inc,
+            message,
+            drill,
+        },
+    })
 }
 
 /// `[SEV-1] Checkout errors` → the title and SEV-1; a title without a prefix is SEV-2.

@@ -83,6 +83,9 @@ pub struct Track {
     done: Option<bool>,
     /// When the delivery budget started (the page was handed to the engine).
     sending_since: Option<Instant>,
+    /// The IC roles (`primary`, `backup`, ...) the page reaches once it went out: a role
+    /// another pager reached is nobody to call by hand.
+    roles: Vec<String>,
     said: bool,
 }
 
@@ -103,8 +106,16 @@ impl Track {
             trouble: None,
             done: None,
             sending_since: None,
+            roles: Vec::new(),
             said: false,
         }
+    }
+
+    /// A page that reaches these roles whoever holds them (Opsgenie pages the schedules), until
+    /// a lookup says who is on call.
+    pub fn covering(mut self, roles: Vec<String>) -> Track {
+        self.roles = roles;
+        self
     }
 
     /// The people known now, and when they were cached (`None`: live).
@@ -177,6 +188,7 @@ impl Board {
         let t = &mut t[i];
         t.people = Some(people.to_vec());
         t.cached_at = cached_at;
+        t.roles = roles_of(people);
         if let Some(f) = failed {
             t.trouble.get_or_insert(f);
             self.ring();
@@ -186,6 +198,12 @@ impl Board {
     /// Fresh contacts arrived for the people of a track.
     pub fn contacts(&self, i: usize, people: &[OnCall]) {
         self.tracks.borrow_mut()[i].people = Some(people.to_vec());
+    }
+
+    /// The page went out but reaches only these people (PagerDuty assigned the incident to
+    /// them): the roles of the others are not covered by it.
+    pub fn reaches(&self, i: usize, people: &[OnCall]) {
+        self.tracks.borrow_mut()[i].roles = roles_of(people);
     }
 
     /// Something failed that does not end the page (yet): the race does not wait for the clock.
@@ -278,15 +296,18 @@ impl Board {
     /// its 2 s, with nothing failed yet) may still reach.
     fn due(&self, late: bool) -> Option<CallNow> {
         let tracks = self.tracks.borrow();
+        // Reached (or still hopeful within the 2 s): the same person, or the same IC role
+        // through another pager.
         let reached = |pager: &'static str, who: &OnCall| {
             tracks.iter().any(|t| {
                 let hopeful = t.done.is_none() && t.trouble.is_none() && !late;
-                (t.done == Some(true) || hopeful)
-                    && t.known().is_some_and(|(people, _)| {
-                        people.iter().any(|p| {
-                            (t.pager == pager && p.user_id == who.user_id) || same_email(p, who)
-                        })
+                let person = t.known().is_some_and(|(people, _)| {
+                    people.iter().any(|p| {
+                        (t.pager == pager && p.user_id == who.user_id) || same_email(p, who)
                     })
+                });
+                let role = t.pager != pager && !who.role.is_empty() && t.roles.contains(&who.role);
+                (t.done == Some(true) || hopeful) && (person || role)
             })
         };
         let mut people: Vec<Callee> = Vec::new();
@@ -364,6 +385,17 @@ impl Board {
     }
 }
 
+/// The IC roles of these people, each once.
+fn roles_of(people: &[OnCall]) -> Vec<String> {
+    let mut roles: Vec<String> = Vec::new();
+    for p in people {
+        if !p.role.is_empty() && !roles.contains(&p.role) {
+            roles.push(p.role.clone());
+        }
+    }
+    roles
+}
+
 fn same_email(a: &OnCall, b: &OnCall) -> bool {
     a.email
         .as_deref()
@@ -393,6 +425,7 @@ mod tests {
             schedule_id: None,
             schedule: None,
             escalation_policy: None,
+            escalation_policy_id: None,
             level: None,
             user_id: id.into(),
             name: id.into(),
