@@ -312,7 +312,13 @@ impl Board {
         };
         let mut people: Vec<Callee> = Vec::new();
         let mut unknown = Vec::new();
-        for t in tracks.iter().filter(|t| t.done != Some(true)) {
+        // The tracks whose page is in doubt for someone listed: what the call is about.
+        let mut about: Vec<usize> = Vec::new();
+        for (i, t) in tracks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.done != Some(true))
+        {
             let hopeful = t.done.is_none() && t.trouble.is_none() && !late;
             match t.known() {
                 Some((known, cached_at)) => {
@@ -326,17 +332,23 @@ impl Board {
                         });
                         if !dup && !reached(t.pager, o) {
                             people.push(callee(o, t.pager, cached_at));
+                            if !about.contains(&i) {
+                                about.push(i);
+                            }
                         }
                     }
                 }
-                None if !hopeful => unknown.extend(t.unknown.iter().cloned()),
+                None if !hopeful => {
+                    unknown.extend(t.unknown.iter().cloned());
+                    about.push(i);
+                }
                 None => {}
             }
         }
         if people.is_empty() && unknown.is_empty() {
             return None;
         }
-        let open: Vec<&Track> = tracks.iter().filter(|t| t.done != Some(true)).collect();
+        let open: Vec<&Track> = about.iter().map(|i| &tracks[*i]).collect();
         let reason = match open.iter().find_map(|t| t.trouble.clone()) {
             Some(why) => why,
             None => {
@@ -349,7 +361,7 @@ impl Board {
                 )
             }
         };
-        let retrying_until = tracks
+        let retrying_until = open
             .iter()
             .filter(|t| t.done.is_none())
             .map(|t| {
@@ -549,6 +561,46 @@ mod tests {
         assert_eq!(seen.len(), 2, "{seen:?}");
         assert!(seen[0].starts_with("call 2000 PagerDuty and Opsgenie have not"));
         assert_eq!(seen[1], "out Opsgenie");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_role_another_pager_reached_is_nobody_to_call_and_nothing_is_retried_for_the_rest() {
+        let (mut people, at) = cached().unwrap();
+        people.push(ic("shadow", "PC", "cat@example.com", "+1 3"));
+        // PagerDuty skipped; Opsgenie paged the primary and backup schedules, whoever holds them
+        // there (other accounts, other emails).
+        let b = board(vec![
+            Track::new("pd", "PagerDuty", vec![], Some((people, at))),
+            Track::new("og", "Opsgenie", vec![], None)
+                .covering(vec!["primary".into(), "backup".into()]),
+        ]);
+        b.sent(0, false, Some("PagerDuty was skipped".into()));
+        let early = b.due(false).expect("the shadow is nobody's page");
+        let phones: Vec<_> = early
+            .people
+            .iter()
+            .map(|p| p.phone.clone().unwrap())
+            .collect();
+        assert_eq!(phones, ["+1 3"], "Opsgenie may still reach the others");
+        assert_eq!(
+            early.retrying_until, None,
+            "the call is about a skipped page"
+        );
+        b.looked_up(
+            1,
+            &[ic("primary", "og-a", "a@og.example", "+9 1")],
+            None,
+            None,
+        );
+        b.sent(1, true, None);
+        let end = b.at_end().unwrap();
+        let phones: Vec<_> = end
+            .people
+            .iter()
+            .map(|p| p.phone.clone().unwrap())
+            .collect();
+        // Opsgenie's backup schedule had nobody: Bob (backup) is to call now too.
+        assert_eq!(phones, ["+1 2", "+1 3"]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -1475,7 +1475,8 @@ pub struct OnCallList {
     /// The IC schedules nobody is on call for (`--ic`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<Gap>,
-    /// The pagers that could not be asked: their credential is missing (the cache answered).
+    /// The pagers whose credential is missing (not asked: `skipped`) or refused: the cache
+    /// answered for them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<PagerError>,
     /// More than one pager was asked.
@@ -1490,7 +1491,7 @@ pub struct OnCallList {
 }
 
 impl OnCallList {
-    /// 78 when no pager could be asked for want of a credential, 3 when one of several.
+    /// 78 when no pager could be asked for want of a (valid) credential, 3 when one of several.
     pub fn exit(&self) -> CliResult {
         match self.skipped.len() {
             0 => Ok(()),
@@ -1637,14 +1638,22 @@ pub async fn on_call(ctx: &Ctx, q: &OnCallQuery) -> CliResult<OnCallList> {
         });
         gap_list.clear();
     }
+    // A pager not asked (no credential) or that refused the credential: the list is the
+    // cache's, and the exit says the configuration is wrong.
     let skipped = answers
         .iter()
-        .filter_map(|a| {
-            Some(PagerError {
+        .filter_map(|a| match (&a.skipped, &a.found.stale) {
+            (Some(why), _) => Some(PagerError {
                 pager: a.provider,
-                error: a.skipped.clone()?,
+                error: why.clone(),
                 skipped: true,
-            })
+            }),
+            (None, Some((_, why))) if a.found.refused => Some(PagerError {
+                pager: a.provider,
+                error: why.clone(),
+                skipped: false,
+            }),
+            _ => None,
         })
         .collect();
     Ok(OnCallList {

@@ -345,7 +345,7 @@ pub fn on_call(ctx: &Ctx, list: &OnCallList) {
     let skipped = |name: &str| {
         list.skipped
             .iter()
-            .any(|s| crate::providers::display_name(s.pager) == name)
+            .any(|s| s.skipped && crate::providers::display_name(s.pager) == name)
     };
     for (name, s) in &list.stale_pagers {
         if skipped(name) {
@@ -372,7 +372,7 @@ pub fn on_call(ctx: &Ctx, list: &OnCallList) {
         let name = crate::providers::display_name(s.pager);
         if all_skipped {
             io.say(&format!("{} {}", io.paint("error:", Style::Fail), s.error));
-        } else {
+        } else if s.skipped {
             io.warn(&format!("{name} was skipped: {}", s.error));
         }
     }
