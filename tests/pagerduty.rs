@@ -1216,3 +1216,59 @@ async fn attach_to_the_ic_page_before_declare_joins_its_paging_incident() {
     assert_eq!(dana.json(&["show"])["incident"]["id"], carol_inc.as_str());
     fake.assert_clean();
 }
+
+/// Several open IC pages and a terminal: `declare` asks which one is this incident's.
+#[tokio::test(flavor = "multi_thread")]
+async fn declare_on_a_terminal_asks_which_open_ic_page_to_adopt() {
+    use common::tmux::Tmux;
+    common::tools::require_tmux();
+    let fake = FakePd::start().await;
+    let carol = responder(&fake, "carol@example.com");
+    assert!(
+        run(&carol, &["page-ic", "-m", "Checkout down"])
+            .await
+            .status
+            .success()
+    );
+    assert!(
+        run(&carol, &["page-ic", "--again", "-m", "Search down"])
+            .await
+            .status
+            .success()
+    );
+    let alice = responder(&fake, "alice@example.com");
+    let tmux =
+        tokio::task::block_in_place(|| Tmux::start(&alice, "inc declare 'Checkout down' --sev 2"));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_for("the question", |s| {
+            s.contains("Which open IC page is this incident's?") && s.contains("none of them")
+        })
+    });
+    assert!(
+        screen.contains("PINC001") && screen.contains("PINC002"),
+        "{screen}"
+    );
+    // Newest first, "none of them" preselected: one up is the older page, Checkout's.
+    tokio::task::block_in_place(|| {
+        tmux.key("Up");
+        tmux.key("Enter");
+        assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    });
+    let inc = alice.json(&["show"])["incident"].clone();
+    let linked: Vec<&str> = inc["linked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["name"] == "IC page")
+        .map(|l| l["ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(linked, ["PINC001"], "{inc}");
+    assert!(fake.notes_of("PINC001").iter().any(|n| {
+        n["content"]
+            .as_str()
+            .unwrap()
+            .contains("belongs to inc incident")
+    }));
+    assert!(fake.notes_of("PINC002").is_empty());
+    fake.assert_clean();
+}
