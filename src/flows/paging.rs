@@ -559,6 +559,17 @@ pub async fn page_ic(
         return Err(CliError::config(why.join("; ")));
     }
 
+    // A pager another command saw down: the page still gets its whole budget, and the people to
+    // call are shown at once rather than after the clock.
+    for (i, on, endpoints) in [
+        (pd_i, pd.is_some(), &["pagerduty", "pagerduty-events"][..]),
+        (og_i, og.is_some(), &[opsgenie::PROVIDER][..]),
+    ] {
+        if let Some(why) = endpoints.iter().find_map(|e| ctx.failing(e)).filter(|_| on) {
+            board.trouble(i, why);
+        }
+    }
+
     // The page belongs to an incident: with none declared yet (the usual order at 3 a.m.), it
     // opens one in state `paging` that `inc declare` adopts.
     let inc = match inc {
