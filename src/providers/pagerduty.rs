@@ -304,18 +304,6 @@ impl Client {
         self.get_one(&format!("/schedules/{id}"), "schedule").await
     }
 
-    /// The text of an incident's body (`include[]=body`: the IC page carries the inc marker
-    /// there from its creation), if it has one.
-    pub async fn incident_body(&self, id: &str) -> Result<Option<String>, SendError> {
-        let q = vec![("include[]".to_string(), "body".to_string())];
-        let r = self
-            .rest("GET", &format!("/incidents/{id}"), &q, None)
-            .await?;
-        Ok(r.body["incident"]["body"]["details"]
-            .as_str()
-            .map(str::to_string))
-    }
-
     /// The open IC pages inc opened on `service` (any machine's: their key is the service's)
     /// since `since`, newest first.
     pub async fn open_ic_pages(
@@ -419,6 +407,17 @@ impl Client {
     pub async fn incident(&self, id: &str) -> Result<Value, SendError> {
         Ok(self
             .rest("GET", &format!("/incidents/{id}"), &[], None)
+            .await?
+            .body["incident"]
+            .clone())
+    }
+
+    /// An incident with its body (`include[]=body`), where a declaration names the incident's
+    /// rooms: what `inc attach` reads first.
+    pub async fn incident_with_body(&self, id: &str) -> Result<Value, SendError> {
+        let q = [("include[]".to_string(), "body".to_string())];
+        Ok(self
+            .rest("GET", &format!("/incidents/{id}"), &q, None)
             .await?
             .body["incident"]
             .clone())

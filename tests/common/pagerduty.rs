@@ -25,6 +25,28 @@ pub enum Fault {
     },
     /// Perform the write, but answer only after this delay (the client times out first).
     SlowAfterWrite(Duration),
+    /// Perform the write, but answer only once the test opens the gate: what the client does
+    /// before PagerDuty's answer is told apart from what it does after, by order, not by time.
+    HeldUntil(Gate),
+}
+
+/// A gate the fake waits at (see [`Fault::HeldUntil`]); opening it lets every waiter through.
+#[derive(Clone, Debug, Default)]
+pub struct Gate(Arc<(Mutex<bool>, std::sync::Condvar)>);
+
+impl Gate {
+    pub fn open(&self) {
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
+    }
+
+    /// Blocks this fake's server thread (it serves nothing else meanwhile) until opened.
+    fn wait(&self) {
+        let mut open = self.0.0.lock().unwrap();
+        while !*open {
+            open = self.0.1.wait(open).unwrap();
+        }
+    }
 }
 
 /// The whole of PagerDuty (REST and Events, reads too) down, until the test clears it.
@@ -143,6 +165,15 @@ struct Responder {
     rest: SpecValidated,
     events: SpecValidated,
     base: String,
+}
+
+/// An incident as PagerDuty shows it without `include[]=body`.
+fn without_body(i: &Value) -> Value {
+    let mut i = i.clone();
+    if let Some(o) = i.as_object_mut() {
+        o.remove("body");
+    }
+    i
 }
 
 fn err(status: u16, code: i64, message: &str, errors: &[&str]) -> ResponseTemplate {
@@ -264,6 +295,7 @@ impl Responder {
             return ResponseTemplate::new(400).set_body_json(json!({ "error": { "code": 2001, "message": "Invalid Input Provided", "errors": [e] } }));
         }
         let mut delay = None;
+        let mut held = None;
         if method != "GET"
             && let Some(f) = st.faults.pop_front()
         {
@@ -274,6 +306,7 @@ impl Responder {
                         .insert_header("ratelimit-reset", retry_after_secs.to_string().as_str());
                 }
                 Fault::SlowAfterWrite(d) => delay = Some(d),
+                Fault::HeldUntil(g) => held = Some(g),
             }
         }
         let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -379,10 +412,9 @@ impl Responder {
                     "acknowledgements": [], "incidents_responders": [],
                     "body": inc["body"].clone(),
                 });
+                // The body is kept, and shown only to `GET /incidents/{id}?include[]=body`.
                 st.incidents.push(created.clone());
-                let mut created = created;
-                // The body is returned only with `include[]=body`.
-                created.as_object_mut().unwrap().remove("body");
+                let created = without_body(&created);
                 let pid = format!("PINC{n:03}");
                 st.log(
                     &pid,
@@ -409,11 +441,8 @@ impl Responder {
                             || services.iter().any(|s| i["service"]["id"] == json!(s))
                     })
                     .filter(|i| i["created_at"].as_str().unwrap_or_default() >= since.as_str())
-                    .cloned()
+                    .map(without_body)
                     .collect();
-                for i in &mut list {
-                    i.as_object_mut().unwrap().remove("body");
-                }
                 if q("sort_by").first().is_some_and(|s| s == "created_at:desc") {
                     list.reverse();
                 }
@@ -423,13 +452,11 @@ impl Responder {
             }
             ("GET", ["incidents", id]) => {
                 match st.incidents.iter().find(|i| i["id"] == json!(id)) {
-                    Some(i) => {
-                        let mut i = i.clone();
-                        if !q("include[]").iter().any(|x| x == "body") {
-                            i.as_object_mut().unwrap().remove("body");
-                        }
+                    Some(i) if q("include[]").iter().any(|v| v == "body") => {
                         ResponseTemplate::new(200).set_body_json(json!({ "incident": i }))
                     }
+                    Some(i) => ResponseTemplate::new(200)
+                        .set_body_json(json!({ "incident": without_body(i) })),
                     None => err(404, 5001, "Not Found", &[]),
                 }
             }
@@ -476,7 +503,7 @@ impl Responder {
                         if b["priority"].is_object() {
                             i["priority"] = b["priority"].clone();
                         }
-                        let out = i.clone();
+                        let out = without_body(i);
                         if resolved {
                             st.log(
                                 id,
@@ -620,6 +647,10 @@ impl Responder {
                 err(404, 5001, &problem, &[])
             }
         };
+        drop(st);
+        if let Some(g) = held {
+            g.wait();
+        }
         match delay {
             Some(d) => resp.set_delay(d),
             None => resp,
@@ -644,7 +675,7 @@ impl Responder {
                     return ResponseTemplate::new(429)
                         .insert_header("retry-after", retry_after_secs.to_string().as_str());
                 }
-                Fault::SlowAfterWrite(_) => {}
+                Fault::SlowAfterWrite(_) | Fault::HeldUntil(_) => {}
             }
         }
         let key = body["dedup_key"]

@@ -1058,18 +1058,6 @@ fn patch_document(rel: &str, doc: &mut Value) {
                 rel,
                 "/components/schemas/IncidentBody/properties/details/type",
             ) = json!(["string", "object"]);
-            // SOURCES.md "Validation status": the Incident's `body` is "Only returned if the
-            // `include[]=body` query parameter is provided" (components/schemas/Incident), but
-            // the `include[]` enum of the incident reads lacks `body`; PagerDuty takes it
-            // (github.com/PagerDuty/pagerduty-mcp-server issue 65). Accept it.
-            at(
-                doc,
-                rel,
-                "/components/parameters/include_incident/schema/enum",
-            )
-            .as_array_mut()
-            .unwrap_or_else(|| panic!("{rel}: include_incident enum is not a list"))
-            .push(json!("body"));
             // SOURCES.md ("Known errors"), shared/notes/cause.md §1.2: the change events'
             // `since`/`until` carry `"pattern": "YYYY-MM-DDThh:mm:ssZ"`, a placeholder rather
             // than a regex, which rejects every real timestamp. Keep `format: date-time`.
@@ -1081,6 +1069,17 @@ fn patch_document(rel: &str, doc: &mut Value) {
                 );
                 schema.as_object_mut().unwrap().remove("pattern");
             }
+            // SOURCES.md "What the stored descriptions lack": `GET /incidents/{id}` returns the
+            // incident's body (`body.details`) only with `include[]=body`, which the stored
+            // enum lacks.
+            at(
+                doc,
+                rel,
+                "/components/parameters/include_incident/schema/enum",
+            )
+            .as_array_mut()
+            .expect("include_incident enum is a list")
+            .push(json!("body"));
         }
         "slack/web-api/slack_web_openapi_v2.json" => {
             // tests/specs/SOURCES.md "What the stored descriptions lack": message metadata
