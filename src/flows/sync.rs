@@ -429,10 +429,14 @@ fn note_event(
     by: Option<String>,
     human_id: String,
 ) -> Option<Event> {
-    let (id, text) = match wire::parse_marker(text) {
-        Some((inc, ev, text)) if inc == inc_id => (ev, text),
+    let (id, text, by) = match wire::parse_marker(text) {
+        // inc's own note names its author first ("carol: …"): the pager's user is inc's bot.
+        Some((inc, ev, text)) if inc == inc_id => match crate::messages::split_author(&text) {
+            Some((who, rest)) => (ev, rest, Some(who)),
+            None => (ev, text, by),
+        },
         Some(_) => return None,
-        None => (human_id, text.chars().take(10_000).collect()),
+        None => (human_id, text.chars().take(10_000).collect(), by),
     };
     Some(Event {
         id: Some(id),

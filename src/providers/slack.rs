@@ -344,13 +344,13 @@ impl Client {
         Ok(out)
     }
 
-    /// The Slack user id for an email, if there is one.
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<String>, SendError> {
+    /// The Slack user behind an email, with the names their profile shows, if there is one.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, SendError> {
         match self
             .call("users.lookupByEmail", &json!({ "email": email }))
             .await
         {
-            Ok(b) => Ok(b["user"]["id"].as_str().map(str::to_string)),
+            Ok(b) => Ok(User::from_api(&b["user"])),
             Err(SendError::Rejected { message, .. }) if message.ends_with("users_not_found") => {
                 Ok(None)
             }
@@ -458,6 +458,51 @@ pub fn pin(channel: &str, ts: &str, dedup_key: String, inc_id: &str) -> Delivery
         "pins.add",
         json!({ "channel": channel, "timestamp": ts }),
     )
+}
+
+/// A Slack user, as `users.lookupByEmail` (or `users.info`) describes them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    /// `U0123ABCD`.
+    pub id: String,
+    /// The handle (`carol.smith`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub real_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+impl User {
+    /// From the API's `user` object; `None` without an id. Names are bounded and stripped of
+    /// control characters (they come from other people's profiles).
+    pub fn from_api(u: &Value) -> Option<User> {
+        let id = u["id"].as_str().filter(|i| {
+            !i.is_empty() && i.len() <= 32 && i.chars().all(|c| c.is_ascii_alphanumeric())
+        })?;
+        let text = |v: &Value| {
+            v.as_str()
+                .map(|s| {
+                    s.chars()
+                        .filter(|c| !c.is_control())
+                        .take(80)
+                        .collect::<String>()
+                })
+                .filter(|s| !s.trim().is_empty())
+        };
+        Some(User {
+            id: id.to_string(),
+            name: text(&u["name"]),
+            real_name: text(&u["profile"]["real_name"]).or_else(|| text(&u["real_name"])),
+            display_name: text(&u["profile"]["display_name"]),
+        })
+    }
+
+    /// `<@U0123ABCD>`: Slack shows the person's name and notifies them.
+    pub fn mention(&self) -> String {
+        format!("<@{}>", self.id)
+    }
 }
 
 pub fn invite(channel: &str, users: &[String], dedup_key: String, inc_id: &str) -> Delivery {
