@@ -338,11 +338,16 @@ pub fn describe(e: &Event) -> (&'static str, String) {
     }
 }
 
-/// One remote change in words: "bob raised the severity to SEV-1".
+/// One remote change in words, at its time: "03:12:09Z bob raised the severity to SEV-1".
 pub fn change_line(e: &crate::model::Event) -> String {
+    format!("{} {}", clock(e.at), change(e))
+}
+
+/// One remote change in words: "bob raised the severity to SEV-1".
+pub fn change(e: &crate::model::Event) -> String {
     use crate::model::EventKind as K;
     let who = e.by.as_deref().unwrap_or("someone");
-    let what = match &e.kind {
+    match &e.kind {
         K::Severity {
             severity,
             is_final: false,
@@ -359,8 +364,7 @@ pub fn change_line(e: &crate::model::Event) -> String {
             let (kind, text) = describe(e);
             format!("{who}: {kind} {text}")
         }
-    };
-    format!("{} {what}", clock(e.at))
+    }
 }
 
 #[cfg(test)]

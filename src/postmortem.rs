@@ -1063,6 +1063,44 @@ mod tests {
     }
 
     #[test]
+    fn the_timeline_is_what_people_read() {
+        let mut inc = incident();
+        let extra = [
+            ev(
+                "2026-11-26T03:05:00Z",
+                EventKind::Linked {
+                    provider: "slack".into(),
+                    reference: "C0001".into(),
+                    name: Some("inc-20261126-checkout".into()),
+                    url: None,
+                },
+            ),
+            ev(
+                "2026-11-26T03:06:00Z",
+                EventKind::Posted {
+                    text: "severity: SEV-2 → SEV-1".into(),
+                },
+            ),
+            ev(
+                "2026-11-26T03:07:00Z",
+                EventKind::Note {
+                    text: "Rolled back".into(),
+                    note_type: None,
+                },
+            ),
+        ];
+        inc.events.extend(extra);
+        inc.events.sort_by_key(|e| e.at);
+        let rows = timeline(&inc);
+        let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["declared", "note", "severity", "resolved", "severity"],
+            "{rows:?}"
+        );
+    }
+
+    #[test]
     fn each_person_is_one_responder_with_all_their_roles() {
         // The shared-config team: alice is `$USER` only, the IC typed emails for the others,
         // carol joined as herself and bob took over.

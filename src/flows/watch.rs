@@ -151,6 +151,9 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             change.recovered = true;
         }
         let pager = status::read_pager(ctx, &inc).await;
+        // Acknowledgements the pager's state shows before its log does: said now, once (the
+        // log entry that follows is then `seen_ack`).
+        let pager_acks = new_acks(&pager, &inc);
         match (&pager, &pager_alarm) {
             (Some(Err(e)), prev) if prev.as_deref() != Some(e.as_str()) => {
                 let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
@@ -200,6 +203,7 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         // Theirs to post (their inc already did), and said by their line (not twice).
         let theirs = changed_by(&all_ids);
         let mut explained = changed_by(&reported_ids);
+        let reported: Vec<&Event> = reported.into_iter().chain(&pager_acks).collect();
         if reported.iter().any(|e| {
             matches!(
                 e.kind,
@@ -211,9 +215,9 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         }
         change.postable = change.lines.clone();
         for e in &reported {
-            let line = messages::change_line(e);
-            change.remote.push(line.clone());
-            change.lines.push(line);
+            // JSON keeps the time it happened; a shown line has the check's clock already.
+            change.remote.push(messages::change_line(e));
+            change.lines.push(messages::change(e));
         }
         let snap = status::glance(inc, now, &config.values.cadence, &pager);
         let mut changes = Vec::new();
@@ -285,6 +289,38 @@ fn seen_ack(e: &Event, inc: &Incident, pulled: &[Event]) -> bool {
             && (k.at.as_second() - e.at.as_second()).abs() <= 2
             && matches!(&k.kind, EventKind::Acknowledged { who: w, incident: i, .. } if w == who && i == incident)
     })
+}
+
+/// The acknowledgements the PagerDuty incident as read holds that the journal (as loaded
+/// before the read) did not: `Acknowledged` events at the pager's time.
+fn new_acks(pager: &Option<Result<serde_json::Value, String>>, inc: &Incident) -> Vec<Event> {
+    let Some(Ok(pd)) = pager else {
+        return Vec::new();
+    };
+    let pd_id = pd["id"].as_str().map(str::to_string);
+    pd["acknowledgements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let who = a["acknowledger"]["summary"].as_str().unwrap_or("someone");
+            let at: Timestamp = a["at"].as_str()?.parse().ok()?;
+            let known = inc.events.iter().any(|k| {
+                (k.at.as_second() - at.as_second()).abs() <= 2
+                    && matches!(&k.kind, EventKind::Acknowledged { who: w, incident: i, .. } if w == who && *i == pd_id)
+            });
+            (!known).then(|| Event {
+                id: None,
+                at,
+                by: Some(who.to_string()),
+                kind: EventKind::Acknowledged {
+                    provider: "pagerduty".into(),
+                    who: who.to_string(),
+                    incident: pd_id.clone(),
+                },
+            })
+        })
+        .collect()
 }
 
 /// "Stalk" mode: the changes of one check as one post in the incident room. The post is an
