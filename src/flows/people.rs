@@ -44,7 +44,17 @@ pub async fn on_slack(ctx: &Ctx, people: &[String]) -> Vec<(String, slack::User)
     let mut out = Vec::new();
     for (email, r) in found {
         match r {
-            Ok(Ok(Some(u))) => out.push((email, u)),
+            // A deactivated account is nobody to mention; an id is what `<@…>` is made of.
+            Ok(Ok(Some(u)))
+                if !u.deleted
+                    && !u.id.is_empty()
+                    && u.id.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            {
+                out.push((email, u))
+            }
+            Ok(Ok(Some(_))) => ctx.warn(format!(
+                "slack: the user with the email {email} is deactivated: not mentioned or invited"
+            )),
             Ok(Ok(None)) => ctx.warn(format!(
                 "slack: no user with the email {email}: not mentioned or invited"
             )),
