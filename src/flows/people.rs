@@ -35,7 +35,7 @@ pub async fn on_slack(ctx: &Ctx, people: &[String]) -> Vec<(String, slack::User)
     let Ok(client) = ctx.slack() else {
         return Vec::new();
     };
-    let timeout = timeout(ctx);
+    let timeout = timeout(ctx, slack::PROVIDER);
     let found = futures_util::future::join_all(emails.iter().map(|e| async move {
         let r = tokio::time::timeout(timeout, client.user_by_email(e)).await;
         (e.to_string(), r)
@@ -75,7 +75,7 @@ pub async fn on_matrix(ctx: &Ctx, people: &[String]) -> Vec<(String, String)> {
     let Ok(client) = ctx.matrix() else {
         return Vec::new();
     };
-    let timeout = timeout(ctx);
+    let timeout = timeout(ctx, crate::providers::matrix::PROVIDER);
     let me = match tokio::time::timeout(timeout, client.me()).await {
         Ok(Ok(me)) => me,
         _ => String::new(),
@@ -122,10 +122,17 @@ fn same_domain(server: &str, domain: &str) -> bool {
     s == d || s.ends_with(&format!(".{d}"))
 }
 
-fn timeout(ctx: &Ctx) -> Duration {
-    ctx.config()
+/// How long a look-up may take: the delivery timeout, or one short try for a provider another
+/// command saw down (as a pull does), so a down provider never holds up the room.
+fn timeout(ctx: &Ctx, provider: &str) -> Duration {
+    let timeout = ctx
+        .config()
         .map(|c| c.values.delivery.timeout.0)
-        .unwrap_or(Duration::from_secs(10))
+        .unwrap_or(Duration::from_secs(10));
+    match ctx.failing(provider) {
+        Some(_) => crate::outbox::down::QUICK_TRY.min(timeout) / 3,
+        None => timeout,
+    }
 }
 
 /// Whether incidents are shared: a provider that carries them (a pager, a chat) is configured.

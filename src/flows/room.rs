@@ -61,9 +61,19 @@ fn slack_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
         return Some(r);
     }
     if cfg.per_incident_channel {
-        return None;
+        return pending_place(ctx, inc, slack::PROVIDER, "create_channel");
     }
     cfg.channel.clone()
+}
+
+/// The name of the incident's own room while its creation waits in the outbox (the provider
+/// was down at `declare`): a post addressed to it waits there behind the creation, in order,
+/// and `inc outbox retry` delivers it into the room once it exists (`Ctx::deliver`).
+fn pending_place(ctx: &Ctx, inc: &Incident, provider: &str, action: &str) -> Option<String> {
+    ctx.outbox()
+        .ok()?
+        .pending_creation(&inc.id, provider, action)
+        .map(|e| e.delivery.target)
 }
 
 /// The incident's own Slack channel: the one inc created here, else the one another
@@ -391,7 +401,7 @@ fn matrix_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
         return Some(id);
     }
     if cfg.per_incident_room {
-        return None;
+        return pending_place(ctx, inc, matrix::PROVIDER, "create_room");
     }
     cfg.room.clone()
 }

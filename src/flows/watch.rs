@@ -115,11 +115,11 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         };
         // Pull what other responders and the pager added (a failure is a warning).
         let known = last_good.as_ref().unwrap_or(&req.first.incident);
-        let pulled = match super::sync::pull(ctx, known).await {
-            Ok(p) => p.new,
+        let (pulled, read) = match super::sync::pull(ctx, known).await {
+            Ok(p) => (p.new, p.sources),
             Err(e) => {
                 ctx.warn(format!("could not pull the shared record: {}", e.message));
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
         let inc = match ctx
@@ -214,6 +214,15 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             explained.extend(PAGER_FIELDS);
         }
         change.postable = change.lines.clone();
+        // A provider another command saw down that answers again (said here, not posted).
+        let read: Vec<&str> = read
+            .iter()
+            .filter(|s| s.ok)
+            .map(|s| s.provider.as_str())
+            .collect();
+        change
+            .lines
+            .extend(super::outbox::recheck(ctx, &read).await);
         for e in &reported {
             // JSON keeps the time it happened; a shown line has the check's clock already.
             change.remote.push(messages::change_line(e));

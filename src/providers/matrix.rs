@@ -208,6 +208,16 @@ fn send(
     )
 }
 
+/// Points a request addressed to a room by its alias at the room's id (a post queued while
+/// the room was still being created); other requests are left as they are.
+pub fn retarget(req: &mut HttpRequest, room_id: &str) {
+    let rooms = format!("{CS}/rooms/");
+    if let Some(rest) = req.path.strip_prefix(&rooms) {
+        let tail = rest.split_once('/').map_or("", |(_, t)| t);
+        req.path = format!("{rooms}{}/{tail}", enc(room_id));
+    }
+}
+
 /// A plain-text message that mentions nobody (`"m.mentions": {}`), whatever its text says.
 pub fn post(room: &str, text: &str, dedup_key: String, inc_id: Option<&str>) -> Delivery {
     let content = json!({ "msgtype": "m.text", "body": text, "m.mentions": {} });

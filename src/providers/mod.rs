@@ -438,6 +438,26 @@ impl Transport for Providers {
     }
 }
 
+/// Points a delivery made for a place that did not exist yet (a post addressed by the name
+/// of the channel or room inc was still creating) at the place's id, once it exists. The
+/// target, for people, keeps the name.
+pub fn retarget(d: &mut Delivery, place_id: &str) {
+    let Request::Http(h) = &mut d.request else {
+        return;
+    };
+    match d.provider.as_str() {
+        slack::PROVIDER => {
+            if let Some(body) = h.body.as_mut()
+                && body.get("channel").is_some()
+            {
+                body["channel"] = place_id.into();
+            }
+        }
+        matrix::PROVIDER => matrix::retarget(h, place_id),
+        _ => {}
+    }
+}
+
 /// Checks what only an adapter can read in the config (the SMTP URL's scheme and host rules),
 /// so that a malformed value is a configuration error for every command, not only `inc email`.
 pub fn check_config(config: &crate::config::Config) -> Result<(), crate::config::ConfigError> {
