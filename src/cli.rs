@@ -52,6 +52,9 @@ pub enum Command {
     Note(commands::note::Args),
     Todo(commands::note::TodoArgs),
     Status(commands::status::Args),
+    Changes(commands::changes::Args),
+    #[command(subcommand)]
+    Service(commands::service::Command),
     Comms(commands::comms::Args),
     NotifyExec(commands::notify_exec::Args),
     Resolve(commands::resolve::Args),
@@ -97,6 +100,8 @@ pub async fn dispatch(ctx: &Ctx, command: Option<Command>) -> CliResult {
         Command::Note(a) => commands::note::run(ctx, a).await,
         Command::Todo(a) => commands::note::todo(ctx, a).await,
         Command::Status(a) => commands::status::run(ctx, a).await,
+        Command::Changes(a) => commands::changes::run(ctx, a).await,
+        Command::Service(c) => commands::service::run(ctx, c).await,
         Command::Comms(a) => commands::comms::run(ctx, a).await,
         Command::NotifyExec(a) => commands::notify_exec::run(ctx, a).await,
         Command::Resolve(a) => commands::resolve::run(ctx, a).await,

@@ -491,6 +491,13 @@ impl Ctx {
             .map_err(|e| CliError::config(e.to_string()))
     }
 
+    /// The GitHub client that reads deployments and releases (`[changes] github`).
+    pub fn changes_github(&self) -> CliResult<&crate::providers::github::Client> {
+        self.providers()?
+            .changes_github()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
     /// Is a `[pagerduty]` table present?
     pub fn has_pagerduty(&self) -> bool {
         self.config().is_ok_and(|c| c.values.pagerduty.is_some())

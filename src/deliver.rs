@@ -314,6 +314,55 @@ impl<'a, T: Transport> Engine<'a, T> {
     }
 }
 
+/// A read (a GET that changes nothing) with the engine's retry rules: each try bounded by
+/// `cfg.timeout`, transient failures (connect errors, timeouts, 429, 5xx, a rate limit)
+/// tried again after the provider's wait or the backoff, as long as that wait ends before
+/// `deadline`; anything else is the answer. A read is no delivery: nothing is parked.
+pub async fn read<T, F, Fut>(
+    cfg: &DeliveryConfig,
+    what: &str,
+    deadline: Instant,
+    mut attempt: F,
+) -> Result<T, SendError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SendError>>,
+{
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let per_try = cfg.timeout.0.min(left).max(Duration::from_millis(1));
+        let err = match tokio::time::timeout(per_try, attempt()).await {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e @ SendError::Transient { .. })) => e,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => SendError::Transient {
+                message: format!(
+                    "{what}: no answer within {}",
+                    crate::config::format_duration(per_try)
+                ),
+                retry_after: None,
+            },
+        };
+        let SendError::Transient { retry_after, .. } = &err else {
+            unreachable!()
+        };
+        let wait = retry_after.unwrap_or_else(|| backoff(cfg.backoff.0, attempts));
+        if Instant::now() + wait >= deadline {
+            let message = match retry_after {
+                Some(_) => format!("{err}; not waited for: past the time allowed"),
+                None => format!("{err} (gave up after {attempts} attempts)"),
+            };
+            return Err(SendError::Transient {
+                message,
+                retry_after: *retry_after,
+            });
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// Exponential backoff with "equal jitter": half of the step is fixed, half random.
 fn backoff(base: Duration, attempt: u32) -> Duration {
     let step = base

@@ -22,6 +22,8 @@ pub struct Declaration {
     /// A practice incident (SPEC "Drills").
     pub drill: bool,
     pub roles: Vec<(Role, String)>,
+    /// The affected services (checked names of `[changes.services]`).
+    pub services: Vec<String>,
 }
 
 /// The declared incident, and what its rooms were told.
@@ -94,6 +96,11 @@ pub fn prepare(ctx: &Ctx, d: Declaration) -> Incident {
             .into_iter()
             .map(|(role, person)| ctx.event(EventKind::Role { role, person })),
     );
+    events.extend(
+        d.services
+            .into_iter()
+            .map(|name| ctx.event(EventKind::Service { name })),
+    );
     Incident::from_events(events).expect("starts with declared")
 }
 
@@ -151,11 +158,17 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
         }
         journal.set_current(&inc.id)?;
     }
-    let msgs = vec![
-        messages::declared(&inc),
-        messages::roster(&inc),
-        messages::contact_summary(&config.values.call),
-    ];
+    let mut msgs = vec![messages::declared(&inc), messages::roster(&inc)];
+    if !inc.services.is_empty() {
+        msgs.push(messages::services_added(&inc.services));
+    }
+    // What changed, only when it is already in hand (an IC page's reading): the declaration
+    // never waits for a provider to say.
+    let changes = super::changes::in_hand(ctx, &inc);
+    if !changes.is_empty() {
+        msgs.push(messages::latest_changes(&changes, inc.declared_at));
+    }
+    msgs.push(messages::contact_summary(&config.values.call));
     let mut deliveries = Vec::new();
     // A drill's PagerDuty incident is opened only on `[drill] service` (SPEC "Drills").
     let service = match &config.values.pagerduty {

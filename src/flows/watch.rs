@@ -150,7 +150,10 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
                 .push("the incident journal is readable again".into());
             change.recovered = true;
         }
-        let pager = status::read_pager(ctx, &inc).await;
+        let (pager, changes) = tokio::join!(
+            status::read_pager(ctx, &inc),
+            status::read_changes(ctx, &inc)
+        );
         // Acknowledgements the pager's state shows before its log does: said now, once (the
         // log entry that follows is then `seen_ack`).
         let pager_acks = new_acks(&pager, &inc);
@@ -226,9 +229,10 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         for e in &reported {
             // JSON keeps the time it happened; a shown line has the check's clock already.
             change.remote.push(messages::change_line(e));
-            change.lines.push(messages::change(e));
+            change.lines.push(messages::remote_change(e));
         }
-        let snap = status::glance(inc, now, &config.values.cadence, &pager);
+        let mut snap = status::glance(inc, now, &config.values.cadence, &pager);
+        status::with_changes(&mut snap, changes.as_ref());
         let mut changes = Vec::new();
         for (k, v) in &snap.fields {
             let from = previous
