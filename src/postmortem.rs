@@ -475,8 +475,8 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
                 continue;
             }
             // What `inc timeline` shows people (not `--all`): no post-mortem bookkeeping, no
-            // places published for other responders, no `status --watch --post` diffs.
-            EventKind::Postmortem { .. } | EventKind::Linked { .. } | EventKind::Posted { .. } => {
+            // `status --watch --post` diffs (and no places published, below).
+            EventKind::Postmortem { .. } | EventKind::Posted { .. } => {
                 attach = false;
                 continue;
             }
@@ -502,6 +502,9 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
                 attach = false;
                 continue;
             }
+            // Where the incident is carried: bookkeeping, not part of what happened (the
+            // declaration's provider link still folds into its row).
+            EventKind::Linked { .. } => continue,
             EventKind::Declared {
                 severity, title, ..
             } => (
