@@ -323,7 +323,11 @@ async fn notes_and_resolve_mirror_the_incident_on_the_alert() {
     assert_eq!(marked, [true, true], "{notes:?}");
     assert_eq!(
         plain,
-        ["ACTION: Rolled back 4411", "TODO: Alert on queue depth"]
+        // Each note and TODO says who wrote it (the alert's notes are all by inc's key).
+        [
+            "tester: ACTION: Rolled back 4411",
+            "tester: TODO: Alert on queue depth"
+        ]
     );
     let o = run(&env, &["resolve", "--final-sev", "2", "--json"]).await;
     ok(&o);

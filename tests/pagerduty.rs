@@ -348,8 +348,9 @@ async fn incident_commands_mirror_to_the_pagerduty_incident() {
     assert_eq!(
         notes,
         [
-            "PINC001: ACTION: Rolled back 4411",
-            "PINC001: TODO: Alert on queue depth",
+            // Each note and TODO says who wrote it: PagerDuty shows them all by the `from` user.
+            "PINC001: tester: ACTION: Rolled back 4411",
+            "PINC001: tester: TODO: Alert on queue depth",
             "PINC001: sam@example.com is now Scribe",
             "PINC001: IC handover: tester → ivy@example.com. ivy@example.com is now the Incident Commander.",
         ]

@@ -924,6 +924,9 @@ pub struct Claimed {
     pub person: String,
     pub deliveries: Vec<crate::deliver::DeliveryResult>,
     pub messages: Vec<String>,
+    /// The IC had already named this person for the role: nothing recorded or sent.
+    #[serde(skip)]
+    pub already: bool,
 }
 
 pub async fn claim(
@@ -932,6 +935,24 @@ pub async fn claim(
     role: crate::model::Role,
     person: &str,
 ) -> CliResult<Claimed> {
+    super::people::hint(ctx);
+    // The name the incident knows me by: a bare `carol` joining is the `carol@example.com`
+    // the IC named, never a second person who replaces her.
+    let person = super::people::known_as(inc, person);
+    let person = person.as_str();
+    if inc
+        .roles
+        .get(&role)
+        .is_some_and(|v| v.iter().any(|p| p.eq_ignore_ascii_case(person)))
+    {
+        return Ok(Claimed {
+            role,
+            person: person.to_string(),
+            deliveries: Vec::new(),
+            messages: Vec::new(),
+            already: true,
+        });
+    }
     let event = ctx.record(
         &inc.id,
         EventKind::Role {
@@ -949,6 +970,7 @@ pub async fn claim(
         person: person.to_string(),
         deliveries,
         messages,
+        already: false,
     })
 }
 

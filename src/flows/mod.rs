@@ -18,6 +18,7 @@ pub mod oncall;
 pub mod outbox;
 pub mod pager;
 pub mod paging;
+pub mod people;
 pub mod postmortem;
 pub mod resolve;
 pub mod room;
