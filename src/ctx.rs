@@ -791,6 +791,17 @@ impl Ctx {
     /// a room whose creation waits in the outbox is not sent: it waits there behind it, in the
     /// order it came, for `inc outbox retry` to deliver into the room once it exists.
     pub async fn deliver(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
+        self.deliver_journaling(deliveries, |_| true).await
+    }
+
+    /// [`Ctx::deliver`], journaling only the results `journal` keeps: a page that found the
+    /// same page already open is recorded by the flow that knows whether it belongs to the
+    /// incident (once, not at every re-run).
+    pub async fn deliver_journaling(
+        &self,
+        deliveries: Vec<Delivery>,
+        keep: impl Fn(&DeliveryResult) -> bool,
+    ) -> CliResult<Vec<DeliveryResult>> {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
@@ -848,7 +859,7 @@ impl Ctx {
                 .or_else(|| sent.next())
                 .expect("one result per delivery");
             self.ledger.done(&r);
-            if journal {
+            if journal && keep(&r) {
                 journaled.push(r.clone());
             }
             results.push(r);
