@@ -212,7 +212,8 @@ impl World {
 }
 
 const DRILL_TABLE: &str = "[drill]\nic_schedules = [\"PDBSCHD\"]\nservice = \"PDRILLS\"\n\
-     slack_channel_prefix = \"drill-\"\nexec_channel = \"#incident-drills\"\n";
+     slack_channel_prefix = \"drill-\"\nexec_channel = \"#incident-drills\"\n\
+     email_to = [\"gameday@example.com\"]\n";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_drill_with_every_provider_reaches_nobody_outside_it() {
@@ -276,8 +277,12 @@ async fn a_drill_with_every_provider_reaches_nobody_outside_it() {
             "notify-exec",
             "--summary",
             "Primary database failed over",
+            "--actions",
+            "practising the failover",
             "--impact",
             "none (drill)",
+            "--eta",
+            "10 min",
             "--json",
         ],
     )
@@ -311,7 +316,10 @@ async fn a_drill_with_every_provider_reaches_nobody_outside_it() {
     ok(&run(&env, &["resolve"]).await);
     ok(&run(&env, &["postmortem", "new", "--owner", "me"]).await);
     ok(&run(&env, &["email", "--yes"]).await);
-    assert_eq!(w.smtp.wait_for(1).len(), 1, "the internal email");
+    let mails = w.smtp.wait_for(1);
+    assert_eq!(mails.len(), 1, "the internal email");
+    // Only to `[drill] email_to`, never to the real `[email] to` (eng-all@).
+    assert_eq!(mails[0]["rcpt_to"], "gameday@example.com", "{}", mails[0]);
 
     w.assert_nothing_outside().await;
     w.assert_all_marked(&room_id).await;
@@ -399,7 +407,21 @@ async fn without_a_drill_table_nobody_is_paged_and_no_pager_incident_opens() {
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("would page"), "{out}");
     // Exec summaries stay in the incident room.
-    ok(&run(&env, &["notify-exec", "--summary", "Practising"]).await);
+    ok(&run(
+        &env,
+        &[
+            "notify-exec",
+            "--summary",
+            "Practising",
+            "--actions",
+            "none",
+            "--impact",
+            "none",
+            "--eta",
+            "unknown",
+        ],
+    )
+    .await);
     let room: Vec<_> = w
         .slack
         .channels()

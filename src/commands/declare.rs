@@ -90,6 +90,8 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             roles,
         },
     );
+    // Every secret the declaration needs, before anything is written.
+    ctx.gate(&crate::flows::reach::declare(ctx, &inc))?;
     super::dry_run_note(ctx, &format!("declare {}", inc.id));
     let declared = declare::declare(ctx, inc).await?;
     crate::render::declare::declared(ctx, &declared)
