@@ -82,7 +82,35 @@ async fn run_with(
     stdin: &[u8],
     setup: impl FnOnce(&mut std::process::Command),
 ) -> Output {
-    let mut cmd = env.std_command();
+    spawn(env.std_command(), args, stdin, setup).await
+}
+
+/// Runs `inc ARGS` as an unprivileged user (see [`unprivileged`]), from a copy of the binary
+/// in the test's HOME: the build's own binary lives in the checkout, which may sit under a
+/// directory only its owner can enter (a `mktemp -d` clone, most home directories).
+async fn run_unprivileged(env: &TestEnv, args: &[&[u8]]) -> Output {
+    open_home(env);
+    let bin = env.home.path().join("bin");
+    let copy = bin.join("inc");
+    if !copy.exists() {
+        std::fs::create_dir_all(&bin).unwrap();
+        let built = assert_cmd::cargo::cargo_bin("inc");
+        // A hard link when the checkout and the temp dir share a file system, else a copy.
+        if std::fs::hard_link(&built, &copy).is_err() {
+            std::fs::copy(&built, &copy).expect("copy the inc binary into the test's HOME");
+        }
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    spawn(env.std_command_with(&copy), args, b"", unprivileged).await
+}
+
+async fn spawn(
+    mut cmd: std::process::Command,
+    args: &[&[u8]],
+    stdin: &[u8],
+    setup: impl FnOnce(&mut std::process::Command),
+) -> Output {
     cmd.args(args.iter().map(|a| OsStr::from_bytes(a)));
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -409,15 +437,8 @@ async fn a_config_that_is_a_directory_or_unreadable_is_a_config_error() {
     let cfg = env.home.path().join("secret.toml");
     std::fs::write(&cfg, "[call]\nphone = \"1\"\n").unwrap();
     std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o000)).unwrap();
-    open_home(&env);
     let cfg_s = cfg.display().to_string();
-    let out = run_with(
-        &env,
-        &[b"--config", cfg_s.as_bytes(), b"list"],
-        b"",
-        unprivileged,
-    )
-    .await;
+    let out = run_unprivileged(&env, &[b"--config", cfg_s.as_bytes(), b"list"]).await;
     refused(&out, 78, &[cfg_s.as_str(), "ermission denied"]);
     assert!(env.state_files().is_empty(), "nothing written");
 }
@@ -472,22 +493,16 @@ async fn a_read_only_state_dir_fails_cleanly() {
     open_home(&env);
     read_only(&env.state);
     let before = snapshot(&env);
-    let out = run_with(&env, &[b"note", b"rolled back"], b"", unprivileged).await;
+    let out = run_unprivileged(&env, &[b"note", b"rolled back"]).await;
     refused(&out, 1, &["incident journal", "ermission denied"]);
-    let out = run_with(&env, &[b"todo", b"add an alert"], b"", unprivileged).await;
+    let out = run_unprivileged(&env, &[b"todo", b"add an alert"]).await;
     refused(&out, 1, &["incident journal", "ermission denied"]);
-    let out = run_with(
-        &env,
-        &[b"declare", b"second", b"--sev", b"2", b"-q"],
-        b"",
-        unprivileged,
-    )
-    .await;
+    let out = run_unprivileged(&env, &[b"declare", b"second", b"--sev", b"2", b"-q"]).await;
     refused(&out, 1, &["ermission denied"]);
     assert_eq!(snapshot(&env), before, "state unchanged");
     assert_eq!(sink.bodies().await.len(), sent, "nothing sent");
     // Reading still works.
-    let out = run_with(&env, &[b"list"], b"", unprivileged).await;
+    let out = run_unprivileged(&env, &[b"list"]).await;
     assert!(
         out.status.success(),
         "{}",
