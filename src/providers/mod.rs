@@ -17,6 +17,7 @@ pub mod matrix;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack;
+pub mod slack_socket;
 pub mod social;
 pub mod statuspage;
 pub mod webhook;

@@ -78,6 +78,11 @@ impl Client {
         })
     }
 
+    /// The Web API base URL (`[slack] api_url`, or Slack's): Socket Mode opens there too.
+    pub fn api_url(&self) -> &url::Url {
+        &self.api
+    }
+
     /// Calls one method; `{ok:false}` becomes a typed error. Read methods (`auth.test`,
     /// `users.lookupByEmail`, `conversations.info`, `conversations.list`) go as GET with a query,
     /// as Slack documents them; writes as POST with a JSON body.
@@ -93,6 +98,8 @@ impl Client {
                 | "conversations.info"
                 | "conversations.list"
                 | "conversations.history"
+                | "conversations.replies"
+                | "users.info"
         );
         let req = if read {
             let query: Vec<(String, String)> = body
@@ -172,6 +179,15 @@ impl Client {
         }
         match self.call(method, &body).await {
             Ok(b) => Ok(receipt(&b)),
+            // The reaction is there (an earlier try, or another bot's claim): what was asked.
+            Err(SendError::Rejected { message, .. })
+                if method == "reactions.add" && message.ends_with(": already_reacted") =>
+            {
+                Ok(Receipt {
+                    note: Some("already there".into()),
+                    ..Default::default()
+                })
+            }
             Err(SendError::Rejected { message, .. })
                 if message.ends_with(": not_in_channel") && body["channel"].is_string() =>
             {
@@ -201,18 +217,26 @@ impl Client {
         }
     }
 
-    /// The message an earlier try of this post left in the channel: among the 50 newest, the
-    /// one carrying the same inc event (its metadata), or, for a post without one, the same
-    /// text. `None` when there is none, or when the history cannot be read (then the post goes
-    /// out again: at least once beats not at all).
+    /// The message an earlier try of this post left in the channel: among the 50 newest (of
+    /// the thread, for a reply: `conversations.history` lists no replies), the one carrying
+    /// the same inc event (its metadata), or, for a post without one, the same text. `None`
+    /// when there is none, or when the history cannot be read (then the post goes out again:
+    /// at least once beats not at all).
     async fn already_posted(&self, body: &Value) -> Option<Receipt> {
         let channel = body["channel"].as_str()?;
         let id = match channel.strip_prefix('#') {
             Some(name) => self.find_channel(name).await.ok()??,
             None => channel.to_string(),
         };
-        let q = json!({ "channel": id, "include_all_metadata": true, "limit": 50 });
-        let history = self.call("conversations.history", &q).await.ok()?;
+        let mut q = json!({ "channel": id, "include_all_metadata": true, "limit": 50 });
+        let method = match body["thread_ts"].as_str() {
+            Some(parent) => {
+                q["ts"] = json!(parent);
+                "conversations.replies"
+            }
+            None => "conversations.history",
+        };
+        let history = self.call(method, &q).await.ok()?;
         let event = |m: &Value| {
             m["metadata"]["event_payload"]["event_id"]
                 .as_str()
@@ -364,6 +388,77 @@ impl Client {
         }
     }
 
+    /// Claims a message for this bot with a reaction (`reactions.add`, built by [`reaction`]):
+    /// every `inc bot` of a team shares the bot token, and Slack answers `already_reacted` to
+    /// all but the first. A transient failure is tried again (three tries in all); an
+    /// `already_reacted` that answers such a retry counts as this bot's claim, since the try
+    /// whose answer was lost may be the one that landed: losing a page is worse than acting
+    /// twice, and every write the bot makes is keyed by the command anyway.
+    pub async fn claim(&self, d: &Delivery) -> Result<Claim, SendError> {
+        let Request::Http(req) = &d.request else {
+            return Err(SendError::Rejected {
+                status: None,
+                message: "not an HTTP delivery".into(),
+            });
+        };
+        let body = req.body.clone().unwrap_or(json!({}));
+        let mut attempt = 1u32;
+        loop {
+            match self.call("reactions.add", &body).await {
+                Ok(_) => return Ok(Claim::Claimed),
+                Err(SendError::Rejected { message, .. })
+                    if message.ends_with(": already_reacted") =>
+                {
+                    return Ok(if attempt == 1 {
+                        Claim::AlreadyReacted
+                    } else {
+                        Claim::Claimed
+                    });
+                }
+                Err(SendError::Transient { retry_after, .. }) if attempt < 3 => {
+                    let wait = retry_after
+                        .unwrap_or(std::time::Duration::from_millis(250 * u64::from(attempt)));
+                    tokio::time::sleep(wait.min(std::time::Duration::from_secs(5))).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A person or bot of the workspace (`users.info`), or `None` when Slack knows no such
+    /// user. `email` needs the `users:read.email` scope.
+    pub async fn user(&self, id: &str) -> Result<Option<User>, SendError> {
+        match self.call("users.info", &json!({ "user": id })).await {
+            Ok(b) => {
+                let u = &b["user"];
+                let flag = |k: &str| u[k].as_bool().unwrap_or(false);
+                let text = |v: &Value| {
+                    v.as_str()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.chars().take(200).collect::<String>())
+                };
+                Ok(Some(User {
+                    id: text(&u["id"]).unwrap_or_else(|| id.to_string()),
+                    name: text(&u["name"]).unwrap_or_default(),
+                    real_name: text(&u["profile"]["real_name"]).or_else(|| text(&u["real_name"])),
+                    email: text(&u["profile"]["email"]),
+                    is_bot: flag("is_bot"),
+                    is_restricted: flag("is_restricted"),
+                    is_ultra_restricted: flag("is_ultra_restricted"),
+                    deleted: flag("deleted"),
+                }))
+            }
+            Err(SendError::Rejected { message, .. })
+                if message.ends_with(": user_not_found")
+                    || message.ends_with(": user_not_visible") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// `inc doctor`: `auth.test`.
     pub async fn check(&self) -> Result<String, SendError> {
         let b = self.call("auth.test", &json!({})).await?;
@@ -380,6 +475,41 @@ impl Client {
             .call("conversations.info", &json!({ "channel": channel }))
             .await?;
         Ok(b["channel"]["is_private"].as_bool().unwrap_or(false))
+    }
+}
+
+/// How a claim ([`Client::claim`]) went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Claim {
+    /// This bot's reaction is the first: it acts.
+    Claimed,
+    /// Another bot (same bot token) reacted first: it acts, this one stays silent.
+    AlreadyReacted,
+}
+
+/// A Slack user as `users.info` describes them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub id: String,
+    /// The handle (`name`).
+    pub name: String,
+    pub real_name: Option<String>,
+    /// The profile email (scope `users:read.email`).
+    pub email: Option<String>,
+    pub is_bot: bool,
+    /// A multi-channel guest.
+    pub is_restricted: bool,
+    /// A single-channel guest.
+    pub is_ultra_restricted: bool,
+    /// Deactivated.
+    pub deleted: bool,
+}
+
+impl User {
+    /// A guest of either kind.
+    pub fn is_guest(&self) -> bool {
+        self.is_restricted || self.is_ultra_restricted
     }
 }
 
@@ -453,6 +583,81 @@ pub fn post(
         body["blocks"] = b;
     }
     delivery("post", channel, dedup_key, inc_id, "chat.postMessage", body)
+}
+
+/// A reply in the thread of the message `thread_ts` (a command's own `ts` or the root of its
+/// thread), mentioning the sender and nobody else: `text` is already escaped, so it names no
+/// one; the mention is `<@sender>` only when `sender` is a Slack user id. It stays in the thread
+/// (`reply_broadcast: false`). Its action is `post`, so [`super::publish`] makes it carry its
+/// inc event like every post, and a retried reply first looks for itself in the thread.
+pub fn reply(
+    channel: &str,
+    thread_ts: &str,
+    sender: &str,
+    text: &str,
+    blocks: Option<Value>,
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let is_user_id = sender.len() >= 2
+        && sender.len() <= 32
+        && sender.starts_with(['U', 'W'])
+        && sender
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let text = if is_user_id {
+        format!("<@{sender}> {text}")
+    } else {
+        text.to_string()
+    };
+    let mut d = post(channel, &text, blocks, dedup_key, inc_id);
+    if let Request::Http(h) = &mut d.request
+        && let Some(body) = h.body.as_mut()
+    {
+        body["thread_ts"] = json!(thread_ts);
+        body["reply_broadcast"] = json!(false);
+    }
+    d
+}
+
+/// An edit of the message `ts` (`chat.update`): new `text` (already escaped) and `blocks`.
+/// `metadata`: `None` keeps the message's metadata as it is (Slack keeps what an update does
+/// not name), `Some` replaces it (a stalk renewing its lease).
+pub fn update(
+    channel: &str,
+    ts: &str,
+    text: &str,
+    blocks: Option<Value>,
+    metadata: Option<Value>,
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let mut body = json!({ "channel": channel, "ts": ts, "text": text });
+    if let Some(b) = blocks {
+        body["blocks"] = b;
+    }
+    if let Some(m) = metadata {
+        body["metadata"] = m;
+    }
+    delivery("update", channel, dedup_key, inc_id, "chat.update", body)
+}
+
+/// A reaction `name` (no colons: `eyes`) on the message `ts`; see [`Client::claim`].
+pub fn reaction(
+    channel: &str,
+    ts: &str,
+    name: &str,
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    delivery(
+        "react",
+        channel,
+        dedup_key,
+        inc_id,
+        "reactions.add",
+        json!({ "channel": channel, "timestamp": ts, "name": name.trim_matches(':') }),
+    )
 }
 
 pub fn pin(channel: &str, ts: &str, dedup_key: String, inc_id: &str) -> Delivery {

@@ -13,6 +13,7 @@ pub mod pagerduty;
 pub mod slack;
 pub mod smtp;
 pub mod smtpfake;
+pub mod socketmode;
 pub mod spec;
 pub mod statuspage;
 pub mod synapse;

@@ -1070,18 +1070,27 @@ fn patch_document(rel: &str, doc: &mut Value) {
                     .unwrap_or_else(|| panic!("{rel}: {p} is not a list"))
                     .len()
             };
-            let post = "/paths/~1chat.postMessage/post/parameters";
-            params(doc, post);
-            at(doc, rel, post).as_array_mut().unwrap().push(json!({
-                "name": "metadata", "in": "formData", "type": "string", "required": false,
-                "description": "JSON-based message metadata (inc-spec: SOURCES.md)"
-            }));
-            let history = "/paths/~1conversations.history/get/parameters";
-            params(doc, history);
-            at(doc, rel, history).as_array_mut().unwrap().push(json!({
-                "name": "include_all_metadata", "in": "query", "type": "boolean", "required": false,
-                "description": "Return all metadata associated with this message (inc-spec: SOURCES.md)"
-            }));
+            // `chat.update` takes `metadata` too, `conversations.replies` `include_all_metadata`.
+            for post in [
+                "/paths/~1chat.postMessage/post/parameters",
+                "/paths/~1chat.update/post/parameters",
+            ] {
+                params(doc, post);
+                at(doc, rel, post).as_array_mut().unwrap().push(json!({
+                    "name": "metadata", "in": "formData", "type": "string", "required": false,
+                    "description": "JSON-based message metadata (inc-spec: SOURCES.md)"
+                }));
+            }
+            for history in [
+                "/paths/~1conversations.history/get/parameters",
+                "/paths/~1conversations.replies/get/parameters",
+            ] {
+                params(doc, history);
+                at(doc, rel, history).as_array_mut().unwrap().push(json!({
+                    "name": "include_all_metadata", "in": "query", "type": "boolean", "required": false,
+                    "description": "Return all metadata associated with this message (inc-spec: SOURCES.md)"
+                }));
+            }
         }
         "pagerduty/events-v2/openapiv3.json" => {
             // notes §1.1 / §12.1: docs limits the schema lacks.
@@ -1144,7 +1153,10 @@ fn patch_document(rel: &str, doc: &mut Value) {
 fn doc_rules(rel: &str, found: &Found, body: &Value) -> Vec<String> {
     let mut errors = Vec::new();
     if rel == "slack/web-api/slack_web_openapi_v2.json"
-        && found.template == "/chat.postMessage"
+        && matches!(
+            found.template.as_str(),
+            "/chat.postMessage" | "/chat.update"
+        )
         && let Some(meta) = body.get("metadata")
     {
         // SOURCES.md: `{"event_type": "<alphanumeric/underscore>", "event_payload": {<string>:
