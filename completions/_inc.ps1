@@ -50,6 +50,8 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Add a note to the timeline (`-` reads it from stdin)')
             [CompletionResult]::new('todo', 'todo', [CompletionResultType]::ParameterValue, 'Add a follow-up TODO (it becomes a post-mortem action item)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due')
+            [CompletionResult]::new('changes', 'changes', [CompletionResultType]::ParameterValue, 'What changed before the incident began: deploys, releases, change events, newest first')
+            [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'The incident''s affected services (whose changes `inc changes` and `inc status` show)')
             [CompletionResult]::new('comms', 'comms', [CompletionResultType]::ParameterValue, 'Post a public update on the status page and the social accounts, previewed for the IC''s approval')
             [CompletionResult]::new('notify-exec', 'notify-exec', [CompletionResultType]::ParameterValue, 'Brief executives: summary, actions, impact and ETA to the exec channel with @here')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist')
@@ -208,6 +210,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('--ic', '--ic', [CompletionResultType]::ParameterName, 'Incident Commander (`me` for yourself)')
             [CompletionResult]::new('--deputy', '--deputy', [CompletionResultType]::ParameterName, 'Deputy')
             [CompletionResult]::new('--scribe', '--scribe', [CompletionResultType]::ParameterName, 'Scribe')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'An affected service (a name of [changes.services]; repeatable): `inc changes` and `inc status` show what changed on it')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
             [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
@@ -345,6 +348,79 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;changes' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'How long before the incident began to look, e.g. 4h, 24h [default: [changes] window, 4h]')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Only this service (a name of [changes.services])')
+            [CompletionResult]::new('--cite', '--cite', [CompletionResultType]::ParameterName, 'Record change N (as last listed) as a suspected cause: the timeline, the incident room and the post-mortem''s contributing factors')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;service' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Name an affected service (a name of [changes.services]); told in the incident room')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'inc;service;add' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]')
+            [CompletionResult]::new('--incident', '--incident', [CompletionResultType]::ParameterName, 'Incident to act on [default: the current incident]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (a missing value is an error naming its flag)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only ids and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to stderr (repeat for more); secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'inc;service;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Name an affected service (a name of [changes.services]); told in the incident room')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'inc;service;help;add' {
+            break
+        }
+        'inc;service;help;help' {
             break
         }
         'inc;comms' {
@@ -729,6 +805,8 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('note', 'note', [CompletionResultType]::ParameterValue, 'Add a note to the timeline (`-` reads it from stdin)')
             [CompletionResult]::new('todo', 'todo', [CompletionResultType]::ParameterValue, 'Add a follow-up TODO (it becomes a post-mortem action item)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due')
+            [CompletionResult]::new('changes', 'changes', [CompletionResultType]::ParameterValue, 'What changed before the incident began: deploys, releases, change events, newest first')
+            [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'The incident''s affected services (whose changes `inc changes` and `inc status` show)')
             [CompletionResult]::new('comms', 'comms', [CompletionResultType]::ParameterValue, 'Post a public update on the status page and the social accounts, previewed for the IC''s approval')
             [CompletionResult]::new('notify-exec', 'notify-exec', [CompletionResultType]::ParameterValue, 'Brief executives: summary, actions, impact and ETA to the exec channel with @here')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist')
@@ -781,6 +859,16 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             break
         }
         'inc;help;status' {
+            break
+        }
+        'inc;help;changes' {
+            break
+        }
+        'inc;help;service' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Name an affected service (a name of [changes.services]); told in the incident room')
+            break
+        }
+        'inc;help;service;add' {
             break
         }
         'inc;help;comms' {

@@ -47,6 +47,8 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand note 'Add a note to the timeline (`-` reads it from stdin)'
             cand todo 'Add a follow-up TODO (it becomes a post-mortem action item)'
             cand status 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
+            cand changes 'What changed before the incident began: deploys, releases, change events, newest first'
+            cand service 'The incident''s affected services (whose changes `inc changes` and `inc status` show)'
             cand comms 'Post a public update on the status page and the social accounts, previewed for the IC''s approval'
             cand notify-exec 'Brief executives: summary, actions, impact and ETA to the exec channel with @here'
             cand resolve 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
@@ -198,6 +200,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --ic 'Incident Commander (`me` for yourself)'
             cand --deputy 'Deputy'
             cand --scribe 'Scribe'
+            cand --service 'An affected service (a name of [changes.services]; repeatable): `inc changes` and `inc status` show what changed on it'
             cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
             cand --incident 'Incident to act on [default: the current incident]'
             cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
@@ -329,6 +332,73 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'inc;changes'= {
+            cand --since 'How long before the incident began to look, e.g. 4h, 24h [default: [changes] window, 4h]'
+            cand --service 'Only this service (a name of [changes.services])'
+            cand --cite 'Record change N (as last listed) as a suspected cause: the timeline, the incident room and the post-mortem''s contributing factors'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;service'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Name an affected service (a name of [changes.services]); told in the incident room'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;service;add'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;service;help'= {
+            cand add 'Name an affected service (a name of [changes.services]); told in the incident room'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;service;help;add'= {
+        }
+        &'inc;service;help;help'= {
         }
         &'inc;comms'= {
             cand --component 'A component''s status, NAME=STATUS (NAME from [statuspage] components; STATUS operational, degraded_performance, partial_outage, major_outage, under_maintenance); repeatable'
@@ -688,6 +758,8 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand note 'Add a note to the timeline (`-` reads it from stdin)'
             cand todo 'Add a follow-up TODO (it becomes a post-mortem action item)'
             cand status 'The incident at a glance: severity, roles, elapsed time, TODOs and what is due'
+            cand changes 'What changed before the incident began: deploys, releases, change events, newest first'
+            cand service 'The incident''s affected services (whose changes `inc changes` and `inc status` show)'
             cand comms 'Post a public update on the status page and the social accounts, previewed for the IC''s approval'
             cand notify-exec 'Brief executives: summary, actions, impact and ETA to the exec channel with @here'
             cand resolve 'End the call: resolve the incident, set the final severity, list open TODOs and the after-call checklist'
@@ -727,6 +799,13 @@ set edit:completion:arg-completer[inc] = {|@words|
         &'inc;help;todo'= {
         }
         &'inc;help;status'= {
+        }
+        &'inc;help;changes'= {
+        }
+        &'inc;help;service'= {
+            cand add 'Name an affected service (a name of [changes.services]); told in the incident room'
+        }
+        &'inc;help;service;add'= {
         }
         &'inc;help;comms'= {
         }

@@ -97,6 +97,15 @@ const ALONE: &[(&str, Build)] = &[
         "status",
         <commands::status::Args as clap::Args>::augment_args,
     ),
+    (
+        "changes",
+        <commands::changes::Args as clap::Args>::augment_args,
+    ),
+    ("service", |c| {
+        <commands::service::Command as clap::Subcommand>::augment_subcommands(
+            c.subcommand_required(true).arg_required_else_help(true),
+        )
+    }),
     ("comms", <commands::comms::Args as clap::Args>::augment_args),
     (
         "notify-exec",
@@ -186,6 +195,9 @@ pub enum Command {
     Note(commands::note::Args),
     Todo(commands::note::TodoArgs),
     Status(commands::status::Args),
+    Changes(commands::changes::Args),
+    #[command(subcommand)]
+    Service(commands::service::Command),
     Comms(commands::comms::Args),
     NotifyExec(commands::notify_exec::Args),
     Resolve(commands::resolve::Args),
@@ -231,6 +243,8 @@ pub async fn dispatch(ctx: &Ctx, command: Option<Command>) -> CliResult {
         Command::Note(a) => commands::note::run(ctx, a).await,
         Command::Todo(a) => commands::note::todo(ctx, a).await,
         Command::Status(a) => commands::status::run(ctx, a).await,
+        Command::Changes(a) => commands::changes::run(ctx, a).await,
+        Command::Service(c) => commands::service::run(ctx, c).await,
         Command::Comms(a) => commands::comms::run(ctx, a).await,
         Command::NotifyExec(a) => commands::notify_exec::run(ctx, a).await,
         Command::Resolve(a) => commands::resolve::run(ctx, a).await,

@@ -447,6 +447,60 @@ pub struct GithubConfig {
     pub secret: SecretSpec,
 }
 
+/// `[changes]`: what changed before the incident on its affected services (SPEC "What
+/// changed"). Each source is read when configured: GitHub deployments and releases of a
+/// service's repositories, PagerDuty change events of its PagerDuty service, and the
+/// `announcements` rooms where the team posts its deploys.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesConfig {
+    /// How long before the incident began to look [default: 4h].
+    pub window: Option<Dur>,
+    /// The GitHub API for deployments and releases [default: the `[github]` table's, with its
+    /// token; else https://api.github.com with $GITHUB_TOKEN].
+    pub github: Option<ChangesGithub>,
+    /// Slack channels (`#deploys`, `C0123`) and Matrix rooms (`#deploys:example.com`,
+    /// `!id:example.com`) where the team announces its deploys.
+    #[serde(default)]
+    pub announcements: Vec<String>,
+    /// What `--service NAME` may name.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceConfig>,
+}
+
+impl ChangesConfig {
+    /// Is there anything to read at all (a source for some service, or an announcements room)?
+    pub fn any_source(&self) -> bool {
+        !self.announcements.is_empty()
+            || self
+                .services
+                .values()
+                .any(|s| s.pagerduty.is_some() || !s.github.is_empty())
+    }
+}
+
+/// `[changes] github`: where deployments and releases are read.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesGithub {
+    pub api_url: Option<String>,
+    #[serde(flatten)]
+    pub secret: SecretSpec,
+}
+
+/// One entry of `[changes.services]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Its PagerDuty service id (change events).
+    pub pagerduty: Option<String>,
+    /// Its GitHub repositories, `owner/name` (deployments and releases).
+    #[serde(default)]
+    pub github: Vec<String>,
+    /// Only deployments to this GitHub environment (e.g. `production`) [default: all].
+    pub environment: Option<String>,
+}
+
 /// `[drill]`: where practice incidents go (SPEC "Drills"). Unset keys keep a drill away from
 /// everyone: nobody is paged, no PagerDuty incident is opened, exec summaries stay in the
 /// incident room.
@@ -502,6 +556,8 @@ pub struct FileConfig {
     pub confluence: Option<ConfluenceConfig>,
     pub github: Option<GithubConfig>,
     #[serde(default)]
+    pub changes: ChangesConfig,
+    #[serde(default)]
     pub drill: DrillConfig,
     #[serde(default)]
     pub postmortem: PostmortemConfig,
@@ -524,6 +580,7 @@ const SECTIONS: &[&str] = &[
     "email",
     "confluence",
     "github",
+    "changes",
     "drill",
     "postmortem",
     "tls",
@@ -786,6 +843,9 @@ fn check_urls(v: &FileConfig, sources: &BTreeMap<String, Source>) -> Result<(), 
     if let Some(p) = &v.github {
         urls.push(("github.api_url", &p.api_url));
     }
+    if let Some(g) = &v.changes.github {
+        urls.push(("changes.github.api_url", &g.api_url));
+    }
     for (key, value) in urls {
         if let Some(u) = value {
             check_http_url(u).map_err(|message| ConfigError::Invalid {
@@ -796,6 +856,38 @@ fn check_urls(v: &FileConfig, sources: &BTreeMap<String, Source>) -> Result<(), 
                 },
                 message,
             })?;
+        }
+    }
+    check_services(&v.changes, sources)
+}
+
+/// Every `[changes.services]` repository is `owner/name`.
+fn check_services(
+    c: &ChangesConfig,
+    sources: &BTreeMap<String, Source>,
+) -> Result<(), ConfigError> {
+    for (name, s) in &c.services {
+        for repo in &s.github {
+            let ok = repo.split('/').count() == 2
+                && repo.split('/').all(|p| {
+                    !p.is_empty()
+                        && p.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                });
+            if !ok {
+                let key = format!("changes.services.{name}.github");
+                let key = match sources.get("changes.services") {
+                    Some(Source::File(f)) => format!("{key} in {f}"),
+                    _ => key,
+                };
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: format!(
+                        "'{}' is not a repository: use \"owner/name\"",
+                        printable(repo)
+                    ),
+                });
+            }
         }
     }
     Ok(())

@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 
 use crate::config::{Config, Env};
-use crate::deliver::{DeliveryResult, Engine};
+use crate::deliver::{DeliveryResult, Engine, Interrupted, Observer, Stage};
 use crate::error::{CliError, CliResult};
 use crate::io::Io;
 use crate::journal::{Journal, JournalError};
 use crate::model::{Event, EventKind, Incident};
 use crate::outbox::Outbox;
+use crate::outbox::down::Marks;
 use crate::prompt::Prompter;
 use crate::providers::{Delivery, Providers};
 
@@ -95,6 +96,64 @@ impl Drop for Waiting<'_> {
     }
 }
 
+/// One delivery this run handed to the engine, and where it stands: what Ctrl-C reports.
+#[derive(Clone, Debug)]
+struct Flight {
+    delivery: Delivery,
+    /// `None` until its first attempt.
+    stage: Option<Stage>,
+    /// Set when the engine is done with it.
+    result: Option<DeliveryResult>,
+}
+
+/// What an earlier run delivered, by dedup key: the provider's id and URL.
+type DoneBefore = (Option<String>, Option<String>);
+
+/// Every delivery of this run, in the order they were handed to the engine.
+#[derive(Default)]
+struct Ledger(std::cell::RefCell<Vec<Flight>>);
+
+impl Ledger {
+    fn start(&self, d: &Delivery) {
+        self.0.borrow_mut().push(Flight {
+            delivery: d.clone(),
+            stage: None,
+            result: None,
+        });
+    }
+
+    fn done(&self, r: &DeliveryResult) {
+        let mut flights = self.0.borrow_mut();
+        if let Some(f) = flights
+            .iter_mut()
+            .rev()
+            .find(|f| f.result.is_none() && f.delivery.dedup_key == r.delivery.dedup_key)
+        {
+            f.result = Some(r.clone());
+        } else {
+            flights.push(Flight {
+                delivery: r.delivery.clone(),
+                stage: None,
+                result: Some(r.clone()),
+            });
+        }
+    }
+}
+
+impl Observer for Ledger {
+    fn stage(&self, d: &Delivery, stage: Stage) {
+        if let Some(f) = self
+            .0
+            .borrow_mut()
+            .iter_mut()
+            .rev()
+            .find(|f| f.result.is_none() && f.delivery.dedup_key == d.dedup_key)
+        {
+            f.stage = Some(stage);
+        }
+    }
+}
+
 pub struct Ctx {
     pub io: Io,
     pub global: GlobalArgs,
@@ -117,6 +176,16 @@ pub struct Ctx {
     /// The incident of this run has no room: the terminal is its room (a drill on a config
     /// with shared rooms only: SPEC "Drills"), so the renderer shows what a room would read.
     terminal_room: std::cell::Cell<bool>,
+    /// This run's deliveries and where each stands (Ctrl-C reports them).
+    ledger: Ledger,
+    /// Set at the first wait on a provider: from then on Ctrl-C is answered by
+    /// [`Ctx::interrupted`] (before it, nothing is in flight and Ctrl-C ends the process).
+    armed: std::cell::Cell<bool>,
+    arm: tokio::sync::Notify,
+    /// Resuming a half-done action (a re-run `declare`): what was delivered before, by dedup
+    /// key, is not sent again.
+    done_before: std::cell::RefCell<std::collections::HashMap<String, DoneBefore>>,
+    resumed: std::cell::RefCell<Option<String>>,
 }
 
 impl From<JournalError> for CliError {
@@ -160,6 +229,11 @@ impl Ctx {
             progress: OnceCell::new(),
             skipped: Default::default(),
             terminal_room: Default::default(),
+            ledger: Ledger::default(),
+            armed: Default::default(),
+            arm: tokio::sync::Notify::new(),
+            done_before: Default::default(),
+            resumed: Default::default(),
         }
     }
 
@@ -212,6 +286,7 @@ impl Ctx {
     /// Reports `waits` until the returned guard is dropped: the renderer's spinner says what
     /// the run waits for. Flows call it around a slow read; [`Ctx::deliver`] around every send.
     pub fn waiting(&self, waits: Vec<Wait>) -> Waiting<'_> {
+        self.arm();
         let token = match self.progress.get() {
             Some(p) if !waits.is_empty() => Some(p.begin(waits)),
             _ => None,
@@ -433,6 +508,13 @@ impl Ctx {
             .map_err(|e| CliError::config(e.to_string()))
     }
 
+    /// The GitHub client that reads deployments and releases (`[changes] github`).
+    pub fn changes_github(&self) -> CliResult<&crate::providers::github::Client> {
+        self.providers()?
+            .changes_github()
+            .map_err(|e| CliError::config(e.to_string()))
+    }
+
     /// Is a `[pagerduty]` table present?
     pub fn has_pagerduty(&self) -> bool {
         self.config().is_ok_and(|c| c.values.pagerduty.is_some())
@@ -532,31 +614,186 @@ impl Ctx {
     }
 
     fn not_sent(d: Delivery, why: &str) -> DeliveryResult {
+        let error = format!(
+            "not sent: {}: {why}; run `inc doctor`",
+            crate::providers::display_name(&d.provider)
+        );
         DeliveryResult {
-            provider: d.provider.clone(),
-            action: d.action.clone(),
-            target: d.target.clone(),
-            ok: false,
-            attempts: 0,
-            id: None,
-            url: None,
-            error: Some(format!(
-                "not sent: {}: {why}; run `inc doctor`",
-                crate::providers::display_name(&d.provider)
-            )),
-            note: None,
-            unconfirmed: false,
-            outbox: None,
-            dry_run: false,
-            delivery: d,
-            receipt: None,
-            failure: None,
+            error: Some(error),
+            ..DeliveryResult::pending(d, false)
         }
     }
 
+    /// The endpoints known to be down, in this user's state dir.
+    fn marks(&self) -> CliResult<Marks> {
+        Ok(Marks::new(&self.config()?.state_dir))
+    }
+
+    /// "Slack failing since 23:37 UTC" while the endpoint (a provider, or `pagerduty-events`) is
+    /// marked down: the paging flows show CALL THEM NOW at once for a pager known down.
+    pub fn failing(&self, endpoint: &str) -> Option<String> {
+        let marks = self.marks().ok()?;
+        marks.fresh(endpoint, self.now()).map(|m| m.failing_since())
+    }
+
+    /// From now on Ctrl-C is an answer: what was sent, what was not, and what is not confirmed
+    /// are reported and kept (called at the first wait on a provider).
+    fn arm(&self) {
+        if !self.armed.replace(true) {
+            self.arm.notify_one();
+        }
+    }
+
+    /// Resolves at the first Ctrl-C after this run started waiting on a provider (never when it
+    /// does not, or when no handler can be installed): `lib.rs` then drops the command and
+    /// calls [`Ctx::interrupted`].
+    pub async fn interrupt(&self) {
+        if !self.armed.get() {
+            self.arm.notified().await;
+        }
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// What this run's deliveries came to when Ctrl-C stopped it. What had not finished is kept
+    /// in the outbox (nothing the user asked for is lost: `inc outbox retry`, or the same
+    /// command again, sends it, and first checks whether an attempt in flight landed) and
+    /// journaled as not delivered. Nothing is written under `--dry-run`.
+    pub fn interrupted(&self) -> Interrupted {
+        let flights = std::mem::take(&mut *self.ledger.0.borrow_mut());
+        let now = self.now();
+        let outbox = self.outbox().ok();
+        let mut out = Interrupted::default();
+        let mut parked = Vec::new();
+        for f in flights {
+            if let Some(r) = f.result {
+                if r.ok {
+                    out.sent.push(r);
+                } else {
+                    out.failed.push(r);
+                }
+                continue;
+            }
+            let name = crate::providers::display_name(&f.delivery.provider).to_string();
+            let (attempts, unconfirmed, why) = match f.stage {
+                None => (
+                    0,
+                    false,
+                    "interrupted (Ctrl-C) before it was sent".to_string(),
+                ),
+                Some(Stage::Asking { attempts }) => (
+                    attempts,
+                    true,
+                    format!(
+                        "interrupted (Ctrl-C) while waiting for {name}'s answer: it may have \
+                         landed (a retry checks first)"
+                    ),
+                ),
+                Some(Stage::Retrying {
+                    attempts,
+                    error,
+                    answered,
+                }) => (
+                    attempts,
+                    !answered,
+                    format!("interrupted (Ctrl-C) while retrying after: {error}"),
+                ),
+            };
+            let mut r = DeliveryResult {
+                attempts,
+                unconfirmed,
+                error: Some(why.clone()),
+                ..DeliveryResult::pending(f.delivery, self.dry_run())
+            };
+            if !self.dry_run()
+                && let Some(outbox) = &outbox
+            {
+                match outbox.put(&r.delivery, &why, attempts, now) {
+                    Ok(id) => r.outbox = Some(id),
+                    Err(e) => {
+                        r.error = Some(format!(
+                            "{why}; and it could not be kept in the outbox: {e}"
+                        ))
+                    }
+                }
+            }
+            parked.push(r.clone());
+            if unconfirmed {
+                out.unconfirmed.push(r);
+            } else {
+                out.not_sent.push(r);
+            }
+        }
+        self.journal_results(&parked);
+        out
+    }
+
+    /// Resumes a half-done action on `inc` (a re-run `declare` after Ctrl-C or an outage):
+    /// every delivery its journal records as delivered is not sent again; its result comes
+    /// from the journal.
+    pub fn resume(&self, inc: &Incident) {
+        self.resumed.replace(Some(inc.id.clone()));
+        let mut done = self.done_before.borrow_mut();
+        for e in &inc.events {
+            if let EventKind::Delivery {
+                ok: true,
+                dedup_key: Some(k),
+                id,
+                url,
+                ..
+            } = &e.kind
+            {
+                done.insert(k.clone(), (id.clone(), url.clone()));
+            }
+        }
+    }
+
+    /// Is this run finishing the half-done declaration of `id` ([`Ctx::resume`])?
+    pub fn resuming(&self, id: &str) -> bool {
+        self.resumed.borrow().as_deref() == Some(id)
+    }
+
+    /// A delivery an earlier run of a resumed action delivered: its result, not sent again.
+    fn delivered_before(&self, d: &Delivery) -> Option<DeliveryResult> {
+        let done = self.done_before.borrow();
+        let (id, url) = done.get(&d.dedup_key)?;
+        Some(DeliveryResult {
+            ok: true,
+            id: id.clone(),
+            url: url.clone(),
+            note: Some("delivered by an earlier run".into()),
+            ..DeliveryResult::pending(d.clone(), false)
+        })
+    }
+
+    /// The place a delivery is for, when that place does not exist yet because its creation
+    /// waits in the outbox (Slack was down at `declare`): the creation's entry. A post to the
+    /// channel-to-be is addressed by its name, the creation's target.
+    fn waits_behind(
+        &self,
+        pending: &[crate::outbox::Entry],
+        d: &Delivery,
+    ) -> Option<crate::outbox::Entry> {
+        let inc = d.incident.as_deref()?;
+        pending
+            .iter()
+            .find(|e| {
+                let c = &e.delivery;
+                c.incident.as_deref() == Some(inc)
+                    && c.provider == d.provider
+                    && c.target == d.target
+                    && c.dedup_key != d.dedup_key
+            })
+            .cloned()
+    }
+
     /// Sends deliveries concurrently through the engine (or prints them under `--dry-run`),
-    /// journals each outcome on its incident, and returns the results in order. Deliveries to
-    /// a provider the gate left out come back as not sent ([`Ctx::gate`]).
+    /// journals each outcome on its incident, and returns the results in order. A delivery to
+    /// a room whose creation waits in the outbox is not sent: it waits there behind it, in the
+    /// order it came, for `inc outbox retry` to deliver into the room once it exists.
+    /// Deliveries to a provider the secrets gate left out come back as not sent, kept in the
+    /// outbox ([`Ctx::gate`]).
     pub async fn deliver(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
         if deliveries.is_empty() {
             return Ok(Vec::new());
@@ -599,6 +836,7 @@ impl Ctx {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
+        self.arm();
         if self.dry_run() {
             // Shown by the renderer, in the order they would have gone out.
             self.would_send
@@ -606,46 +844,123 @@ impl Ctx {
                 .extend(deliveries.iter().cloned());
         }
         let outbox = self.outbox()?;
+        let marks = self.marks()?;
+        let now = self.now();
+        let pending: Vec<_> = outbox
+            .list()
+            .into_iter()
+            .filter(|e| matches!(e.delivery.action.as_str(), "create_channel" | "create_room"))
+            .collect();
+        // Each delivery: delivered by an earlier run (not journaled again), queued behind the
+        // creation of its room, or sent now.
+        let mut slots: Vec<(bool, Option<DeliveryResult>)> = Vec::new();
+        let mut to_send = Vec::new();
+        for d in deliveries {
+            if let Some(r) = self.delivered_before(&d) {
+                slots.push((false, Some(r)));
+            } else if let Some(creation) =
+                self.waits_behind(&pending, &d).filter(|_| !self.dry_run())
+            {
+                slots.push((true, Some(self.queue_behind(&outbox, d, &creation, now))));
+            } else {
+                self.ledger.start(&d);
+                to_send.push(d);
+                slots.push((true, None));
+            }
+        }
         let engine = Engine {
-            transport: self.providers()?,
-            cfg: &self.config()?.values.delivery,
             dry_run: self.dry_run(),
             outbox: Some(&outbox),
-            now: self.now(),
+            marks: (!self.dry_run()).then_some(&marks),
+            observer: Some(&self.ledger),
+            ..Engine::new(self.providers()?, &self.config()?.values.delivery, now)
         };
         let waiting = self.waiting(
-            deliveries
+            to_send
                 .iter()
                 .map(|d| Wait::new(&d.provider, &d.action, &d.target))
                 .collect(),
         );
-        let results = engine.send_all(deliveries).await;
+        let mut sent = engine.send_all(to_send).await.into_iter();
         drop(waiting);
-        self.journal_results(&results);
+        let mut results = Vec::new();
+        let mut journaled = Vec::new();
+        for (journal, slot) in slots {
+            let r = slot
+                .or_else(|| sent.next())
+                .expect("one result per delivery");
+            self.ledger.done(&r);
+            if journal {
+                journaled.push(r.clone());
+            }
+            results.push(r);
+        }
+        self.journal_results(&journaled);
         Ok(results)
+    }
+
+    /// Parks a delivery behind the creation of the room it is for, unsent.
+    fn queue_behind(
+        &self,
+        outbox: &Outbox,
+        d: Delivery,
+        creation: &crate::outbox::Entry,
+        now: Timestamp,
+    ) -> DeliveryResult {
+        let c = &creation.delivery;
+        let why = format!(
+            "waits for {} {}, whose creation is in the outbox",
+            crate::providers::display_name(&c.provider),
+            c.target
+        );
+        let mut r = DeliveryResult {
+            error: Some(why.clone()),
+            waits_for: Some(c.target.clone()),
+            ..DeliveryResult::pending(d, false)
+        };
+        match outbox.put_after(&r.delivery, &why, 0, now, Some(&c.dedup_key)) {
+            Ok(id) => r.outbox = Some(id),
+            Err(e) => {
+                // Not kept, so not waiting either: it failed.
+                r.waits_for = None;
+                r.error = Some(format!(
+                    "{why}; and it could not be kept in the outbox: {e}"
+                ));
+            }
+        }
+        r
     }
 
     /// What `deliveries` would do, sent nowhere and journaled nowhere (their results are dry
     /// runs): a drill's page to a real IC rotation that it must not reach (SPEC "Drills").
     pub async fn rehearse(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
         let engine = Engine {
-            transport: self.providers()?,
-            cfg: &self.config()?.values.delivery,
             dry_run: true,
-            outbox: None,
-            now: self.now(),
+            ..Engine::new(
+                self.providers()?,
+                &self.config()?.values.delivery,
+                self.now(),
+            )
         };
         Ok(engine.send_all(deliveries).await)
     }
 
-    /// Sends without parking failures (for `outbox retry`, which owns its entries).
+    /// Sends without parking failures (for `outbox retry`, which owns its entries), with the
+    /// whole budget even to a provider known down (the user asked for another try); an answer
+    /// clears the mark, a budget spent in vain keeps it.
     pub async fn redeliver(&self, d: Delivery) -> CliResult<DeliveryResult> {
+        self.arm();
+        let marks = self.marks()?;
         let engine = Engine {
-            transport: self.providers()?,
-            cfg: &self.config()?.values.delivery,
             dry_run: self.dry_run(),
-            outbox: None,
-            now: self.now(),
+            marks: (!self.dry_run()).then_some(&marks),
+            whole_budget: true,
+            observer: Some(&self.ledger),
+            ..Engine::new(
+                self.providers()?,
+                &self.config()?.values.delivery,
+                self.now(),
+            )
         };
         let waiting = self.waiting(vec![Wait::new(&d.provider, &d.action, &d.target)]);
         // Tried before: the adapter checks first whether an earlier try landed.
@@ -653,8 +968,10 @@ impl Ctx {
             .outbox()?
             .get(&crate::outbox::entry_id(&d.dedup_key))
             .map_or(0, |e| e.attempts);
+        self.ledger.start(&d);
         let r = engine.send_after(d, tried).await;
         drop(waiting);
+        self.ledger.done(&r);
         self.journal_results(std::slice::from_ref(&r));
         Ok(r)
     }

@@ -155,6 +155,27 @@ pub fn usage_error(e: clap::Error, json: bool) -> u8 {
     2
 }
 
+/// Runs a command until it ends, or until Ctrl-C while it waits on a provider: then the command
+/// is dropped (nothing more goes out), and what was sent, what was not and what is not
+/// confirmed is reported, kept in the outbox and journaled; exit 130. Before the first wait
+/// Ctrl-C ends the process as usual (a prompt answers it itself: see `prompt.rs`).
+async fn until_interrupted(ctx: &ctx::Ctx, command: Option<cli::Command>) -> error::CliResult {
+    let mut work = Box::pin(cli::dispatch(ctx, command));
+    let finished = tokio::select! {
+        biased;
+        r = &mut work => Some(r),
+        () = ctx.interrupt() => None,
+    };
+    match finished {
+        Some(r) => r,
+        None => {
+            // Dropped first: its waits end (the spinner with them) and nothing more is sent.
+            drop(work);
+            render::outbox::interrupted(ctx, &ctx.interrupted())
+        }
+    }
+}
+
 /// Runs a parsed command line and returns the process exit code. Only commands that may talk
 /// to a provider or wait get the async runtime; the local ones (`init`, `list`, `completions`,
 /// `man`) start nothing but themselves.
@@ -169,8 +190,8 @@ pub fn run(cli: cli::Cli) -> u8 {
     };
     let result = match cli.command.map(|c| cli::dispatch_local(&ctx, c)) {
         Some(Ok(done)) => done,
-        Some(Err(command)) => runtime().block_on(cli::dispatch(&ctx, Some(*command))),
-        None => runtime().block_on(cli::dispatch(&ctx, None)),
+        Some(Err(command)) => runtime().block_on(until_interrupted(&ctx, Some(*command))),
+        None => runtime().block_on(until_interrupted(&ctx, None)),
     };
     render::warnings(&ctx);
     match result {

@@ -2,7 +2,9 @@
 //! adapters post them; with no chat provider configured, commands show them to the user.
 
 use crate::config::CallConfig;
-use crate::model::{Event, EventKind, Incident, NoteType, PublicIncident, Role, Severity, Stage};
+use crate::model::{
+    Change, Event, EventKind, Incident, NoteType, PublicIncident, Role, Severity, Stage,
+};
 
 /// What starts every message inc sends about a drill (SPEC "Drills").
 pub const DRILL: &str = "[DRILL]";
@@ -286,6 +288,21 @@ pub fn describe(e: &Event) -> (&'static str, String) {
             format!("{who} acknowledged the page ({provider})"),
         ),
         EventKind::Comms { .. } => ("public", public_update(&e.kind)),
+        EventKind::Service { name } => ("service", format!("affected service: {name}")),
+        EventKind::SuspectedCause { change: c } => (
+            "suspected cause",
+            format!(
+                "{} {} · {}: {}{}",
+                c.at.strftime("%Y-%m-%d %H:%M UTC"),
+                c.service,
+                c.source,
+                c.summary,
+                c.url
+                    .as_deref()
+                    .map(|u| format!(" {u}"))
+                    .unwrap_or_default()
+            ),
+        ),
         EventKind::Postmortem {
             path_or_url, owner, ..
         } => (
@@ -296,6 +313,66 @@ pub fn describe(e: &Event) -> (&'static str, String) {
             },
         ),
     }
+}
+
+/// How long before the incident began a change happened: `17m before`, `1h46m before`, or
+/// `after start`.
+pub fn before(at: jiff::Timestamp, began: jiff::Timestamp) -> String {
+    let secs = began.as_second() - at.as_second();
+    if secs < 0 {
+        "after start".into()
+    } else {
+        format!("{} before", elapsed(secs))
+    }
+}
+
+/// A change in one line, as posted and shown: `02:41 UTC (17m before) checkout · github:
+/// deploy v2.14.0 → production (success, ann) https://…`.
+pub fn change(c: &Change, began: jiff::Timestamp) -> String {
+    let mut s = format!(
+        "{} UTC ({}) {} · {}: {}",
+        c.at.strftime("%H:%M"),
+        before(c.at, began),
+        c.service,
+        c.source,
+        c.summary
+    );
+    match (&c.status, &c.who) {
+        (Some(st), Some(w)) => s.push_str(&format!(" ({st}, {w})")),
+        (Some(st), None) => s.push_str(&format!(" ({st})")),
+        (None, Some(w)) => s.push_str(&format!(" ({w})")),
+        (None, None) => {}
+    }
+    if let Some(u) = &c.url {
+        s.push_str(&format!(" {u}"));
+    }
+    s
+}
+
+/// What the declaration posts with the roster when changes are already in hand: the latest
+/// few, newest first.
+pub fn latest_changes(changes: &[Change], began: jiff::Timestamp) -> String {
+    let mut lines = vec![format!(
+        "Latest change{} on the affected services:",
+        if changes.len() == 1 { "" } else { "s" }
+    )];
+    lines.extend(changes.iter().map(|c| format!("• {}", change(c, began))));
+    lines.join("\n")
+}
+
+/// `inc service add` / `declare --service`: the services named.
+pub fn services_added(names: &[String]) -> String {
+    format!(
+        "Affected service{}: {}",
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    )
+}
+
+/// `inc changes --cite N`: the change recorded as a suspected cause (never "root cause": the
+/// post-mortem looks for several contributing factors).
+pub fn suspected_cause(c: &Change, began: jiff::Timestamp) -> String {
+    format!("Suspected cause: {}", change(c, began))
 }
 
 /// One remote change in words: "bob raised the severity to SEV-1".

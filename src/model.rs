@@ -7,8 +7,10 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod change;
 mod public;
 pub mod wire;
+pub use change::{Change, MAX_SUMMARY, first_url, one_line, safe_url, slack_plain};
 pub use public::{PublicIncident, Stage};
 
 /// SEV-1 (most severe) .. SEV-5. Ordered so that `SEV-1 < SEV-2`: "raising" means a smaller number.
@@ -302,6 +304,16 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         digest: Option<String>,
     },
+    /// An affected service (`inc declare --service NAME`, `inc service add NAME`): a name of
+    /// `[changes.services]`, whose changes `inc changes` and `inc status` show.
+    Service {
+        name: String,
+    },
+    /// `inc changes --cite N`: a change recorded as a suspected cause, which the post-mortem
+    /// lists under contributing factors (and at its own time in the timeline).
+    SuspectedCause {
+        change: Change,
+    },
 }
 
 /// A TODO from the timeline.
@@ -351,8 +363,23 @@ pub struct Incident {
     /// Places that carry the incident (`linked` events, ours and other responders').
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub linked: Vec<Linked>,
+    /// The affected services, in the order they were named (each once).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+    /// The changes cited as suspected causes (each change once, however often it was cited).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suspected_causes: Vec<Cited>,
     #[serde(skip)]
     pub events: Vec<Event>,
+}
+
+/// A change cited as a suspected cause: the change, and who cited it when.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Cited {
+    pub change: Change,
+    pub cited_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cited_by: Option<String>,
 }
 
 /// Where the post-mortem is, and who owns it.
@@ -454,6 +481,8 @@ impl Incident {
             postmortem: None,
             refs: Vec::new(),
             linked: Vec::new(),
+            services: Vec::new(),
+            suspected_causes: Vec::new(),
             events: Vec::new(),
         };
         for (i, e) in events.iter().enumerate() {
@@ -564,6 +593,25 @@ impl Incident {
                 });
             }
             EventKind::Delivery { .. } | EventKind::Acknowledged { .. } => {}
+            EventKind::Service { name } => {
+                if !self.services.contains(name) {
+                    self.services.push(name.clone());
+                }
+            }
+            EventKind::SuspectedCause { change } => {
+                // Two responders may cite the same change: it is one contributing factor.
+                if !self
+                    .suspected_causes
+                    .iter()
+                    .any(|c| c.change.id == change.id)
+                {
+                    self.suspected_causes.push(Cited {
+                        change: change.clone(),
+                        cited_at: e.at,
+                        cited_by: e.by.clone(),
+                    });
+                }
+            }
             EventKind::Comms { .. } => public::apply(&mut self.public, e),
             EventKind::Resolved { .. } if self.resolved_at.is_some() => {}
             EventKind::Resolved { severity } => {

@@ -1,6 +1,12 @@
 //! Deliveries that could not be delivered, kept on disk (`$INC_STATE_DIR/outbox/*.json`) until
 //! `inc outbox retry` delivers them or the user drops them. One file per dedup key, so a
 //! failed action that fails again updates its entry instead of adding a second one.
+//!
+//! Entries keep the order they were queued in (`seq`), and an entry may wait behind another
+//! (`after`): a post to a room whose creation is itself still in the outbox. [`down`] keeps the
+//! providers that are down.
+
+pub mod down;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +23,43 @@ pub struct Entry {
     pub attempts: u32,
     pub first_failed_at: Timestamp,
     pub last_tried_at: Timestamp,
+    /// When it was first queued, in nanoseconds of the machine's clock (never `INC_NOW`): the
+    /// order `inc outbox retry` delivers in. 0 in entries written before it existed.
+    #[serde(default)]
+    pub seq: u64,
+    /// The dedup key of the delivery this one waits behind: the creation of the room it posts
+    /// to. Delivered only after that one, into the room it made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+impl Entry {
+    /// The order entries go out in: as queued (older entries by their first failure).
+    fn order(&self) -> (i128, &str) {
+        let queued = if self.seq > 0 {
+            i128::from(self.seq)
+        } else {
+            self.first_failed_at.as_nanosecond()
+        };
+        (queued, &self.id)
+    }
+}
+
+/// Nanoseconds since the epoch on this machine's clock, strictly increasing within a process.
+fn next_seq() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64);
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
 }
 
 pub struct Outbox {
@@ -52,6 +95,20 @@ impl Outbox {
         attempts: u32,
         now: Timestamp,
     ) -> std::io::Result<String> {
+        self.put_after(d, error, attempts, now, None)
+    }
+
+    /// Parks a delivery that waits behind the delivery whose dedup key is `after` (kept from an
+    /// earlier entry of the same key when `None`); returns its entry id. An entry updated in
+    /// place keeps its place in the order.
+    pub fn put_after(
+        &self,
+        d: &Delivery,
+        error: &str,
+        attempts: u32,
+        now: Timestamp,
+        after: Option<&str>,
+    ) -> std::io::Result<String> {
         std::fs::create_dir_all(&self.dir)?;
         let id = entry_id(&d.dedup_key);
         let previous = self.get(&id);
@@ -60,8 +117,16 @@ impl Outbox {
             delivery: d.clone(),
             error: error.to_string(),
             attempts: attempts + previous.as_ref().map_or(0, |p| p.attempts),
-            first_failed_at: previous.map_or(now, |p| p.first_failed_at),
+            first_failed_at: previous.as_ref().map_or(now, |p| p.first_failed_at),
             last_tried_at: now,
+            seq: previous
+                .as_ref()
+                .map(|p| p.seq)
+                .filter(|s| *s > 0)
+                .unwrap_or_else(next_seq),
+            after: after
+                .map(str::to_string)
+                .or_else(|| previous.and_then(|p| p.after)),
         };
         let tmp = self.dir.join(format!(".{id}.{}.tmp", std::process::id()));
         std::fs::write(
@@ -80,7 +145,7 @@ impl Outbox {
         serde_json::from_slice(&text).ok()
     }
 
-    /// Every entry, oldest failure first.
+    /// Every entry, in the order they were queued.
     pub fn list(&self) -> Vec<Entry> {
         let Ok(rd) = std::fs::read_dir(&self.dir) else {
             return Vec::new();
@@ -93,8 +158,22 @@ impl Outbox {
                 self.get(id)
             })
             .collect();
-        entries.sort_by_key(|e| (e.first_failed_at, e.id.clone()));
+        entries.sort_by(|a, b| a.order().cmp(&b.order()));
         entries
+    }
+
+    /// The entry holding the delivery with this dedup key.
+    pub fn by_key(&self, dedup_key: &str) -> Option<Entry> {
+        self.get(&entry_id(dedup_key))
+    }
+
+    /// The creation of one of an incident's places (`create_channel`, `create_room`) while it
+    /// waits here: what a post to that place must wait behind.
+    pub fn pending_creation(&self, incident: &str, provider: &str, action: &str) -> Option<Entry> {
+        self.list().into_iter().find(|e| {
+            let d = &e.delivery;
+            d.incident.as_deref() == Some(incident) && d.provider == provider && d.action == action
+        })
     }
 
     pub fn remove(&self, id: &str) -> std::io::Result<bool> {

@@ -42,6 +42,8 @@ pub struct Context {
     pub impact: Impact,
     pub responders: Vec<Responder>,
     pub timeline: Vec<TimelineRow>,
+    /// The changes cited as suspected causes (`inc changes --cite N`), each once.
+    pub contributing_factors: Vec<Factor>,
     pub action_items: Vec<ActionItem>,
     /// The two tags every action item carries: `sevN_YYYYMMDD` and `sevN`.
     pub tags: Vec<String>,
@@ -133,6 +135,22 @@ pub struct TimelineRow {
     /// The provider link behind the entry (PagerDuty incident, status page, ...), if any.
     pub link: Option<String>,
     pub by: Option<String>,
+}
+
+/// A change cited as a suspected cause, for "Contributing factors".
+#[derive(Clone, Debug, Serialize)]
+pub struct Factor {
+    /// `deploy v2.14.0 → production (failure, ann)`.
+    pub text: String,
+    pub service: String,
+    /// `github`, `pagerduty`, `slack`, `matrix`.
+    pub source: String,
+    /// `2026-11-26 02:41 UTC`.
+    pub time: String,
+    /// `17m before`, or `after start`.
+    pub before_start: String,
+    pub link: Option<String>,
+    pub cited_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -389,7 +407,7 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
                         // provider's incident) belongs to the declaration.
                         let mut i = rows.len() - 1;
                         while i > 0
-                            && rows[i].kind == "role"
+                            && matches!(rows[i].kind.as_str(), "role" | "service")
                             && times[i].as_second() - times[i - 1].as_second() <= 5
                         {
                             i -= 1;
@@ -407,6 +425,28 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
                 attach = false;
                 continue;
             }
+            // A cited change takes its own time (before the incident, usually), with its link.
+            EventKind::SuspectedCause { change: c } => {
+                let mut r = row(
+                    "suspected_cause",
+                    format!(
+                        "Change on {} ({}): {} (suspected cause{})",
+                        c.service,
+                        c.source,
+                        factor_text(c),
+                        e.by.as_deref()
+                            .map(|b| format!(", cited by {b}"))
+                            .unwrap_or_default()
+                    ),
+                    c.url.clone(),
+                );
+                r.at = c.at.to_string();
+                r.time = c.at.strftime("%Y-%m-%d %H:%M:%S").to_string();
+                rows.push(r);
+                times.push(c.at);
+                attach = false;
+                continue;
+            }
             EventKind::Declared {
                 severity, title, ..
             } => (
@@ -414,6 +454,7 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
                 format!("Incident declared: {severity}, \"{title}\""),
             ),
             EventKind::Role { role, person } => ("role", messages::role(*role, person)),
+            EventKind::Service { name } => ("service", format!("Affected service: {name}")),
             EventKind::Severity {
                 severity,
                 is_final: false,
@@ -446,6 +487,36 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
     let mut timed: Vec<(Timestamp, TimelineRow)> = times.into_iter().zip(rows).collect();
     timed.sort_by_key(|(t, _)| *t);
     timed.into_iter().map(|(_, r)| r).collect()
+}
+
+/// A change in the post-mortem's words: its summary, status and who made it.
+fn factor_text(c: &crate::model::Change) -> String {
+    let mut s = c.summary.clone();
+    match (&c.status, &c.who) {
+        (Some(st), Some(w)) => s.push_str(&format!(" ({st}, {w})")),
+        (Some(st), None) => s.push_str(&format!(" ({st})")),
+        (None, Some(w)) => s.push_str(&format!(" ({w})")),
+        (None, None) => {}
+    }
+    s
+}
+
+/// The cited changes, each once, in the order they happened.
+fn contributing_factors(inc: &Incident) -> Vec<Factor> {
+    let mut cited: Vec<&crate::model::Cited> = inc.suspected_causes.iter().collect();
+    cited.sort_by_key(|c| c.change.at);
+    cited
+        .into_iter()
+        .map(|c| Factor {
+            text: factor_text(&c.change),
+            service: c.change.service.clone(),
+            source: c.change.source.clone(),
+            time: messages::time(c.change.at),
+            before_start: messages::before(c.change.at, inc.declared_at),
+            link: c.change.url.clone(),
+            cited_by: c.cited_by.clone(),
+        })
+        .collect()
 }
 
 /// The context of an incident's post-mortem.
@@ -521,6 +592,7 @@ pub fn context(inc: &Incident, s: &Settings) -> Context {
         },
         responders: responders(inc),
         timeline: timeline(inc),
+        contributing_factors: contributing_factors(inc),
         action_items,
         tags,
         messaging,

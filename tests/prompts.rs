@@ -1,13 +1,20 @@
-//! Prompts in a real terminal (tmux): `inc declare` asks for what is missing on a terminal, and
-//! never prompts with `--no-input` or when stdin is not a terminal.
+//! Prompts and Ctrl-C in a real terminal (tmux): `inc declare` asks for what is missing on a
+//! terminal, and never prompts with `--no-input` or when stdin is not a terminal; Ctrl-C at a
+//! prompt or during a wait is an answer: the terminal is left as it was (the cursor shown),
+//! what was and was not sent is said and kept, and the exit code is 130.
 //!
-//! tmux is required: without it these tests fail, naming it.
+//! tmux is required: without it these tests fail, naming it. The pane's shell traps SIGINT
+//! (`trap true INT`), as an interactive shell does, so that it outlives the Ctrl-C sent to
+//! the whole foreground process group and prints inc's exit code.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::cmd::TestEnv;
+use common::cmd::{TestEnv, run, text};
+use common::faultproxy::{Fault, FaultProxy};
+use common::pagerduty::{self as pd, FakePd};
+use common::slack::FakeSlack;
 use common::tmux::{Tmux, sh_quote};
 use common::tools::require_tmux;
 use serde_json::Value;
@@ -266,5 +273,126 @@ async fn attach_without_a_reference_offers_the_open_incidents() {
     });
     let listed = bob.json(&["show"]);
     assert_eq!(listed["incident"]["id"], id.as_str(), "{listed}");
+    slack.assert_clean();
+}
+
+#[test]
+fn ctrl_c_at_the_severity_prompt_shows_the_cursor_and_exits_130() {
+    require_tmux();
+    let env = TestEnv::new();
+    let tmux = Tmux::start(&env, "trap true INT; inc declare 'Slow search'");
+    tmux.wait_for("severity menu", |s| {
+        s.contains("Severity") && s.contains("SEV-5")
+    });
+    assert!(!tmux.cursor_visible(), "the menu hides the cursor");
+    tmux.key("C-c");
+    assert_eq!(tmux.exit_code(), 130, "{}", tmux.screen());
+    assert!(
+        tmux.cursor_visible(),
+        "cursor left hidden:\n{}",
+        tmux.screen()
+    );
+    assert!(!env.state.join("incidents").exists(), "nothing declared");
+}
+
+/// Polls until `pred` holds (at most `PANE_WAIT`), off the runtime's threads.
+fn until(what: &str, pred: impl Fn() -> bool) {
+    let deadline = Instant::now() + common::tmux::PANE_WAIT;
+    while !pred() {
+        assert!(Instant::now() < deadline, "no {what} within the wait");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ctrl_c_during_a_slow_declare_says_what_is_unconfirmed_and_the_same_declare_finishes_it() {
+    require_tmux();
+    let pd = FakePd::start().await;
+    let pd_proxy = FaultProxy::start(&pd.uri()).await;
+    let slack = FakeSlack::start().await;
+    let slack_proxy = FaultProxy::start(&slack.server.uri()).await;
+    let config = format!(
+        "[delivery]\ntimeout = \"60s\"\nretry_for = \"120s\"\n\n{}\n\
+         [slack]\napi_url = \"{}/api\"\nper_incident_channel = true\nchannel_prefix = \"inc-\"\n",
+        pd::pagerduty_table(&pd_proxy.uri(), ""),
+        slack_proxy.uri()
+    );
+    let mut env = TestEnv::with_config(&config);
+    env.set("PAGERDUTY_TOKEN", pd::TOKEN)
+        .set("SLACK_BOT_TOKEN", common::slack::TOKEN);
+    // Both providers do what they are asked, and answer very late.
+    let late = Fault::Late(Duration::from_secs(600));
+    pd_proxy.arm("POST", "/incidents", late.clone(), 1);
+    slack_proxy.arm("POST", "/api/conversations.create", late, 1);
+
+    let script = "trap true INT; inc declare 'Checkout is down' --sev 1";
+    let tmux = tokio::task::block_in_place(|| Tmux::start(&env, script));
+    tokio::task::block_in_place(|| {
+        until("PagerDuty incident and Slack channel at the fakes", || {
+            pd.incidents().len() == 1 && slack.channels().len() == 1
+        });
+        tmux.wait_for("the spinner", |s| s.contains("creating #inc-"));
+        tmux.key("C-c");
+        assert_eq!(tmux.exit_code(), 130, "{}", tmux.screen());
+    });
+    let screen = tmux.screen();
+    assert!(screen.contains("interrupted (Ctrl-C)"), "{screen}");
+    for what in [
+        "not confirmed: pagerduty create_incident",
+        "not confirmed: slack create_channel",
+    ] {
+        assert!(screen.contains(what), "{what}:\n{screen}");
+    }
+    assert!(screen.contains("2 kept in the outbox"), "{screen}");
+    assert!(
+        !screen.contains("creating #inc-"),
+        "the spinner is cleared:\n{screen}"
+    );
+    assert!(tmux.cursor_visible(), "cursor hidden:\n{screen}");
+
+    // Kept, and journaled as not delivered.
+    let o = run(&env, &["outbox", "list", "--json"]).await;
+    let kept = common::cmd::json(&o)["outbox"].as_array().cloned().unwrap();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(kept.iter().all(|e| {
+        e["error"]
+            .as_str()
+            .is_some_and(|s| s.contains("interrupted (Ctrl-C)"))
+            && e["attempts"] == 1
+    }));
+    let id = incidents(&env)[0]["id"].as_str().unwrap().to_string();
+    let journal =
+        std::fs::read_to_string(env.state.join("incidents").join(format!("{id}.jsonl"))).unwrap();
+    let failed: Vec<serde_json::Value> = journal
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &serde_json::Value| e["event"] == "delivery" && e["ok"] == false)
+        .collect();
+    assert_eq!(failed.len(), 2, "{journal}");
+
+    // The same declare again: it finishes that incident, and opens nothing twice.
+    let o = run(&env, &["declare", "Checkout is down", "--sev", "1"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(
+        out.contains("Finished the unfinished declaration of"),
+        "{out}\n{err}"
+    );
+    assert_eq!(incidents(&env).len(), 1, "one incident");
+    assert_eq!(pd.incidents().len(), 1, "one PagerDuty incident");
+    let channels = slack.channels();
+    assert_eq!(channels.len(), 1, "one channel: {channels:?}");
+    let rosters = slack
+        .messages(&channels[0].id)
+        .iter()
+        .filter(|m| m.text.contains("Major incident declared"))
+        .count();
+    assert_eq!(rosters, 1, "the roster once");
+    let o = run(&env, &["outbox", "list", "--json"]).await;
+    assert_eq!(
+        common::cmd::json(&o)["outbox"].as_array().map(Vec::len),
+        Some(0)
+    );
+    pd.assert_clean();
     slack.assert_clean();
 }

@@ -1,8 +1,9 @@
 //! `inc postmortem new --publish confluence|github` against local wiremock fakes. The Confluence
 //! fake validates every request against the official v2 description
-//! (`confluence/openapi-v2.v3.json`); GitHub has no saved description, so its fake checks the
-//! documented required fields and headers by hand (shared/notes/apis.md §10). Both keep what was
-//! created, so a re-run that would duplicate a page or an issue is caught.
+//! (`confluence/openapi-v2.v3.json`); the GitHub fake validates every request against GitHub's
+//! REST description (`github/api.github.com.json`) and checks the documented headers and
+//! fields by hand (shared/notes/apis.md §10). Both keep what was created, so a re-run that
+//! would duplicate a page or an issue is caught.
 
 mod common;
 
@@ -322,11 +323,16 @@ struct Repo {
 struct RepoResponder {
     state: Arc<Mutex<Repo>>,
     base: String,
+    spec: SpecValidated,
 }
 
 impl Respond for RepoResponder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        let valid = self.spec.check(req);
         let mut st = self.state.lock().unwrap();
+        if let Err(e) = valid {
+            st.problems.push(e);
+        }
         let p = req.url.path().to_string();
         st.log.push(format!("{} {p}", req.method));
         let header = |n: &str| {
@@ -451,6 +457,7 @@ async fn fake_github() -> FakeGithub {
         .respond_with(RepoResponder {
             state: state.clone(),
             base: server.uri(),
+            spec: SpecValidated::load(common::github::SPEC),
         })
         .mount(&server)
         .await;

@@ -811,7 +811,9 @@ fn stored_specs_are_the_upstream_bytes_listed_in_sources() {
     }
     walk(&dir, &dir, &mut stored);
     assert!(stored.len() >= 8, "tests/specs holds {stored:?}");
-    for rel in [PD, EV2, SLACK, STATUSPAGE, OPSGENIE, DISCORD, X, MASTODON] {
+    for rel in [
+        PD, EV2, SLACK, STATUSPAGE, OPSGENIE, DISCORD, X, MASTODON, GITHUB,
+    ] {
         assert!(
             stored.iter().any(|s| s == rel),
             "{rel} is used but not stored"
@@ -1123,4 +1125,107 @@ fn no_test_can_pass_by_skipping() {
         "a way to skip tests:\n{}",
         found.join("\n")
     );
+}
+
+const GITHUB: &str = "github/api.github.com.json";
+
+/// GitHub's description holds what inc reads (deployments, their statuses, releases) and
+/// publishes (post-mortem issues), and refuses what it must not send; PagerDuty's change
+/// events take real timestamps once the placeholder `pattern` is patched out (SOURCES.md).
+#[test]
+fn github_and_change_events_are_checked() {
+    for (m, p, pairs) in [
+        (
+            "GET",
+            "/repos/acme/web/deployments",
+            &[
+                ("per_page", "100"),
+                ("page", "2"),
+                ("environment", "production"),
+            ][..],
+        ),
+        (
+            "GET",
+            "/repos/acme/web/deployments/42/statuses",
+            &[("per_page", "10")],
+        ),
+        (
+            "GET",
+            "/repos/acme/web/releases",
+            &[("per_page", "100"), ("page", "1")],
+        ),
+        (
+            "GET",
+            "/repos/acme/ops/issues",
+            &[
+                ("state", "all"),
+                ("sort", "created"),
+                ("direction", "desc"),
+                ("per_page", "100"),
+                ("page", "1"),
+            ],
+        ),
+        ("GET", "/repos/acme/ops", &[]),
+    ] {
+        query(GITHUB, m, p, pairs).unwrap_or_else(|e| panic!("{p}: {e}"));
+    }
+    let e = query(
+        GITHUB,
+        "GET",
+        "/repos/acme/web/deployments",
+        &[("since", "2026-11-26T00:00:00Z")],
+    )
+    .unwrap_err();
+    assert!(e.contains("`since` is not in the description"), "{e}");
+    let e = query(GITHUB, "GET", "/repos/acme/ops/issues", &[("state", "any")]).unwrap_err();
+    assert!(e.contains("state"), "{e}");
+    ok(
+        GITHUB,
+        "POST",
+        "/repos/acme/ops/issues",
+        json!({ "title": "Post-mortem", "body": "b", "labels": ["sev1"] }),
+    );
+    bad(
+        GITHUB,
+        "POST",
+        "/repos/acme/ops/issues",
+        json!({ "body": "no title" }),
+        &["title"],
+    );
+    bad(
+        GITHUB,
+        "POST",
+        "/repos/acme/ops/issues",
+        json!({ "title": "t", "labels": "sev1" }),
+        &["labels"],
+    );
+
+    let window = [
+        ("since", "2026-11-25T23:04:00Z"),
+        ("until", "2026-11-26T03:10:00Z"),
+        ("limit", "100"),
+        ("offset", "0"),
+    ];
+    query(PD, "GET", "/services/PCHKOUT/change_events", &window).unwrap();
+    let e = query(
+        PD,
+        "GET",
+        "/services/PCHKOUT/change_events",
+        &[("sort_by", "timestamp")],
+    )
+    .unwrap_err();
+    assert!(e.contains("`sort_by` is not in the description"), "{e}");
+}
+
+/// Every GitHub operation compiles (the description is large; the loader must take all of it).
+#[test]
+fn github_operations_compile() {
+    let spec = Spec::load(GITHUB);
+    assert!(
+        spec.operations().len() > 500,
+        "{} operations",
+        spec.operations().len()
+    );
+    let failures = spec.compile_all();
+    assert!(failures.is_empty(), "{GITHUB}:\n{}", failures.join("\n"));
 }

@@ -8,7 +8,7 @@ use crate::model::{Role, Severity};
 /// Declare a major incident: journal, severity, roles and the contact summary
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  inc declare \"Checkout returns 500s\" --sev 1 --ic me\n  ID=$(inc declare \"API latency\" --sev 2 -q)\n  inc declare --drill \"Game day: the database fails over\"\n\n\
+    after_help = "Examples:\n  inc declare \"Checkout returns 500s\" --sev 1 --ic me\n  ID=$(inc declare \"API latency\" --sev 2 -q)\n  inc declare \"Checkout returns 500s\" --service checkout --service payments\n  inc declare --drill \"Game day: the database fails over\"\n\n\
 A drill (--drill, or INC_DRILL=1) is a practice incident: everything inc sends about it starts \
 with [DRILL], nobody outside the drill is paged or notified (see [drill] in the config), the \
 status page and the social accounts are never touched, and `inc list` hides it unless --all."
@@ -34,10 +34,14 @@ pub struct Args {
     /// Scribe
     #[arg(long, value_name = "USER")]
     pub scribe: Option<String>,
+    /// An affected service (a name of [changes.services]; repeatable): `inc changes` and `inc status` show what changed on it
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
-    ctx.config()?;
+    let services =
+        crate::flows::changes::check_services(ctx.config()?, &args.services, "--service")?;
     let mut roles = Vec::new();
     for (role, given, flag) in [
         (Role::Ic, &args.ic, "--ic"),
@@ -88,6 +92,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             security: args.security,
             drill: args.drill || crate::flows::drill::requested(ctx),
             roles,
+            services,
         },
     );
     // Every secret the declaration needs, before anything is written.

@@ -1,6 +1,7 @@
 //! One thin module per subcommand: parse, call shared code, render.
 
 pub mod attach;
+pub mod changes;
 pub mod comms;
 pub mod completions;
 pub mod declare;
@@ -18,6 +19,7 @@ pub mod page_ic;
 pub mod postmortem;
 pub mod resolve;
 pub mod role;
+pub mod service;
 pub mod sev;
 pub mod show;
 pub mod status;

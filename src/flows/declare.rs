@@ -22,6 +22,8 @@ pub struct Declaration {
     /// A practice incident (SPEC "Drills").
     pub drill: bool,
     pub roles: Vec<(Role, String)>,
+    /// The affected services (checked names of `[changes.services]`).
+    pub services: Vec<String>,
 }
 
 /// The declared incident, and what its rooms were told.
@@ -32,6 +34,9 @@ pub struct Declared {
     pub messages: Vec<String>,
     #[serde(skip)]
     pub results: Vec<DeliveryResult>,
+    /// An unfinished declaration of the same incident, finished now (not a new incident).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resumed: bool,
 }
 
 /// The IC holds no other role.
@@ -53,6 +58,20 @@ pub fn check_roles(roles: &[(Role, String)]) -> CliResult {
 /// acknowledgements in its timeline, resolved together. A drill adopts only a drill's page,
 /// and a real incident only a real page.
 pub fn prepare(ctx: &Ctx, d: Declaration) -> Incident {
+    // The same declaration again while the last one is unfinished (Ctrl-C, a provider down):
+    // finish that one instead of opening a second.
+    if let Some(inc) = unfinished(ctx, &d) {
+        if inc.severity != d.severity {
+            ctx.warn(format!(
+                "{} was declared {}; `inc sev {}` changes it",
+                inc.id,
+                inc.severity,
+                d.severity.number()
+            ));
+        }
+        ctx.resume(&inc);
+        return inc;
+    }
     let adopted = ctx
         .journal()
         .ok()
@@ -77,14 +96,52 @@ pub fn prepare(ctx: &Ctx, d: Declaration) -> Incident {
             .into_iter()
             .map(|(role, person)| ctx.event(EventKind::Role { role, person })),
     );
+    events.extend(
+        d.services
+            .into_iter()
+            .map(|name| ctx.event(EventKind::Service { name })),
+    );
     Incident::from_events(events).expect("starts with declared")
 }
 
+/// The current incident when `d` declares it again and its declaration is unfinished: the
+/// same title, drill and security, still open, with a step of the declaration (the PagerDuty
+/// incident, a room, its roster, a webhook post) waiting in the outbox after Ctrl-C or an
+/// outage. Declaring it again sends those steps with the same dedup keys (the PagerDuty
+/// incident key, the derived channel and room names), so the adapters find what an earlier
+/// try made instead of making a second.
+fn unfinished(ctx: &Ctx, d: &Declaration) -> Option<Incident> {
+    let id = ctx.journal().ok()?.current()?;
+    let inc = ctx.load(&id).ok()?;
+    if !inc.is_open()
+        || inc.is_paging()
+        || inc.title != d.title
+        || inc.drill != d.drill
+        || inc.security != d.security
+    {
+        return None;
+    }
+    let whole = format!("inc-{id}");
+    let steps = [
+        format!("inc-{id}-slack-"),
+        format!("inc-{id}-matrix-"),
+        format!("inc-{id}-open"),
+    ];
+    let waiting = ctx.outbox().ok()?.list().into_iter().any(|e| {
+        let k = &e.delivery.dedup_key;
+        e.delivery.incident.as_deref() == Some(id.as_str())
+            && (*k == whole || steps.iter().any(|p| k.starts_with(p.as_str())))
+    });
+    waiting.then_some(inc)
+}
+
 /// Writes a prepared incident to the journal and makes it current (nothing under --dry-run),
-/// then opens the PagerDuty major incident and every room concurrently.
+/// then opens the PagerDuty major incident and every room concurrently. A resumed declaration
+/// (see [`unfinished`]) is in the journal already: only what it did not deliver goes out.
 pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
     let config = ctx.config()?;
-    if !ctx.dry_run() {
+    let resumed = ctx.resuming(&inc.id);
+    if !ctx.dry_run() && !resumed {
         let journal = ctx.journal()?;
         // Adopting an IC page: its journal exists; the declaration and the roles are new.
         let new: Vec<_> = inc
@@ -101,11 +158,17 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
         }
         journal.set_current(&inc.id)?;
     }
-    let msgs = vec![
-        messages::declared(&inc),
-        messages::roster(&inc),
-        messages::contact_summary(&config.values.call),
-    ];
+    let mut msgs = vec![messages::declared(&inc), messages::roster(&inc)];
+    if !inc.services.is_empty() {
+        msgs.push(messages::services_added(&inc.services));
+    }
+    // What changed, only when it is already in hand (an IC page's reading): the declaration
+    // never waits for a provider to say.
+    let changes = super::changes::in_hand(ctx, &inc);
+    if !changes.is_empty() {
+        msgs.push(messages::latest_changes(&changes, inc.declared_at));
+    }
+    msgs.push(messages::contact_summary(&config.values.call));
     let mut deliveries = Vec::new();
     // A drill's PagerDuty incident is opened only on `[drill] service` (SPEC "Drills").
     let service = match &config.values.pagerduty {
@@ -140,6 +203,10 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
     );
     let mut results = pd?;
     results.extend(chat?);
+    if resumed {
+        // What waited in the outbox for the rooms made now.
+        results.extend(super::outbox::release(ctx, &inc.id).await?);
+    }
     if !ctx.dry_run() {
         let linked = link(ctx, &inc, &results).await?;
         results.extend(linked);
@@ -148,6 +215,7 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
         incident: inc,
         messages: msgs,
         results,
+        resumed,
     })
 }
 
@@ -163,6 +231,14 @@ async fn link(
     let mut places = Vec::new();
     for r in results.iter().filter(|r| r.ok) {
         let Some(id) = r.id.clone() else { continue };
+        // A resumed declaration linked some places already.
+        if inc
+            .linked
+            .iter()
+            .any(|l| l.provider == r.provider && l.reference == id)
+        {
+            continue;
+        }
         let (name, text) = match (r.provider.as_str(), r.action.as_str()) {
             (pagerduty::PROVIDER, "create_incident") => (
                 None,

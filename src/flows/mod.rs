@@ -5,6 +5,7 @@
 
 pub mod attach;
 pub mod call_now;
+pub mod changes;
 pub mod comms;
 pub mod declare;
 pub mod doctor;

@@ -314,6 +314,16 @@ pub async fn page_ic(
     );
     let board = &board;
     let (pd_i, og_i) = (0, usize::from(pd.is_some()));
+    // A pager another command saw down: the page still gets its whole budget, and the people to
+    // call are shown at once rather than after the clock.
+    for (i, on, endpoints) in [
+        (pd_i, pd.is_some(), &["pagerduty", "pagerduty-events"][..]),
+        (og_i, og.is_some(), &[opsgenie::PROVIDER][..]),
+    ] {
+        if let Some(why) = endpoints.iter().find_map(|e| ctx.failing(e)).filter(|_| on) {
+            board.trouble(i, why);
+        }
+    }
     let looked_up = |i: usize, name: &str, found: &Result<oncall::Lookup, SendError>| {
         let why =
             |e: &dyn std::fmt::Display| format!("cannot read who is on call from {name}: {e}");

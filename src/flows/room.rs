@@ -63,7 +63,7 @@ fn slack_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
         return Some(r);
     }
     if cfg.per_incident_channel {
-        return None;
+        return pending_place(ctx, inc, slack::PROVIDER, "create_channel");
     }
     shared_or_drill(inc, cfg.channel.clone(), drill::config(ctx).exec_channel)
 }
@@ -79,6 +79,16 @@ fn shared_or_drill(
         true => drill.filter(|d| !d.trim().is_empty()),
         false => shared,
     }
+}
+
+/// The name of the incident's own room while its creation waits in the outbox (the provider
+/// was down at `declare`): a post addressed to it waits there behind the creation, in order,
+/// and `inc outbox retry` delivers it into the room once it exists (`Ctx::deliver`).
+fn pending_place(ctx: &Ctx, inc: &Incident, provider: &str, action: &str) -> Option<String> {
+    ctx.outbox()
+        .ok()?
+        .pending_creation(&inc.id, provider, action)
+        .map(|e| e.delivery.target)
 }
 
 /// The incident's own Slack channel: the one inc created here, else the one another
@@ -398,7 +408,7 @@ fn matrix_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
         return Some(id);
     }
     if cfg.per_incident_room {
-        return None;
+        return pending_place(ctx, inc, matrix::PROVIDER, "create_room");
     }
     shared_or_drill(inc, cfg.room.clone(), drill::config(ctx).exec_room)
 }

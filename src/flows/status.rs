@@ -47,6 +47,10 @@ pub struct Glance {
     pub reminders: Vec<Reminder>,
     /// The PagerDuty incident's state (null without one).
     pub pagerduty: Option<Paging>,
+    /// What changed on the affected services, the latest few (absent when no change source
+    /// is configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<super::changes::AtAGlance>,
     /// The lines `--watch` compares between checks (elapsed time is left out: it always
     /// changes): severity, state, roles, paging, TODOs, notes, public status, exec cadence.
     #[serde(skip)]
@@ -105,13 +109,64 @@ pub async fn load(ctx: &Ctx, req: &Request) -> CliResult<StatusOutcome> {
         ));
     }
     let inc = ctx.current_incident()?;
-    let (inc, _) = super::sync::refresh(ctx, inc).await?;
+    // What changed is read beside the sync (they share the wait); with no change source
+    // configured nothing is read.
+    let (inc, changes) = if super::changes::configured(ctx) {
+        let req = super::changes::Request::default();
+        let (inc, c) = super::changes::alongside_sync(ctx, inc, &req, false).await?;
+        (inc, Some(c))
+    } else {
+        (super::sync::refresh(ctx, inc).await?.0, None)
+    };
     let pager = read_pager(ctx, &inc).await;
+    let mut glance = glance(inc, ctx.now(), &config.values.cadence, &pager);
+    with_changes(&mut glance, changes.as_ref());
     Ok(StatusOutcome {
-        glance: glance(inc, ctx.now(), &config.values.cadence, &pager),
+        glance,
         interval,
         interval_source,
     })
+}
+
+/// What changed, for a `--watch` check: a reading under a minute old is reused, and only what
+/// was read now is warned about. `None` when no change source is configured.
+pub async fn read_changes(ctx: &Ctx, inc: &Incident) -> Option<super::changes::Changes> {
+    if !super::changes::configured(ctx) {
+        return None;
+    }
+    let req = super::changes::Request::default();
+    match super::changes::read(ctx, inc, &req, true).await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            ctx.warn(format!("could not read what changed: {}", e.message));
+            None
+        }
+    }
+}
+
+/// Puts what changed into the glance: the latest few, and a `latest change` line under the
+/// roles that `--watch` compares (a new change is said once).
+pub fn with_changes(g: &mut Glance, changes: Option<&super::changes::Changes>) {
+    let Some(c) = changes else { return };
+    let line = match c.changes.first() {
+        Some(newest) => messages::change(newest, c.began_at),
+        None => "none".into(),
+    };
+    let roles = [
+        "ic",
+        "deputy",
+        "scribe",
+        "customer liaison",
+        "internal liaison",
+        "sme",
+    ];
+    let at = g
+        .fields
+        .iter()
+        .rposition(|(k, _)| roles.contains(k))
+        .map_or(g.fields.len(), |i| i + 1);
+    g.fields.insert(at, ("latest change", line));
+    g.changes = Some(c.at_a_glance());
 }
 
 /// The incident's PagerDuty incident, read (`None` without one, `Err` when it cannot be read),
@@ -357,6 +412,7 @@ pub fn glance(
         incident: inc,
         reminders,
         pagerduty,
+        changes: None,
         fields,
     }
 }

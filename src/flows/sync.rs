@@ -119,8 +119,13 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
     let journal = ctx.journal()?;
     let mut cursors = journal.cursors(&inc.id);
     let timeout = config.values.delivery.timeout.0;
+    // A provider another command saw down gets one short read, not a few timeouts.
+    let within = |provider: &str| match ctx.failing(provider) {
+        Some(_) => crate::outbox::down::QUICK_TRY.min(timeout) / 3,
+        None => timeout,
+    };
     let (s, m, p, o) = tokio::join!(
-        bounded(timeout, async {
+        bounded(within(slack::PROVIDER), async {
             match (&places.slack, config.values.slack.is_some()) {
                 (Some(ch), true) => {
                     let c = ctx.slack()?;
@@ -131,7 +136,7 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
                 _ => Ok(None),
             }
         }),
-        bounded(timeout, async {
+        bounded(within(matrix::PROVIDER), async {
             match (&places.matrix, config.values.matrix.is_some()) {
                 (Some(room), true) => {
                     let c = ctx.matrix()?;
@@ -142,7 +147,7 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
                 _ => Ok(None),
             }
         }),
-        bounded(timeout, async {
+        bounded(within(pagerduty::PROVIDER), async {
             if places.pagerduty.is_empty() || config.values.pagerduty.is_none() {
                 return Ok(None);
             }
@@ -151,7 +156,7 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
                 .await
                 .map(Some)
         }),
-        bounded(timeout, async {
+        bounded(within(opsgenie::PROVIDER), async {
             if places.opsgenie.is_empty() || config.values.opsgenie.is_none() {
                 return Ok(None);
             }

@@ -115,11 +115,11 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         };
         // Pull what other responders and the pager added (a failure is a warning).
         let known = last_good.as_ref().unwrap_or(&req.first.incident);
-        let pulled = match super::sync::pull(ctx, known).await {
-            Ok(p) => p.new,
+        let (pulled, read) = match super::sync::pull(ctx, known).await {
+            Ok(p) => (p.new, p.sources),
             Err(e) => {
                 ctx.warn(format!("could not pull the shared record: {}", e.message));
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
         let me = ctx.me();
@@ -152,7 +152,10 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
                 .push("the incident journal is readable again".into());
             change.recovered = true;
         }
-        let pager = status::read_pager(ctx, &inc).await;
+        let (pager, changes) = tokio::join!(
+            status::read_pager(ctx, &inc),
+            status::read_changes(ctx, &inc)
+        );
         match (&pager, &pager_alarm) {
             (Some(Err(e)), prev) if prev.as_deref() != Some(e.as_str()) => {
                 let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
@@ -193,6 +196,15 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             }
         };
         change.postable = change.lines.clone();
+        // A provider another command saw down that answers again (said here, not posted).
+        let read: Vec<&str> = read
+            .iter()
+            .filter(|s| s.ok)
+            .map(|s| s.provider.as_str())
+            .collect();
+        change
+            .lines
+            .extend(super::outbox::recheck(ctx, &read).await);
         for e in pulled
             .iter()
             .filter(|e| e.by.as_deref() != Some(me.as_str()))
@@ -201,7 +213,8 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             change.remote.push(line.clone());
             change.lines.push(line);
         }
-        let snap = status::glance(inc, now, &config.values.cadence, &pager);
+        let mut snap = status::glance(inc, now, &config.values.cadence, &pager);
+        status::with_changes(&mut snap, changes.as_ref());
         let mut changes = Vec::new();
         for (k, v) in &snap.fields {
             let from = previous

@@ -1,5 +1,6 @@
-//! GitHub REST: publish the post-mortem as an issue (shared/notes/apis.md §10; no spec file is
-//! saved, so the body follows the documented fields: `title` required, `body`, `labels`).
+//! GitHub REST: publish the post-mortem as an issue (shared/notes/apis.md §10), and read what
+//! changed on a repository for `inc changes` (deployments with their statuses, releases).
+//! Requests follow `tests/specs/github/api.github.com.json`.
 //! `Authorization: Bearer` with the token from `$GITHUB_TOKEN` (or `token_env`/`token_cmd`),
 //! added when sending.
 //!
@@ -26,6 +27,10 @@ const ACCEPT: &str = "application/vnd.github+json";
 const API_VERSION: &str = "2022-11-28";
 /// How many pages of 100 issues the duplicate check reads (newest first).
 const LOOKUP_PAGES: usize = 10;
+/// Deployments and releases per page (GitHub's largest).
+pub const PER_PAGE: usize = 100;
+/// Statuses read per deployment: its latest few (GitHub lists the newest first).
+const STATUSES_PER_PAGE: usize = 10;
 
 pub struct Client {
     http: reqwest::Client,
@@ -171,6 +176,62 @@ impl Client {
         Ok(receipt(&resp.body))
     }
 
+    /// One page of a repository's deployments (`GET /repos/{owner}/{repo}/deployments`), as
+    /// GitHub lists them: newest first. `environment` keeps only that environment's.
+    pub async fn deployments(
+        &self,
+        repo: &str,
+        environment: Option<&str>,
+        page: u32,
+    ) -> Result<Vec<Value>, SendError> {
+        let mut q = page_query(page);
+        if let Some(env) = environment {
+            q.push(("environment".into(), env.to_string()));
+        }
+        self.list(&format!("/repos/{repo}/deployments"), &q).await
+    }
+
+    /// A deployment's statuses (`GET .../deployments/{id}/statuses`), the first page: the
+    /// newest ones.
+    pub async fn deployment_statuses(&self, repo: &str, id: u64) -> Result<Vec<Value>, SendError> {
+        let q = vec![("per_page".to_string(), STATUSES_PER_PAGE.to_string())];
+        self.list(&format!("/repos/{repo}/deployments/{id}/statuses"), &q)
+            .await
+    }
+
+    /// One page of a repository's releases (`GET /repos/{owner}/{repo}/releases`), newest first.
+    pub async fn releases(&self, repo: &str, page: u32) -> Result<Vec<Value>, SendError> {
+        self.list(&format!("/repos/{repo}/releases"), &page_query(page))
+            .await
+    }
+
+    /// A GET that answers a JSON array (anything else reads as none).
+    async fn list(&self, path: &str, q: &[(String, String)]) -> Result<Vec<Value>, SendError> {
+        let body = self.call(reqwest::Method::GET, path, q, None).await?.body;
+        Ok(body.as_array().cloned().unwrap_or_default())
+    }
+
+    /// Where people look at a repository (`https://github.com/acme/web`): the API's host
+    /// without `api.` (GitHub) or without its `/api/v3` path (GitHub Enterprise Server).
+    pub fn web_url(&self, repo: &str) -> String {
+        let mut u = self.api.clone();
+        if let Some(h) = u
+            .host_str()
+            .and_then(|h| h.strip_prefix("api."))
+            .map(str::to_string)
+        {
+            let _ = u.set_host(Some(&h));
+        }
+        let base = u
+            .path()
+            .trim_end_matches('/')
+            .trim_end_matches("/api/v3")
+            .to_string();
+        u.set_path(&format!("{base}/{repo}"));
+        u.set_query(None);
+        u.to_string()
+    }
+
     /// `inc doctor`: reads the repository (proves the token and that it can see the repo).
     pub async fn check(&self) -> Result<String, SendError> {
         let Some(repo) = &self.repo else {
@@ -220,6 +281,13 @@ fn rate_limited(raw: &http::Raw) -> Option<SendError> {
         ),
         retry_after: Some(wait),
     })
+}
+
+fn page_query(page: u32) -> Vec<(String, String)> {
+    vec![
+        ("per_page".to_string(), PER_PAGE.to_string()),
+        ("page".to_string(), page.to_string()),
+    ]
 }
 
 fn receipt(issue: &Value) -> Receipt {

@@ -208,6 +208,16 @@ fn send(
     )
 }
 
+/// Points a request addressed to a room by its alias at the room's id (a post queued while
+/// the room was still being created); other requests are left as they are.
+pub fn retarget(req: &mut HttpRequest, room_id: &str) {
+    let rooms = format!("{CS}/rooms/");
+    if let Some(rest) = req.path.strip_prefix(&rooms) {
+        let tail = rest.split_once('/').map_or("", |(_, t)| t);
+        req.path = format!("{rooms}{}/{tail}", enc(room_id));
+    }
+}
+
 /// A plain-text message that mentions nobody (`"m.mentions": {}`), whatever its text says.
 pub fn post(room: &str, text: &str, dedup_key: String, inc_id: Option<&str>) -> Delivery {
     let content = json!({ "msgtype": "m.text", "body": text, "m.mentions": {} });
@@ -659,6 +669,52 @@ impl Client {
             }
         }
         Ok((out, token))
+    }
+
+    /// A room's messages (`m.room.message`) sent at or after `since_ms` (origin_server_ts),
+    /// newest first, at most `max`: read backwards from the room's end (`dir=b`), the way
+    /// `inc changes` reads the team's deploy room.
+    pub async fn recent_messages(
+        &self,
+        room_id: &str,
+        since_ms: i64,
+        max: usize,
+    ) -> Result<Vec<Value>, SendError> {
+        let path = format!("{CS}/rooms/{}/messages", enc(room_id));
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        while out.len() < max {
+            let mut q = vec![
+                ("dir".to_string(), "b".to_string()),
+                ("limit".to_string(), "100".to_string()),
+                (
+                    "filter".to_string(),
+                    json!({ "types": ["m.room.message"] }).to_string(),
+                ),
+            ];
+            if let Some(t) = &token {
+                q.push(("from".into(), t.clone()));
+            }
+            let b = self
+                .raw_q("GET", &path, &q, None)
+                .await
+                .map_err(|e| self.redact(classify(e, &self.hint())))?;
+            let chunk = b["chunk"].as_array().cloned().unwrap_or_default();
+            let mut older = chunk.is_empty();
+            for m in chunk {
+                if m["origin_server_ts"].as_i64().unwrap_or(0) < since_ms {
+                    older = true;
+                    continue;
+                }
+                out.push(m);
+            }
+            match b["end"].as_str() {
+                Some(end) if !older => token = Some(end.to_string()),
+                _ => break,
+            }
+        }
+        out.truncate(max);
+        Ok(out)
     }
 
     /// Rooms the bot has joined that carry `org.inc.incident`: `(room id, its content)`.

@@ -173,6 +173,7 @@ pub struct Providers {
     email: OnceCell<Result<email::Client, String>>,
     confluence: OnceCell<Result<confluence::Client, String>>,
     github: OnceCell<Result<github::Client, String>>,
+    changes_github: OnceCell<Result<github::Client, String>>,
     slack: OnceCell<Result<slack::Client, String>>,
     webhook: OnceCell<Result<webhook::Client, String>>,
     matrix: OnceCell<Result<matrix::Client, String>>,
@@ -194,6 +195,7 @@ impl Providers {
             email: OnceCell::new(),
             confluence: OnceCell::new(),
             github: OnceCell::new(),
+            changes_github: OnceCell::new(),
             slack: OnceCell::new(),
             webhook: OnceCell::new(),
             matrix: OnceCell::new(),
@@ -280,6 +282,25 @@ impl Providers {
                 github::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
             },
         )
+    }
+
+    /// The GitHub client that reads deployments and releases (`inc changes`): `[changes]
+    /// github`, else the `[github]` table's API and token, else api.github.com with
+    /// `$GITHUB_TOKEN`.
+    pub fn changes_github(&self) -> Result<&github::Client, SendError> {
+        let v = &self.config.values;
+        let cfg = match (&v.changes.github, &v.github) {
+            (Some(g), _) => crate::config::GithubConfig {
+                api_url: g.api_url.clone(),
+                secret: g.secret.clone(),
+                ..Default::default()
+            },
+            (None, Some(g)) => g.clone(),
+            (None, None) => crate::config::GithubConfig::default(),
+        };
+        lazy(&self.changes_github, "changes.github", Some(&cfg), |cfg| {
+            github::Client::new(self.http()?.clone(), cfg, &self.env).map_err(|e| e.to_string())
+        })
     }
 
     /// The Opsgenie client, or why there is none.
@@ -459,6 +480,26 @@ impl Transport for Providers {
             p if webhook::is_webhook(p) => self.webhook()?.send(d).await,
             other => Err(SendError::NotConfigured(other.to_string())),
         }
+    }
+}
+
+/// Points a delivery made for a place that did not exist yet (a post addressed by the name
+/// of the channel or room inc was still creating) at the place's id, once it exists. The
+/// target, for people, keeps the name.
+pub fn retarget(d: &mut Delivery, place_id: &str) {
+    let Request::Http(h) = &mut d.request else {
+        return;
+    };
+    match d.provider.as_str() {
+        slack::PROVIDER => {
+            if let Some(body) = h.body.as_mut()
+                && body.get("channel").is_some()
+            {
+                body["channel"] = place_id.into();
+            }
+        }
+        matrix::PROVIDER => matrix::retarget(h, place_id),
+        _ => {}
     }
 }
 

@@ -374,6 +374,46 @@ impl Client {
         Ok(out)
     }
 
+    /// A channel's id from `#name` (looked up among the channels the bot can see) or an id as
+    /// is; `None` when Slack knows no such channel.
+    pub async fn channel_id(&self, channel: &str) -> Result<Option<String>, SendError> {
+        match channel.strip_prefix('#') {
+            Some(name) => self.find_channel(name).await,
+            None => Ok(Some(channel.to_string())),
+        }
+    }
+
+    /// A channel's messages posted between `oldest` and `latest` (Slack `ts`, Unix seconds),
+    /// newest first, at most `max` of them (`inc changes` reads the team's deploy channel).
+    pub async fn messages_between(
+        &self,
+        channel_id: &str,
+        oldest: &str,
+        latest: &str,
+        max: usize,
+    ) -> Result<Vec<Value>, SendError> {
+        let mut out = Vec::new();
+        let mut cursor = String::new();
+        while out.len() < max {
+            let mut q = json!({ "channel": channel_id, "oldest": oldest, "latest": latest,
+                "inclusive": true, "include_all_metadata": true, "limit": 200 });
+            if !cursor.is_empty() {
+                q["cursor"] = json!(cursor);
+            }
+            let b = self.call("conversations.history", &q).await?;
+            out.extend(b["messages"].as_array().cloned().unwrap_or_default());
+            cursor = b["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if cursor.is_empty() || !b["has_more"].as_bool().unwrap_or(false) {
+                break;
+            }
+        }
+        out.truncate(max);
+        Ok(out)
+    }
+
     /// The Slack user id for an email, if there is one.
     pub async fn user_by_email(&self, email: &str) -> Result<Option<String>, SendError> {
         match self

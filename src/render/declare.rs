@@ -12,8 +12,13 @@ impl Outcome for Declared {
     fn human(&self, io: &Io) -> Vec<String> {
         let inc = &self.incident;
         let mut human = vec![format!(
-            "{} Declared {} · {} · {}",
+            "{} {} {} · {} · {}",
             io.tick(true),
+            if self.resumed {
+                "Finished the unfinished declaration of"
+            } else {
+                "Declared"
+            },
             inc.id,
             inc.severity,
             inc.title

@@ -3,6 +3,7 @@
 //! hand their flow's outcome to it; flows never print.
 
 pub mod attach;
+pub mod changes;
 pub mod comms;
 pub mod declare;
 pub mod doctor;
@@ -131,6 +132,22 @@ pub fn finish(
 /// Prints each failed delivery on stderr with where it is kept.
 pub fn report_failures(ctx: &Ctx, results: &[DeliveryResult]) {
     for r in results.iter().filter(|r| !r.ok) {
+        let entry = r.outbox.as_deref().unwrap_or("?");
+        if let Some(since) = &r.failing_since {
+            ctx.io.warn(&format!(
+                "{} {} → {}: {since}: queued as {entry} (`inc outbox retry`)",
+                r.provider, r.action, r.target
+            ));
+            continue;
+        }
+        if let Some(place) = &r.waits_for {
+            ctx.io.warn(&format!(
+                "{} {} → {}: waits in the outbox as {entry} behind the creation of {place}: \
+                 `inc outbox retry` creates it, then delivers this",
+                r.provider, r.action, r.target
+            ));
+            continue;
+        }
         let kept = match &r.outbox {
             Some(id) => format!(" (kept in the outbox as {id}; `inc outbox retry`)"),
             None => String::new(),

@@ -1,8 +1,8 @@
 //! `inc outbox`: the waiting entries as a table, what each retry did (✔/✘), what was dropped.
 
 use crate::ctx::Ctx;
-use crate::deliver::Report;
-use crate::error::CliResult;
+use crate::deliver::{DeliveryResult, Interrupted, Report};
+use crate::error::{CliError, CliResult, ErrorKind};
 use crate::flows::outbox::{Dropped, Retried, Waiting};
 use crate::io::Io;
 use crate::messages;
@@ -48,7 +48,12 @@ impl Outcome for Retried {
         self.deliveries
             .iter()
             .map(|r| {
-                let what = if r.ok { "delivered" } else { "still failing" };
+                let what = match (&r.waits_for, r.attempts, &r.error) {
+                    _ if r.ok => "delivered".to_string(),
+                    (Some(place), _, _) => format!("waits for {place} to be created"),
+                    (None, 0, Some(why)) => why.clone(),
+                    _ => "still failing".to_string(),
+                };
                 format!(
                     "{} {} {} → {}: {what}",
                     io.tick(r.ok),
@@ -107,4 +112,79 @@ pub fn dropped(ctx: &Ctx, dropped: &Dropped) -> CliResult {
         ));
     }
     Ok(())
+}
+
+/// Ctrl-C during a wait: the terminal as it was (no spinner, the cursor shown), then what was
+/// sent, what is not confirmed and what was not sent, and where the rest is kept; exit 130.
+/// With `--json`, the one document is the error with the `deliveries`.
+pub fn interrupted(ctx: &Ctx, i: &Interrupted) -> CliResult {
+    super::progress::restore_terminal(ctx);
+    let kept: Vec<&str> = i
+        .unconfirmed
+        .iter()
+        .chain(&i.not_sent)
+        .chain(&i.failed)
+        .filter_map(|r| r.outbox.as_deref())
+        .collect();
+    let hint = match kept.len() {
+        0 => None,
+        n => Some(format!(
+            "{n} kept in the outbox: `inc outbox retry` sends {}, or run the same command \
+             again to finish (nothing is sent twice)",
+            if n == 1 { "it" } else { "them" }
+        )),
+    };
+    if ctx.io.json {
+        // One line: a `status --watch --json` stopped mid-check stays one document per line.
+        ctx.io.json_line(&serde_json::json!({
+            "error": {
+                "message": "interrupted (Ctrl-C)",
+                "exit_code": ErrorKind::Cancelled.code(),
+                "hints": hint.iter().collect::<Vec<_>>(),
+            },
+            "interrupted": true,
+            "deliveries": i.all(),
+        }));
+        return Err(CliError::silent(ErrorKind::Cancelled));
+    }
+    let io = &ctx.io;
+    io.say(&format!(
+        "{} interrupted (Ctrl-C)",
+        io.paint("error:", crate::io::Style::Fail)
+    ));
+    let line = |mark: String, what: &str, r: &DeliveryResult, why: Option<&str>| {
+        let id =
+            r.id.as_deref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default();
+        let why = why.map(|w| format!(": {w}")).unwrap_or_default();
+        format!(
+            "  {mark} {what}: {} {} → {}{id}{why}",
+            r.provider, r.action, r.target
+        )
+    };
+    for r in &i.sent {
+        io.say(&line(io.tick(true), "sent", r, None));
+    }
+    for r in &i.unconfirmed {
+        io.say(&line(
+            io.paint("?", crate::io::Style::Warn),
+            "not confirmed",
+            r,
+            Some("asked, no answer yet"),
+        ));
+    }
+    for r in &i.not_sent {
+        io.say(&line(io.tick(false), "not sent", r, None));
+    }
+    for r in &i.failed {
+        io.say(&line(io.tick(false), "failed", r, r.error.as_deref()));
+    }
+    if i.all().is_empty() {
+        io.say("  nothing had been sent");
+    }
+    if let Some(h) = hint {
+        io.say(&format!("{} {h}", io.paint("hint:", crate::io::Style::Dim)));
+    }
+    Err(CliError::silent(ErrorKind::Cancelled))
 }

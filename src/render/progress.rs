@@ -27,6 +27,18 @@ pub fn install(ctx: &Ctx) {
     ctx.set_progress(Box::new(Spinner::start()));
 }
 
+/// Puts the terminal back as inc found it (Ctrl-C): the spinner cleared, the cursor shown (a
+/// prompt hides it while it asks).
+pub fn restore_terminal(ctx: &Ctx) {
+    ctx.clear_progress();
+    if ctx.io.stderr_tty {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(b"\x1b[?25h");
+        let _ = err.flush();
+    }
+}
+
 #[derive(Default)]
 struct State {
     /// The waits in progress: token, what, since when.
@@ -78,7 +90,8 @@ fn turn(shared: &Shared) {
             Some(since) if since.elapsed() >= SHOW_AFTER => {
                 let text = line(&st.waits);
                 let bar = st.bar.get_or_insert_with(|| {
-                    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+                    let target = ProgressDrawTarget::term_like(Box::new(Stderr));
+                    let bar = ProgressBar::with_draw_target(None, target);
                     bar.set_style(
                         ProgressStyle::with_template("{spinner} {wide_msg}")
                             .expect("a valid template")
@@ -139,6 +152,87 @@ impl Drop for Spinner {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// The terminal's size on stderr (rows, columns), if it has one.
+fn stderr_size() -> Option<(u16, u16)> {
+    // SAFETY: TIOCGWINSZ fills the winsize it is given, or fails and leaves it zeroed.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some((ws.ws_row, ws.ws_col))
+}
+
+/// stderr as the spinner draws on it, two columns narrower than the terminal. indicatif pads
+/// its line to the full width, leaving the cursor waiting to wrap: the `^C` the terminal
+/// echoes at Ctrl-C would then start a new line, and clearing "the spinner line" would clear
+/// that one and leave the spinner on the screen. Two columns short, the `^C` lands on the
+/// spinner's own line, and clearing it clears both.
+#[derive(Debug)]
+struct Stderr;
+
+impl Stderr {
+    fn write(&self, s: &str) -> std::io::Result<()> {
+        use std::io::Write;
+        std::io::stderr().lock().write_all(s.as_bytes())
+    }
+}
+
+impl indicatif::TermLike for Stderr {
+    fn width(&self) -> u16 {
+        stderr_size()
+            .map_or(80, |(_, w)| w)
+            .saturating_sub(2)
+            .max(10)
+    }
+
+    fn height(&self) -> u16 {
+        stderr_size().map_or(24, |(h, _)| h).max(1)
+    }
+
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.write(&format!("\x1b[{n}A"))
+    }
+
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.write(&format!("\x1b[{n}B"))
+    }
+
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.write(&format!("\x1b[{n}C"))
+    }
+
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.write(&format!("\x1b[{n}D"))
+    }
+
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.write(&format!("{s}\n"))
+    }
+
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.write(s)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.write("\r\x1b[2K")
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        use std::io::Write;
+        std::io::stderr().lock().flush()
     }
 }
 

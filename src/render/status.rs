@@ -32,6 +32,13 @@ impl Outcome for StatusOutcome {
         if inc.drill {
             rows.insert(2, ("drill", DRILL_NOTE.into()));
         }
+        // What changed, under the roles: a heading and the latest few.
+        if let (Some(at), Some(c)) = (
+            rows.iter().position(|(k, _)| *k == "latest change"),
+            &g.changes,
+        ) {
+            rows.splice(at..=at, super::changes::status_rows(io, c));
+        }
         let mut out = vec![io.fields(&rows)];
         out.extend(todos(inc));
         out.extend(

@@ -160,6 +160,11 @@ impl FaultProxy {
         });
     }
 
+    /// Every armed fault is lifted: the provider answers again as itself.
+    pub fn disarm(&self) {
+        self.state.lock().unwrap().rules.clear();
+    }
+
     /// Every request seen so far.
     pub fn log(&self) -> Vec<Seen> {
         self.state.lock().unwrap().log.clone()

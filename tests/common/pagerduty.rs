@@ -55,6 +55,10 @@ pub struct State {
     pub responder_requests: Vec<(String, Value)>,
     pub subscribers: Vec<(String, Value)>,
     pub events: Vec<Value>,
+    /// Change events by service id, as `GET /services/{id}/change_events` returns them.
+    pub change_events: Vec<(String, Value)>,
+    /// The account has no change events (they need the AIOps add-on): reading them is a 402.
+    pub no_change_events: bool,
     /// Every request as `METHOD path`.
     pub log: Vec<String>,
     pub faults: VecDeque<Fault>,
@@ -379,6 +383,48 @@ impl Responder {
                     json!({ "log_entries": page, "limit": limit, "offset": offset, "more": more }),
                 )
             }
+            ("GET", ["services", id, "change_events"]) => {
+                if st.no_change_events {
+                    return err(
+                        402,
+                        2014,
+                        "Account does not have the abilities to perform the action",
+                        &["Change events require the AIOps add-on"],
+                    );
+                }
+                let (since, until) = (q("since"), q("until"));
+                let limit: usize = q("limit")
+                    .first()
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(25);
+                let offset: usize = q("offset")
+                    .first()
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(0);
+                let ts = |s: &str| s.parse::<jiff::Timestamp>().ok();
+                let all: Vec<Value> = st
+                    .change_events
+                    .iter()
+                    .filter(|(sid, _)| sid == id)
+                    .map(|(_, e)| e.clone())
+                    .filter(|e| {
+                        let at = e["timestamp"].as_str().and_then(ts);
+                        since
+                            .first()
+                            .and_then(|s| ts(s))
+                            .is_none_or(|s| at >= Some(s))
+                            && until
+                                .first()
+                                .and_then(|u| ts(u))
+                                .is_none_or(|u| at <= Some(u))
+                    })
+                    .collect();
+                let page: Vec<Value> = all.iter().skip(offset).take(limit).cloned().collect();
+                let more = offset + page.len() < all.len();
+                ResponseTemplate::new(200).set_body_json(json!({
+                    "change_events": page, "limit": limit, "offset": offset, "total": null, "more": more
+                }))
+            }
             ("GET", ["priorities"]) => {
                 let list = st.priorities.clone();
                 ResponseTemplate::new(200).set_body_json(
@@ -584,6 +630,23 @@ impl FakePd {
         let note = json!({ "id": format!("PHN{n}"), "content": text, "created_at": st.now(),
             "user": { "id": "PUHUMAN", "type": "user_reference", "summary": who } });
         st.note_log.push((pd_id.to_string(), note));
+    }
+
+    /// A change event on a PagerDuty service (a CI integration sent it), at `at` (RFC 3339).
+    pub fn change_event(&self, service: &str, id: &str, summary: &str, at: &str, link: &str) {
+        let e = json!({
+            "id": id, "type": "change_event", "summary": summary, "timestamp": at,
+            "source": "acme-ci", "self": format!("{}/change_events/{id}", self.uri()),
+            "integration": { "id": "PINTEG1", "type": "inbound_integration_reference", "summary": "Acme CI" },
+            "services": [{ "id": service, "type": "service_reference" }],
+            "custom_details": { "build_state": "passed" },
+            "links": [{ "href": link, "text": "Build" }],
+        });
+        self.state
+            .lock()
+            .unwrap()
+            .change_events
+            .push((service.to_string(), e));
     }
 
     /// Gives the account priorities P1..P5 (highest first).

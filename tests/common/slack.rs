@@ -419,6 +419,7 @@ impl Respond for Responder {
                 let id = st.channels[i].id.clone();
                 let with_meta = matches!(s("include_all_metadata").as_str(), "true" | "1");
                 let oldest: f64 = s("oldest").parse().unwrap_or(0.0);
+                let latest: f64 = s("latest").parse().unwrap_or(f64::MAX);
                 let inclusive = matches!(s("inclusive").as_str(), "true" | "1");
                 let limit: usize = s("limit").parse().unwrap_or(100).clamp(1, 999);
                 let offset: usize = s("cursor").parse().unwrap_or(0);
@@ -432,7 +433,8 @@ impl Respond for Responder {
                     .filter(|m| m.thread_ts.as_ref().is_none_or(|t| *t == m.ts))
                     .filter(|m| {
                         let t: f64 = m.ts.parse().unwrap();
-                        t > oldest || (inclusive && t == oldest)
+                        (t > oldest || (inclusive && t == oldest))
+                            && (t < latest || (inclusive && t == latest))
                     })
                     .collect();
                 let page: Vec<Value> = all
@@ -637,6 +639,26 @@ impl FakeSlack {
             .filter(|(c, t, _, _)| c == channel && t == ts)
             .map(|(_, _, n, _)| n.clone())
             .collect()
+    }
+
+    /// A message someone posted at `ts` (a Slack timestamp, Unix seconds; messages stay in
+    /// time order).
+    pub fn add_message_at(&self, channel: &str, ts: &str, text: &str, user: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.messages.push(Message {
+            channel: channel.into(),
+            ts: ts.into(),
+            text: text.into(),
+            user: user.into(),
+            metadata: Value::Null,
+            thread_ts: None,
+            blocks: Value::Null,
+            edits: 0,
+        });
+        st.messages.sort_by(|a, b| {
+            let t = |m: &Message| m.ts.parse::<f64>().unwrap_or(0.0);
+            t(a).total_cmp(&t(b))
+        });
     }
 
     /// Every message of a channel, oldest first.

@@ -109,6 +109,23 @@ impl Tmux {
         }
     }
 
+    /// Whether the pane shows its cursor (tmux's `cursor_flag`): a program that hid it (a
+    /// menu does) and ended without showing it again leaves it hidden.
+    pub fn cursor_visible(&self) -> bool {
+        let out = self
+            .tmux()
+            .args([
+                "display-message",
+                "-p",
+                "-t",
+                &self.session,
+                "#{cursor_flag}",
+            ])
+            .output()
+            .expect("tmux display-message");
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     /// Types text literally.
     pub fn type_text(&self, text: &str) {
         let st = self
