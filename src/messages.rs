@@ -108,6 +108,25 @@ pub fn severity(from: Severity, to: Severity, is_final: bool) -> String {
     }
 }
 
+/// Where the incident's rooms are, in each of them (a declaration names them all at once):
+/// `Rooms: Slack #inc-20261130-checkout · Matrix #inc-20261130-checkout`. `rooms`: (the
+/// provider's name, the room's).
+pub fn rooms(rooms: &[(&str, &str)]) -> String {
+    let list: Vec<String> = rooms.iter().map(|(p, r)| format!("{p} {r}")).collect();
+    format!("Rooms: {}", list.join(" · "))
+}
+
+/// The incident room's line about an executive update the exec room received.
+pub fn exec_sent(summary: &str) -> String {
+    format!("Sent to the executives: {summary}")
+}
+
+/// The incident room's line about the public incident `inc resolve` resolved.
+pub fn public_resolved(message: &str, url: Option<&str>) -> String {
+    let link = url.map(|u| format!(" {u}")).unwrap_or_default();
+    format!("Public update (resolved) posted: {message}{link}")
+}
+
 pub fn resolved(inc: &Incident) -> String {
     format!(
         "The call is over: {} \"{}\" is resolved ({}). Follow-up continues here.",
@@ -265,6 +284,7 @@ pub fn describe(e: &Event) -> (&'static str, String) {
             },
         ),
         EventKind::Note { text, note_type } => ("note", note(*note_type, text)),
+        EventKind::Mirrored { text, .. } => ("note", text.clone()),
         EventKind::Todo { text } => ("todo", text.clone()),
         EventKind::ExecUpdate { summary } => ("exec update", summary.clone()),
         EventKind::Delivery {

@@ -262,16 +262,30 @@ pub enum EventKind {
         incident: Option<String>,
     },
     /// A place that carries the incident (the PagerDuty incident, the Slack channel, the Matrix
-    /// room), published so that another responder's `inc attach` finds the others.
+    /// room), published so that another responder's `inc attach` finds the others. A
+    /// declaration names its places before they exist (nothing waits for them to be opened):
+    /// then only `name` is known, and each machine learns the id when it first reads the place.
     Linked {
         provider: String,
-        /// The provider's id: PagerDuty incident id, Slack channel id, Matrix room id.
-        #[serde(rename = "ref")]
+        /// The provider's id: PagerDuty incident id, Slack channel id, Matrix room id; empty
+        /// while the place is known by its name only.
+        #[serde(rename = "ref", default, skip_serializing_if = "String::is_empty")]
         reference: String,
+        /// What finds the place before its id is known: the Slack channel's `#name`, the
+        /// Matrix room's alias (`#localpart` on the team's homeserver, or `#alias:server`),
+        /// the PagerDuty incident key.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         url: Option<String>,
+    },
+    /// A pager's copy of an event inc mirrored there (a PagerDuty or Opsgenie note that ends in
+    /// the event's marker): only its text, under the event's id. It stands in for the event
+    /// until a complete copy arrives (the chat metadata carries the kind and every field), and
+    /// shows as a note when none ever does. Never published: it is how a pager note was read.
+    Mirrored {
+        provider: String,
+        text: String,
     },
     /// What `inc status --watch --post` posted to the incident room; its id comes from its
     /// text, so a second watcher that sees the same change does not post it again.
@@ -360,7 +374,8 @@ pub struct Incident {
     pub postmortem: Option<PostmortemLink>,
     /// Provider references, newest last: `(provider, action) -> (id, url)`.
     pub refs: Vec<ProviderRef>,
-    /// Places that carry the incident (`linked` events, ours and other responders').
+    /// Places that carry the incident whose provider id is known (`linked` events, ours and
+    /// other responders'), each once.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub linked: Vec<Linked>,
     /// The affected services, in the order they were named (each once).
@@ -369,6 +384,10 @@ pub struct Incident {
     /// The changes cited as suspected causes (each change once, however often it was cited).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suspected_causes: Vec<Cited>,
+    /// Places announced by name whose id this machine has not learned yet (a declaration names
+    /// its channel, room and PagerDuty incident key before they exist).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub named: Vec<Linked>,
     #[serde(skip)]
     pub events: Vec<Event>,
 }
@@ -483,6 +502,7 @@ impl Incident {
             linked: Vec::new(),
             services: Vec::new(),
             suspected_causes: Vec::new(),
+            named: Vec::new(),
             events: Vec::new(),
         };
         for (i, e) in events.iter().enumerate() {
@@ -490,6 +510,12 @@ impl Incident {
                 inc.apply(e);
             }
         }
+        let linked = &inc.linked;
+        inc.named.retain(|n| {
+            !linked
+                .iter()
+                .any(|l| l.provider == n.provider && l.name.is_some() && l.name == n.name)
+        });
         inc.events = events;
         Some(inc)
     }
@@ -504,17 +530,35 @@ impl Incident {
                 name,
                 url,
             } => {
-                if !self
+                let place = Linked {
+                    provider: provider.clone(),
+                    reference: reference.clone(),
+                    name: name.clone(),
+                    url: url.clone(),
+                };
+                if reference.is_empty() {
+                    if name.is_some()
+                        && !self
+                            .named
+                            .iter()
+                            .any(|l| &l.provider == provider && &l.name == name)
+                    {
+                        self.named.push(place);
+                    }
+                } else if let Some(l) = self
                     .linked
-                    .iter()
-                    .any(|l| &l.provider == provider && &l.reference == reference)
+                    .iter_mut()
+                    .find(|l| &l.provider == provider && &l.reference == reference)
                 {
-                    self.linked.push(Linked {
-                        provider: provider.clone(),
-                        reference: reference.clone(),
-                        name: name.clone(),
-                        url: url.clone(),
-                    });
+                    // Each copy may know more of the same place.
+                    if l.name.is_none() {
+                        l.name = name.clone();
+                    }
+                    if l.url.is_none() {
+                        l.url = url.clone();
+                    }
+                } else {
+                    self.linked.push(place);
                 }
             }
             EventKind::Role { role, person } => {
@@ -547,7 +591,7 @@ impl Incident {
                 self.severity = next;
                 self.worst_severity = self.worst_severity.min(*severity);
             }
-            EventKind::Note { .. } => self.notes += 1,
+            EventKind::Note { .. } | EventKind::Mirrored { .. } => self.notes += 1,
             EventKind::Todo { text } => self.todos.push(Todo {
                 number: self.todos.len() + 1,
                 at: e.at,
@@ -669,16 +713,114 @@ impl Incident {
     }
 }
 
-/// Every event once (the first copy of an event id wins), ordered by time; the sort is stable,
-/// so events at the same instant keep the order they were recorded in.
+/// How complete a copy of an event is, when the same event arrives from several places: a
+/// pager's copy (its text only) is the poorest; a note may be a copy an older inc made of a
+/// pager's note; every other kind is the event itself (published with its kind and fields).
+/// A known kind never turns into a note.
+pub fn completeness(e: &Event) -> u8 {
+    match e.kind {
+        EventKind::Mirrored { .. } => 0,
+        EventKind::Note { .. } => 1,
+        _ => 2,
+    }
+}
+
+/// Every event once, by its id, as journaled: the most complete copy, the last of equally
+/// complete ones (a later copy is a repair: `inc attach` appends the exact copy it read over
+/// one an older inc wrote), at the place of the first copy, so the journal's order holds.
+/// Events without an id are kept as they are.
+pub fn winners(events: Vec<Event>) -> Vec<Event> {
+    let places: Vec<Option<(usize, usize)>> = {
+        let best = best_copies(&events);
+        events
+            .iter()
+            .map(|e| e.id.as_deref().and_then(|id| best.get(id)).copied())
+            .collect()
+    };
+    let mut slots: Vec<Option<Event>> = events.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(slots.len());
+    for (i, place) in places.into_iter().enumerate() {
+        match place {
+            None => out.extend(slots[i].take()),
+            Some((first, winner)) if first == i => out.extend(slots[winner].take()),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// For each event id: where its first copy is, and where its most complete copy is (the last
+/// of equally complete ones).
+fn best_copies(events: &[Event]) -> std::collections::HashMap<&str, (usize, usize)> {
+    let mut best: std::collections::HashMap<&str, (usize, usize)> = Default::default();
+    for (i, e) in events.iter().enumerate() {
+        let Some(id) = e.id.as_deref() else { continue };
+        match best.get_mut(id) {
+            Some((_, w)) if completeness(&events[*w]) > completeness(e) => {}
+            Some((_, w)) => *w = i,
+            None => {
+                best.insert(id, (i, i));
+            }
+        }
+    }
+    best
+}
+
+/// The events, each once ([`winners`]), as people read them, ordered by time (the sort is
+/// stable: events at the same instant keep the journal's order). A pager's copy that no
+/// complete copy replaced reads as a note by its pager author, but the bookkeeping notes of
+/// older incs ("Where this incident is: …") never show.
 pub fn merge(events: Vec<Event>) -> Vec<Event> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out: Vec<Event> = events
-        .into_iter()
-        .filter(|e| e.id.as_ref().is_none_or(|id| seen.insert(id.clone())))
-        .collect();
+    let mut out: Vec<Event> = winners(events).into_iter().filter_map(as_read).collect();
     out.sort_by_key(|e| e.at);
     out
+}
+
+/// An event as people read it: a pager's copy becomes the note it stands in for, and a
+/// bookkeeping note of an older inc nothing at all.
+pub fn as_read(e: Event) -> Option<Event> {
+    match e.kind {
+        EventKind::Mirrored { text, .. } | EventKind::Note { text, .. }
+            if text.starts_with(LEGACY_PLACES_NOTE) =>
+        {
+            None
+        }
+        EventKind::Mirrored { text, .. } => Some(Event {
+            kind: EventKind::Note {
+                text,
+                note_type: None,
+            },
+            ..e
+        }),
+        _ => Some(e),
+    }
+}
+
+/// How the note an older `inc declare` posted after the declaration began (its places, now
+/// named in the declaration itself): bookkeeping, never a timeline note.
+pub const LEGACY_PLACES_NOTE: &str = "Where this incident is: ";
+
+/// Of `incoming` (copies read from the shared record), those that add to `have` (the journal):
+/// an event it lacks, or a more complete copy of one it has. With `repair` (a fresh `inc
+/// attach`), also an exact copy (anything but a pager's) that differs from the one the journal
+/// keeps: an older inc may have kept a pager's copy as a note. Each at most once.
+pub fn additions(have: &[Event], incoming: Vec<Event>, repair: bool) -> Vec<Event> {
+    let kept = best_copies(have);
+    winners(incoming)
+        .into_iter()
+        .filter(|e| {
+            let Some(id) = e.id.as_deref() else {
+                return false;
+            };
+            match kept.get(id).map(|(_, w)| &have[*w]) {
+                None => true,
+                Some(k) if completeness(e) > completeness(k) => true,
+                Some(k) => {
+                    repair && completeness(e) > 0 && completeness(e) == completeness(k) && k != e
+                }
+            }
+        })
+        .collect()
 }
 
 /// A new event id: 12 base-36 characters, unique across responders.
@@ -748,6 +890,209 @@ mod tests {
         assert!(line.contains(r#""drill":true"#), "{line}");
         let back: Event = serde_json::from_str(&line).unwrap();
         assert!(Incident::from_events(vec![back]).unwrap().drill);
+    }
+
+    fn at(secs: i64, id: &str, by: &str, kind: EventKind) -> Event {
+        Event {
+            id: Some(id.into()),
+            at: Timestamp::from_second(secs).unwrap(),
+            by: Some(by.into()),
+            kind,
+        }
+    }
+
+    fn declared() -> Event {
+        at(
+            0,
+            "decl",
+            "ann",
+            EventKind::Declared {
+                id: "x".into(),
+                title: "t".into(),
+                severity: Severity(2),
+                security: false,
+                codename: None,
+                drill: false,
+            },
+        )
+    }
+
+    fn pager_copy(secs: i64, id: &str, text: &str) -> Event {
+        at(
+            secs,
+            id,
+            "IC Bot",
+            EventKind::Mirrored {
+                provider: "pagerduty".into(),
+                text: text.into(),
+            },
+        )
+    }
+
+    #[test]
+    fn the_richest_copy_wins_whichever_place_was_read_first() {
+        let todo = at(
+            10,
+            "t1",
+            "bob",
+            EventKind::Todo {
+                text: "Page DB".into(),
+            },
+        );
+        let role = at(
+            11,
+            "r1",
+            "bob",
+            EventKind::Role {
+                role: Role::Scribe,
+                person: "carol".into(),
+            },
+        );
+        // The pager's copies first (attached by the PagerDuty link), then the chat's.
+        let events = vec![
+            declared(),
+            pager_copy(12, "t1", "TODO: Page DB"),
+            pager_copy(13, "r1", "carol is now Scribe"),
+            todo.clone(),
+            role.clone(),
+        ];
+        let inc = Incident::from_events(events.clone()).unwrap();
+        assert_eq!(inc.todos.len(), 1);
+        assert_eq!(inc.notes, 0, "a known kind never turns into a note");
+        assert_eq!(inc.holder(Role::Scribe), Some("carol"));
+        let merged = merge(events);
+        assert_eq!(
+            merged,
+            vec![declared(), todo, role],
+            "the complete copies, by their times"
+        );
+        // Alone, a pager's copy stands in as a note by its pager author.
+        let alone = merge(vec![declared(), pager_copy(12, "n1", "Rolled back")]);
+        assert_eq!(
+            alone[1].kind,
+            EventKind::Note {
+                text: "Rolled back".into(),
+                note_type: None
+            }
+        );
+        assert_eq!(alone[1].by.as_deref(), Some("IC Bot"));
+        // An older inc's bookkeeping note never shows, as a pager's copy or as a note.
+        let old = at(
+            5,
+            "l1",
+            "IC Bot",
+            EventKind::Note {
+                text: format!("{LEGACY_PLACES_NOTE}Slack #inc-x (Slack channel C1)"),
+                note_type: None,
+            },
+        );
+        let inc = Incident::from_events(vec![
+            declared(),
+            old,
+            pager_copy(6, "l2", LEGACY_PLACES_NOTE),
+        ])
+        .unwrap();
+        assert_eq!(inc.notes, 0);
+        assert_eq!(inc.events.len(), 1);
+    }
+
+    #[test]
+    fn additions_are_what_the_journal_lacks_and_a_repair_replaces_a_kept_copy() {
+        let note = at(
+            10,
+            "n1",
+            "bob",
+            EventKind::Note {
+                text: "Rolled back".into(),
+                note_type: Some(NoteType::Action),
+            },
+        );
+        let kept_by_an_older_inc = at(
+            12,
+            "n1",
+            "IC Bot",
+            EventKind::Note {
+                text: "ACTION: Rolled back".into(),
+                note_type: None,
+            },
+        );
+        let have = vec![declared(), pager_copy(12, "t1", "TODO: x")];
+        let todo = at(10, "t1", "bob", EventKind::Todo { text: "x".into() });
+        // A pull: the complete copy of a pager's copy is new; the pager's copy again is not.
+        let got = additions(
+            &have,
+            vec![pager_copy(12, "t1", "TODO: x"), todo.clone(), declared()],
+            false,
+        );
+        assert_eq!(got, vec![todo.clone()]);
+        // An older inc kept a pager's note as a note: a pull leaves it (same completeness), a
+        // repair appends the exact copy, which then wins; twice adds nothing more.
+        let have = vec![declared(), kept_by_an_older_inc.clone()];
+        assert!(additions(&have, vec![note.clone()], false).is_empty());
+        let fixed = additions(&have, vec![note.clone(), pager_copy(12, "n1", "x")], true);
+        assert_eq!(fixed, vec![note.clone()]);
+        let mut journal = have.clone();
+        journal.extend(fixed);
+        assert_eq!(merge(journal.clone())[1], note);
+        assert!(additions(&journal, vec![note], true).is_empty());
+    }
+
+    #[test]
+    fn a_place_named_before_it_exists_is_linked_once_its_id_is_known() {
+        let named = |id: &str, provider: &str, name: &str| {
+            at(
+                1,
+                id,
+                "ann",
+                EventKind::Linked {
+                    provider: provider.into(),
+                    reference: String::new(),
+                    name: Some(name.into()),
+                    url: None,
+                },
+            )
+        };
+        let found = at(
+            2,
+            "linked-slack-1",
+            "ann",
+            EventKind::Linked {
+                provider: "slack".into(),
+                reference: "C1".into(),
+                name: Some("#inc-x".into()),
+                url: None,
+            },
+        );
+        let inc = Incident::from_events(vec![
+            declared(),
+            named("a", "slack", "#inc-x"),
+            named("b", "matrix", "#inc-x"),
+        ])
+        .unwrap();
+        assert!(
+            inc.linked.is_empty(),
+            "no id yet: nothing to read or post to"
+        );
+        assert_eq!(inc.named.len(), 2);
+        let inc = Incident::from_events(vec![
+            declared(),
+            named("a", "slack", "#inc-x"),
+            named("b", "matrix", "#inc-x"),
+            found.clone(),
+            found,
+        ])
+        .unwrap();
+        assert_eq!(inc.linked.len(), 1);
+        assert_eq!(inc.linked[0].reference, "C1");
+        assert_eq!(inc.named.len(), 1);
+        assert_eq!(inc.named[0].provider, "matrix");
+        // A named place reads and writes as `linked` without a `ref`.
+        let line = serde_json::to_string(&named("a", "slack", "#inc-x")).unwrap();
+        assert!(!line.contains("\"ref\""), "{line}");
+        assert_eq!(
+            serde_json::from_str::<Event>(&line).unwrap(),
+            named("a", "slack", "#inc-x")
+        );
     }
 
     #[test]

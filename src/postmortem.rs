@@ -447,6 +447,9 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
                 attach = false;
                 continue;
             }
+            // Where the incident is carried: bookkeeping, not part of what happened (the
+            // declaration's provider link still folds into its row).
+            EventKind::Linked { .. } => continue,
             EventKind::Declared {
                 severity, title, ..
             } => (

@@ -260,7 +260,18 @@ fn shared_room_and_exec_room_with_an_at_room_mention() {
             "--yes",
         ],
     );
-    assert_eq!(deliveries(&update, "post").len(), 1, "{update}");
+    // One post to the exec room, and one line in the incident room that carries the update
+    // for the other responders.
+    let posts = deliveries(&update, "post");
+    assert_eq!(posts.len(), 2, "{update}");
+    assert_eq!(
+        posts
+            .iter()
+            .filter(|d| d["target"] == exec.as_str())
+            .count(),
+        1,
+        "{update}"
+    );
 
     // The reader, who owns both rooms, sees what the bot posted.
     let b = bodies(&s.messages(&shared_id, &s.reader_token));

@@ -46,10 +46,6 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     };
     let public = crate::render::comms::ask_resolution(ctx, &inc, public_message.as_deref())?;
     super::dry_run_note(ctx, &format!("resolve {}", inc.id));
-    let resolved =
-        resolve::resolve(ctx, inc, severity, public.as_ref().map(|p| p.delivery())).await?;
-    if let Some(p) = &public {
-        p.record(ctx, &resolved.incident.id, &resolved.results);
-    }
+    let resolved = resolve::resolve(ctx, inc, severity, public.as_ref()).await?;
     crate::render::emit(ctx, &resolved)
 }

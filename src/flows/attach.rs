@@ -150,6 +150,15 @@ struct Found {
     slack: Option<String>,
     matrix: Option<String>,
     pagerduty: Vec<String>,
+    /// Places named (`(provider, name)`) whose id is still to be found: a declaration names its
+    /// channel, its room and its PagerDuty incident key before they exist.
+    names: Vec<(String, String)>,
+    /// Names already looked up (`provider:name`), found or not: each is asked once.
+    asked: Vec<String>,
+    /// The places found, for the journal's `linked` events: `(provider, id, name, url)`.
+    places: Vec<(String, String, Option<String>, Option<String>)>,
+    /// The providers read so far (each is read once).
+    read: Vec<&'static str>,
     /// A title from a room or incident that carries no inc record.
     fallback_title: Option<(String, Severity)>,
     read_from: Vec<String>,
@@ -158,7 +167,7 @@ struct Found {
 }
 
 impl Found {
-    fn take(&mut self, read: Read, provider: &str, what: String) {
+    fn take(&mut self, read: Read, provider: &'static str, what: String) {
         for r in read.refused {
             self.tried.push(format!("{provider}: ignored {r}"));
         }
@@ -174,24 +183,93 @@ impl Found {
             if let EventKind::Linked {
                 provider,
                 reference,
-                ..
+                name,
+                url,
             } = &e.kind
             {
-                self.link(provider, reference);
+                match (reference.is_empty(), name) {
+                    (false, _) => self.link(provider, reference, name.clone(), url.clone()),
+                    (true, Some(n)) => self.name(provider, n),
+                    (true, None) => {}
+                }
             }
         }
         self.events.extend(read.events);
         self.read_from.push(what);
+        self.mark_read(provider);
     }
 
-    fn link(&mut self, provider: &str, reference: &str) {
+    fn mark_read(&mut self, provider: &'static str) {
+        if !self.read.contains(&provider) {
+            self.read.push(provider);
+        }
+    }
+
+    /// A place named before it existed.
+    fn name(&mut self, provider: &str, name: &str) {
+        if !self.names.iter().any(|(p, n)| p == provider && n == name) {
+            self.names.push((provider.into(), name.into()));
+        }
+    }
+
+    /// The first name of a place of `provider` not looked up yet.
+    fn next_to_ask(&mut self, provider: &str) -> Option<String> {
+        let (_, name) = self
+            .names
+            .iter()
+            .find(|(p, n)| p == provider && !self.asked.contains(&format!("{p}:{n}")))?
+            .clone();
+        self.asked.push(format!("{provider}:{name}"));
+        Some(name)
+    }
+
+    /// A place whose id is known (each chat provider's first; every PagerDuty incident).
+    fn link(&mut self, provider: &str, reference: &str, name: Option<String>, url: Option<String>) {
+        if reference.is_empty() {
+            return;
+        }
         match provider {
             slack::PROVIDER if self.slack.is_none() => self.slack = Some(reference.into()),
             matrix::PROVIDER if self.matrix.is_none() => self.matrix = Some(reference.into()),
             pagerduty::PROVIDER if !self.pagerduty.iter().any(|p| p == reference) => {
                 self.pagerduty.push(reference.into())
             }
-            _ => {}
+            slack::PROVIDER | matrix::PROVIDER | pagerduty::PROVIDER => {}
+            _ => return,
+        }
+        match self
+            .places
+            .iter_mut()
+            .find(|(p, r, _, _)| p == provider && r == reference)
+        {
+            Some((_, _, n, u)) => {
+                if n.is_none() {
+                    *n = name;
+                }
+                if u.is_none() {
+                    *u = url;
+                }
+            }
+            None => self
+                .places
+                .push((provider.into(), reference.into(), name, url)),
+        }
+    }
+
+    /// A place a `linked` list names (the Matrix state event's): by its id, else by its name.
+    fn place_from(&mut self, l: &Value) {
+        let (Some(p), name) = (l["provider"].as_str(), l["name"].as_str()) else {
+            return;
+        };
+        match (l["ref"].as_str().filter(|r| !r.is_empty()), name) {
+            (Some(r), _) => self.link(
+                p,
+                r,
+                name.map(str::to_string),
+                l["url"].as_str().map(str::to_string),
+            ),
+            (None, Some(n)) => self.name(p, n),
+            (None, None) => {}
         }
     }
 }
@@ -202,42 +280,118 @@ pub async fn attach(ctx: &Ctx, r: &Ref) -> CliResult<Attached> {
     let _waiting = ctx.waiting(vec![Wait::new("inc", "attach", &r.describe())]);
     let mut f = Found::default();
     start(ctx, r, &mut f).await?;
-    // Follow the references the record names, each provider once.
-    let config = ctx.config()?;
-    if let (Some(ch), true) = (f.slack.clone(), config.values.slack.is_some())
-        && !f.read_from.iter().any(|w| w.starts_with("Slack"))
-        && let Some(id) = f.inc_id.clone()
-    {
-        match sync::read_slack(ctx.slack()?, &id, &ch, None).await {
-            Ok(read) => f.take(read, slack::PROVIDER, format!("Slack channel {ch}")),
-            Err(e) => ctx.warn(format!("could not read Slack channel {ch}: {e}")),
-        }
-    }
-    if let (Some(room), true) = (f.matrix.clone(), config.values.matrix.is_some())
-        && !f.read_from.iter().any(|w| w.starts_with("Matrix"))
-        && let Some(id) = f.inc_id.clone()
-    {
-        match read_room(ctx, &id, &room, &mut f).await {
-            Ok(()) => {}
-            Err(e) => ctx.warn(format!("could not read Matrix room {room}: {e}")),
-        }
-    }
-    if !f.pagerduty.is_empty()
-        && config.values.pagerduty.is_some()
-        && !f.read_from.iter().any(|w| w.starts_with("PagerDuty"))
-        && let Some(id) = f.inc_id.clone()
-    {
-        let pds = f.pagerduty.clone();
-        match sync::read_pagerduty(ctx.pagerduty()?, &id, &pds, &Value::Null).await {
-            Ok(read) => f.take(
-                read,
-                pagerduty::PROVIDER,
-                format!("PagerDuty {}", pds.join(", ")),
-            ),
-            Err(e) => ctx.warn(format!("could not read PagerDuty: {e}")),
-        }
-    }
+    follow(ctx, &mut f).await?;
     write(ctx, f).await
+}
+
+/// Reads every other place the record names, each provider once: a place named before it
+/// existed is found by its name first (the Slack channel by `#name`, the Matrix room by its
+/// alias, the PagerDuty incident by its key). Each place read may name more.
+async fn follow(ctx: &Ctx, f: &mut Found) -> CliResult {
+    let config = ctx.config()?;
+    let Some(id) = f.inc_id.clone() else {
+        return Ok(());
+    };
+    for _ in 0..3 {
+        let before = f.read.len();
+        if config.values.slack.is_some() && !f.read.contains(&slack::PROVIDER) {
+            let client = ctx.slack()?;
+            while f.slack.is_none()
+                && let Some(name) = f.next_to_ask(slack::PROVIDER)
+            {
+                match client.channel(&name).await {
+                    Ok(Some((ch, _, _))) => f.link(slack::PROVIDER, &ch, Some(name), None),
+                    Ok(None) => f.tried.push(format!("slack: no channel {name} (yet)")),
+                    Err(e) => ctx.warn(format!("could not look up the Slack channel {name}: {e}")),
+                }
+            }
+            if let Some(ch) = f.slack.clone() {
+                match sync::read_slack(client, &id, &ch, None).await {
+                    Ok(read) => f.take(read, slack::PROVIDER, format!("Slack channel {ch}")),
+                    Err(e) => {
+                        ctx.warn(format!("could not read Slack channel {ch}: {e}"));
+                        f.mark_read(slack::PROVIDER);
+                    }
+                }
+            }
+        }
+        if config.values.matrix.is_some() && !f.read.contains(&matrix::PROVIDER) {
+            let client = ctx.matrix()?;
+            while f.matrix.is_none()
+                && let Some(alias) = f.next_to_ask(matrix::PROVIDER)
+            {
+                // A room named by its id needs no look-up.
+                let found = if alias.starts_with('!') {
+                    Ok(Some(alias.clone()))
+                } else {
+                    client.find_alias(&alias).await
+                };
+                match found {
+                    Ok(Some(room)) => f.link(matrix::PROVIDER, &room, Some(alias), None),
+                    Ok(None) => f.tried.push(format!("matrix: no room {alias} (yet)")),
+                    Err(e) => ctx.warn(format!("could not look up the Matrix room {alias}: {e}")),
+                }
+            }
+            if let Some(room) = f.matrix.clone() {
+                if let Err(e) = joined(ctx, &room).await {
+                    ctx.warn(format!("could not join Matrix room {room}: {e}"));
+                }
+                if let Err(e) = read_room(ctx, &id, &room, f).await {
+                    ctx.warn(format!("could not read Matrix room {room}: {e}"));
+                    f.mark_read(matrix::PROVIDER);
+                }
+            }
+        }
+        if config.values.pagerduty.is_some() && !f.read.contains(&pagerduty::PROVIDER) {
+            let client = ctx.pagerduty()?;
+            while f.pagerduty.is_empty()
+                && let Some(key) = f.next_to_ask(pagerduty::PROVIDER)
+            {
+                match client.find_by_key(&key).await {
+                    Ok(Some(i)) if i["id"].is_string() => f.link(
+                        pagerduty::PROVIDER,
+                        i["id"].as_str().unwrap_or_default(),
+                        Some(key),
+                        i["html_url"].as_str().map(str::to_string),
+                    ),
+                    Ok(_) => f
+                        .tried
+                        .push(format!("pagerduty: no incident with the key {key}")),
+                    Err(e) => ctx.warn(format!(
+                        "could not look up the PagerDuty incident {key}: {e}"
+                    )),
+                }
+            }
+            if !f.pagerduty.is_empty() {
+                let pds = f.pagerduty.clone();
+                match sync::read_pagerduty(client, &id, &pds, &Value::Null).await {
+                    Ok(read) => f.take(
+                        read,
+                        pagerduty::PROVIDER,
+                        format!("PagerDuty {}", pds.join(", ")),
+                    ),
+                    Err(e) => {
+                        ctx.warn(format!("could not read PagerDuty: {e}"));
+                        f.mark_read(pagerduty::PROVIDER);
+                    }
+                }
+            }
+        }
+        if f.read.len() == before {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Joins a Matrix room unless this account can already read it (a responder's own account may
+/// not be in the incident's room yet).
+async fn joined(ctx: &Ctx, room: &str) -> Result<(), crate::providers::SendError> {
+    let client = ctx.matrix().map_err(crate::providers::SendError::from)?;
+    if client.state(room, wire::MATRIX_STATE_TYPE).await.is_err() {
+        client.join(room).await?;
+    }
+    Ok(())
 }
 
 /// Reads the place `r` names.
@@ -249,21 +403,28 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
             tried.join("; ")
         ))
     };
+    let pd_failed = |e: crate::providers::SendError| CliError::failed(format!("PagerDuty: {e}"));
     match r {
         Ref::PagerDuty(_) | Ref::PagerDutyNumber(_) => {
             let pd = ctx.pagerduty()?;
             let got = match r {
-                Ref::PagerDuty(id) => match pd.incident(id).await {
+                Ref::PagerDuty(id) => match pd.incident_with_body(id).await {
                     Ok(v) => Some(v),
                     Err(crate::providers::SendError::Rejected {
                         status: Some(404), ..
                     }) => None,
-                    Err(e) => return Err(CliError::failed(format!("PagerDuty: {e}"))),
+                    Err(e) => return Err(pd_failed(e)),
                 },
-                Ref::PagerDutyNumber(n) => pd
-                    .incident_by_number(*n)
-                    .await
-                    .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?,
+                Ref::PagerDutyNumber(n) => {
+                    match pd.incident_by_number(*n).await.map_err(pd_failed)? {
+                        // The list shows no body: read the incident itself.
+                        Some(listed) => match listed["id"].as_str() {
+                            Some(id) => Some(pd.incident_with_body(id).await.map_err(pd_failed)?),
+                            None => None,
+                        },
+                        None => None,
+                    }
+                }
                 _ => None,
             };
             let Some(incident) = got.filter(|v| v["id"].is_string()) else {
@@ -300,7 +461,7 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
                     )),
                 }
             }
-            f.slack = Some(id.clone());
+            f.link(slack::PROVIDER, &id, Some(format!("#{name}")), None);
             match inc_id {
                 Some(inc) => {
                     f.inc_id = Some(inc.clone());
@@ -317,6 +478,7 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
                     };
                     f.fallback_title = Some(title_and_severity(&title));
                     f.read_from.push(format!("Slack #{name}"));
+                    f.mark_read(slack::PROVIDER);
                 }
             }
             Ok(())
@@ -347,7 +509,8 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
                         .map_err(|e| CliError::failed(format!("Matrix: {e}")))?
                 }
             };
-            f.matrix = Some(id.clone());
+            let alias = room.starts_with('#').then(|| room.clone());
+            f.link(matrix::PROVIDER, &id, alias, None);
             match state
                 .as_ref()
                 .and_then(|s| s["id"].as_str())
@@ -360,10 +523,9 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
                         .and_then(|s| s["linked"].as_array())
                         .into_iter()
                         .flatten()
+                        .take(64)
                     {
-                        if let (Some(p), Some(r)) = (l["provider"].as_str(), l["ref"].as_str()) {
-                            f.link(p, r);
-                        }
+                        f.place_from(l);
                     }
                     read_room(ctx, inc, &id, f)
                         .await
@@ -380,6 +542,7 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
                         .unwrap_or_else(|| room.clone());
                     f.fallback_title = Some(title_and_severity(&name));
                     f.read_from.push(format!("Matrix {room}"));
+                    f.mark_read(matrix::PROVIDER);
                 }
             }
             Ok(())
@@ -389,9 +552,15 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
             let config = ctx.config()?;
             if config.values.pagerduty.is_some() {
                 tried.push(format!("PagerDuty incident_key inc-{id}"));
-                match ctx.pagerduty()?.find_by_key(&format!("inc-{id}")).await {
-                    Ok(Some(incident)) => return from_pagerduty(ctx, &incident, f).await,
-                    Ok(None) => {}
+                let pd = ctx.pagerduty()?;
+                match pd.find_by_key(&format!("inc-{id}")).await {
+                    Ok(Some(listed)) if listed["id"].is_string() => {
+                        // The list shows no body: read the incident itself.
+                        let pd_id = listed["id"].as_str().unwrap_or_default();
+                        let incident = pd.incident_with_body(pd_id).await.unwrap_or(listed);
+                        return from_pagerduty(ctx, &incident, f).await;
+                    }
+                    Ok(_) => {}
                     Err(e) => tried.push(format!("(PagerDuty failed: {e})")),
                 }
             }
@@ -399,10 +568,13 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
                 tried.push("Matrix rooms with org.inc.incident".into());
                 let client = ctx.matrix()?;
                 if let Ok(rooms) = client.incident_rooms(wire::MATRIX_STATE_TYPE).await
-                    && let Some((room, _)) = rooms.iter().find(|(_, s)| s["id"] == id.as_str())
+                    && let Some((room, state)) = rooms.iter().find(|(_, s)| s["id"] == id.as_str())
                 {
                     f.inc_id = Some(id.clone());
-                    f.matrix = Some(room.clone());
+                    f.link(matrix::PROVIDER, room, None, None);
+                    for l in state["linked"].as_array().into_iter().flatten().take(64) {
+                        f.place_from(l);
+                    }
                     return read_room(ctx, id, room, f)
                         .await
                         .map_err(|e| CliError::failed(format!("Matrix: {e}")));
@@ -423,7 +595,7 @@ async fn start(ctx: &Ctx, r: &Ref, f: &mut Found) -> CliResult {
                             && !read.events.is_empty()
                         {
                             f.inc_id = Some(id.clone());
-                            f.slack = Some(ch.clone());
+                            f.link(slack::PROVIDER, &ch, Some(format!("#{name}")), None);
                             f.take(read, slack::PROVIDER, format!("Slack #{name}"));
                             return Ok(());
                         }
@@ -446,8 +618,8 @@ async fn read_room(ctx: &Ctx, inc: &str, room: &str, f: &mut Found) -> Result<()
     Ok(())
 }
 
-/// A PagerDuty incident: the inc id from its key or its notes' markers, the rooms its notes
-/// name, its notes and log.
+/// A PagerDuty incident: the inc id from its body's marker, its notes' markers or its key;
+/// the rooms its body names (an older inc named them in a note); its notes and log.
 async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult {
     let pd_id = incident["id"].as_str().unwrap_or_default().to_string();
     let client = ctx.pagerduty()?;
@@ -455,12 +627,18 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
         .notes(&pd_id)
         .await
         .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?;
-    let from_key = incident["incident_key"]
-        .as_str()
+    let key = incident["incident_key"].as_str().map(str::to_string);
+    let from_key = key
+        .as_deref()
         .and_then(|k| k.strip_prefix("inc-"))
         .and_then(|k| k.strip_prefix("page-").or(Some(k)))
         .filter(|k| wire::valid_id(k))
         .map(str::to_string);
+    let details = incident["body"]["details"].as_str().unwrap_or_default();
+    let from_body = wire::parse_marker(details).map(|(i, _, _)| i);
+    for (provider, name) in wire::places_from_text(details) {
+        f.name(&provider, &name);
+    }
     let from_notes = notes.iter().find_map(|n| {
         wire::parse_marker(n["content"].as_str().unwrap_or_default()).map(|(i, _, _)| i)
     });
@@ -474,13 +652,18 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
                 if let Some(rest) = text.split(tag).nth(1)
                     && let Some(r) = rest.split(')').next()
                 {
-                    f.link(provider, r.trim());
+                    f.link(provider, r.trim(), None, None);
                 }
             }
         }
     }
-    f.link(pagerduty::PROVIDER, &pd_id);
-    let inc_id = from_notes.or(from_key);
+    f.link(
+        pagerduty::PROVIDER,
+        &pd_id,
+        key,
+        incident["html_url"].as_str().map(str::to_string),
+    );
+    let inc_id = from_body.or(from_notes).or(from_key);
     let title = incident["title"].as_str().unwrap_or("PagerDuty incident");
     match &inc_id {
         Some(id) => f.inc_id = Some(id.clone()),
@@ -513,24 +696,37 @@ fn title_and_severity(t: &str) -> (String, Severity) {
     (t.chars().take(200).collect(), Severity::DEFAULT_UNSURE)
 }
 
-/// Writes the journal from what was found and makes the incident current.
-async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
-    let has_start = f.events.iter().any(|e| {
+/// Writes the journal from what was found and makes the incident current. Into a journal that
+/// exists (a second `attach`), only what it lacks: events it does not have, more complete
+/// copies of those it has, and the exact copy of any event an older inc kept differently (a
+/// pager's note kept as a note): attaching again repairs it.
+async fn write(ctx: &Ctx, f: Found) -> CliResult<Attached> {
+    let Found {
+        inc_id,
+        events: read,
+        names,
+        places,
+        fallback_title,
+        read_from,
+        tried,
+        cursors,
+        ..
+    } = f;
+    // A provider's text may hold terminal escapes: kept without them.
+    let read: Vec<Event> = read.into_iter().map(crate::journal::scrubbed).collect();
+    let has_start = read.iter().any(|e| {
         matches!(
             e.kind,
             EventKind::Declared { .. } | EventKind::Paging { .. }
         )
     });
     let unmarked = !has_start;
-    let id = f
-        .inc_id
-        .clone()
-        .unwrap_or_else(|| crate::journal::new_id(ctx.now()));
+    let id = inc_id.unwrap_or_else(|| crate::journal::new_id(ctx.now()));
+    // This machine's own: a declaration built from what could be read, and where each place is.
+    let mut local = Vec::new();
     if !has_start {
-        let (title, severity) = f
-            .fallback_title
-            .clone()
-            .unwrap_or_else(|| ("Incident".to_string(), Severity::DEFAULT_UNSURE));
+        let (title, severity) =
+            fallback_title.unwrap_or_else(|| ("Incident".to_string(), Severity::DEFAULT_UNSURE));
         // A drill's PagerDuty incident is titled `[DRILL] [SEV-N] …` (SPEC "Drills").
         let (title, severity, drill) = match title.strip_prefix(crate::messages::DRILL) {
             Some(rest) => {
@@ -539,13 +735,8 @@ async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
             }
             None => (title, severity, false),
         };
-        let at = f
-            .events
-            .iter()
-            .map(|e| e.at)
-            .min()
-            .unwrap_or_else(|| ctx.now());
-        f.events.push(Event {
+        let at = read.iter().map(|e| e.at).min().unwrap_or_else(|| ctx.now());
+        local.push(Event {
             id: Some(format!("{id}-declared")),
             at,
             by: None,
@@ -559,62 +750,49 @@ async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
             },
         });
     }
-    // Remember where the record lives, for the next pulls.
-    let mut links = Vec::new();
-    if let Some(ch) = &f.slack {
-        links.push((slack::PROVIDER, ch.clone()));
+    for (provider, reference, name, url) in places {
+        // A room goes by the name it was announced with (the same on every machine, however
+        // this one reached it: `#alias:server`, a room id), else by the one found here.
+        let announced = {
+            let mut of = names.iter().filter(|(p, _)| *p == provider);
+            match (of.next(), of.next()) {
+                (Some((_, n)), None) if provider != pagerduty::PROVIDER => Some(n.clone()),
+                _ => None,
+            }
+        };
+        let name = announced.or(name);
+        local.push(sync::place(ctx, &provider, &reference, name, url));
     }
-    if let Some(room) = &f.matrix {
-        links.push((matrix::PROVIDER, room.clone()));
-    }
-    for pd in &f.pagerduty {
-        links.push((pagerduty::PROVIDER, pd.clone()));
-    }
-    let start = f
-        .events
-        .iter()
-        .map(|e| e.at)
-        .min()
-        .unwrap_or_else(|| ctx.now());
-    for (provider, reference) in links {
-        let known = f.events.iter().any(|e| {
-            matches!(&e.kind, EventKind::Linked { provider: p, reference: r, .. } if p == provider && *r == reference)
-        });
-        if !known {
-            f.events.push(Event {
-                id: Some(format!("{id}-{provider}-{}", crate::model::new_event_id())),
-                at: start,
-                by: None,
-                kind: EventKind::Linked {
-                    provider: provider.into(),
-                    reference,
-                    name: None,
-                    url: None,
-                },
-            });
-        }
-    }
-    let events = crate::model::merge(std::mem::take(&mut f.events));
-    let Some(incident) = Incident::from_events(events.clone()) else {
+    let mut all = read.clone();
+    all.extend(local.iter().cloned());
+    let Some(incident) = Incident::from_events(all.clone()) else {
         return Err(CliError::failed("the shared record holds no incident"));
     };
-    let mut written = events.len();
+    let mut written = crate::model::winners(all.clone()).len();
     if !ctx.dry_run() {
         let journal = ctx.journal()?;
         if journal.exists(&id) {
-            written = journal.append_new(&id, events)?.len();
-        } else {
-            let (first, rest) = events.split_first().expect("an incident has events");
-            journal.create(&id, first)?;
-            for e in rest {
-                journal.append(&id, e)?;
+            let (have, _) = journal.read(&id)?;
+            let mut adds = crate::model::additions(&have, read, true);
+            let known: std::collections::HashSet<&str> =
+                have.iter().filter_map(|e| e.id.as_deref()).collect();
+            adds.extend(
+                local
+                    .into_iter()
+                    .filter(|e| e.id.as_deref().is_some_and(|i| !known.contains(i))),
+            );
+            written = adds.len();
+            if !adds.is_empty() {
+                journal.append_all(&id, &adds)?;
             }
+        } else {
+            journal.create_all(&id, &crate::model::winners(all))?;
         }
-        let mut cursors = journal.cursors(&id);
-        for (k, v) in f.cursors {
-            cursors[k] = v;
+        let mut c = journal.cursors(&id);
+        for (k, v) in cursors {
+            c[k] = v;
         }
-        journal.set_cursors(&id, &cursors)?;
+        journal.set_cursors(&id, &c)?;
         journal.set_current(&id)?;
     }
     let incident = if ctx.dry_run() {
@@ -624,10 +802,10 @@ async fn write(ctx: &Ctx, mut f: Found) -> CliResult<Attached> {
     };
     Ok(Attached {
         incident,
-        read_from: f.read_from,
+        read_from,
         events: written,
         unmarked,
-        tried: f.tried,
+        tried,
     })
 }
 

@@ -848,16 +848,19 @@ impl Resolution {
         self.delivery.clone()
     }
 
-    /// Journals the public resolution once it went out.
-    pub fn record(&self, ctx: &Ctx, inc_id: &str, results: &[DeliveryResult]) {
-        let Some(r) = results
+    /// Journals the public resolution once it went out, and returns it (for the room post that
+    /// publishes it to the other responders).
+    pub fn record(
+        &self,
+        ctx: &Ctx,
+        inc_id: &str,
+        results: &[DeliveryResult],
+    ) -> Option<crate::model::Event> {
+        let r = results
             .iter()
-            .find(|r| r.delivery.dedup_key == self.delivery.dedup_key)
-        else {
-            return;
-        };
+            .find(|r| r.delivery.dedup_key == self.delivery.dedup_key)?;
         if !r.ok {
-            return;
+            return None;
         }
         let kind = EventKind::Comms {
             stage: Stage::Resolved,
@@ -866,12 +869,19 @@ impl Resolution {
             url: r.url.clone(),
             components: self.components.clone(),
         };
-        if let Err(e) = ctx.record(inc_id, kind) {
-            ctx.warn(format!(
-                "could not journal the public resolution: {}",
-                e.message
-            ));
-        }
+        ctx.record(inc_id, kind)
+            .inspect_err(|e| {
+                ctx.warn(format!(
+                    "could not journal the public resolution: {}",
+                    e.message
+                ))
+            })
+            .ok()
+    }
+
+    /// The message the public incident was resolved with.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 

@@ -136,11 +136,29 @@ fn unfinished(ctx: &Ctx, d: &Declaration) -> Option<Incident> {
 }
 
 /// Writes a prepared incident to the journal and makes it current (nothing under --dry-run),
-/// then opens the PagerDuty major incident and every room concurrently. A resumed declaration
-/// (see [`unfinished`]) is in the journal already: only what it did not deliver goes out.
+/// then opens the PagerDuty major incident and every room concurrently, in one round: each
+/// place is named in the others from what is known before it exists (SPEC "Delivery rules"):
+/// the declaration carries `linked` events naming the channel, the room and the PagerDuty
+/// incident key (its roster post publishes them), and the PagerDuty incident's body names the
+/// rooms. Nothing waits for PagerDuty's answer; `inc attach` from any one place finds the rest.
+/// A resumed declaration (see [`unfinished`]) is in the journal already, with its places
+/// named: only what it did not deliver goes out.
 pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
     let config = ctx.config()?;
     let resumed = ctx.resuming(&inc.id);
+    // A drill's PagerDuty incident is opened only on `[drill] service` (SPEC "Drills").
+    let service = match &config.values.pagerduty {
+        Some(_) if inc.drill => config.values.drill.service.as_ref(),
+        Some(pd) => pd.incident_service.as_ref(),
+        None => None,
+    };
+    let key = format!("inc-{}", inc.id);
+    let rooms = super::room::planned(ctx, &inc);
+    let inc = if resumed {
+        inc
+    } else {
+        with_places(ctx, inc, service.map(|_| key.as_str()), &rooms)
+    };
     if !ctx.dry_run() && !resumed {
         let journal = ctx.journal()?;
         // Adopting an IC page: its journal exists; the declaration and the roles are new.
@@ -169,13 +187,14 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
         msgs.push(messages::latest_changes(&changes, inc.declared_at));
     }
     msgs.push(messages::contact_summary(&config.values.call));
+    if rooms.len() > 1 {
+        let named: Vec<(&str, &str)> = rooms
+            .iter()
+            .map(|(p, r)| (crate::providers::display_name(p), r.as_str()))
+            .collect();
+        msgs.push(messages::rooms(&named));
+    }
     let mut deliveries = Vec::new();
-    // A drill's PagerDuty incident is opened only on `[drill] service` (SPEC "Drills").
-    let service = match &config.values.pagerduty {
-        Some(_) if inc.drill => config.values.drill.service.as_ref(),
-        Some(pd) => pd.incident_service.as_ref(),
-        None => None,
-    };
     if let Some(service) = service {
         let call = &config.values.call;
         let number = call.phone.as_ref().map(|p| match &call.pin {
@@ -184,17 +203,27 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
         });
         let bridge = (number.is_some() || call.bridge_url.is_some())
             .then(|| (number, call.bridge_url.clone()));
-        deliveries.push(pagerduty::create_incident(NewIncident {
+        let mut d = pagerduty::create_incident(NewIncident {
             action: "create_incident",
             title: messages::tagged(&inc, &format!("[{}] {}", inc.severity, inc.public_name())),
             service,
             urgency: pagerduty::urgency(inc.severity),
-            incident_key: format!("inc-{}", inc.id),
+            incident_key: key.clone(),
             assignees: &[],
             escalation_policy: None,
             bridge,
             inc_id: Some(&inc.id),
-        }));
+        });
+        let named: Vec<(&str, &str)> = rooms.iter().map(|(p, r)| (*p, r.as_str())).collect();
+        crate::providers::name_places(&mut d, &named);
+        if let Some(declared) = inc
+            .events
+            .iter()
+            .rfind(|e| matches!(e.kind, EventKind::Declared { .. }))
+        {
+            crate::providers::publish(&mut d, &inc.id, declared);
+        }
+        deliveries.push(d);
     }
     // The PagerDuty incident and every chat room open concurrently.
     let (pd, chat) = tokio::join!(
@@ -208,9 +237,13 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
         results.extend(super::outbox::release(ctx, &inc.id).await?);
     }
     if !ctx.dry_run() {
-        let linked = link(ctx, &inc, &results).await?;
-        results.extend(linked);
+        remember_places(ctx, &inc, &key, &results)?;
     }
+    let inc = if ctx.dry_run() {
+        inc
+    } else {
+        ctx.load(&inc.id)?
+    };
     Ok(Declared {
         incident: inc,
         messages: msgs,
@@ -219,82 +252,54 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
     })
 }
 
-/// Tells every place what the others are: `linked` events for the PagerDuty incident, the
-/// Slack channel and the Matrix room that were opened, recorded and published as one post in
-/// each room and one note on the PagerDuty incident (people get the links; another
-/// responder's `inc attach` finds the rest from any one of them).
-async fn link(
+/// The incident with `linked` events naming each place it is about to open: the PagerDuty
+/// incident by its key, its own Slack channel by `#name`, its own Matrix room by its alias.
+fn with_places(
     ctx: &Ctx,
-    inc: &Incident,
-    results: &[DeliveryResult],
-) -> CliResult<Vec<DeliveryResult>> {
-    let mut places = Vec::new();
-    for r in results.iter().filter(|r| r.ok) {
-        let Some(id) = r.id.clone() else { continue };
-        // A resumed declaration linked some places already.
-        if inc
-            .linked
-            .iter()
-            .any(|l| l.provider == r.provider && l.reference == id)
-        {
-            continue;
-        }
-        let (name, text) = match (r.provider.as_str(), r.action.as_str()) {
-            (pagerduty::PROVIDER, "create_incident") => (
-                None,
-                format!(
-                    "PagerDuty incident {id}{}",
-                    r.url
-                        .as_deref()
-                        .map(|u| format!(" {u}"))
-                        .unwrap_or_default()
-                ),
-            ),
-            (slack::PROVIDER, "create_channel") => (
-                Some(r.target.clone()),
-                format!("Slack {} (Slack channel {id})", r.target),
-            ),
-            (matrix::PROVIDER, "create_room") => (
-                Some(r.target.clone()),
-                format!("Matrix {} (Matrix room {id})", r.target),
-            ),
+    inc: Incident,
+    pd_key: Option<&str>,
+    rooms: &[(&'static str, String)],
+) -> Incident {
+    let mut places: Vec<(&str, &str)> = pd_key
+        .map(|k| (pagerduty::PROVIDER, k))
+        .into_iter()
+        .collect();
+    places.extend(rooms.iter().map(|(p, r)| (*p, r.as_str())));
+    if places.is_empty() {
+        return inc;
+    }
+    let mut events = inc.events;
+    for (provider, name) in places {
+        events.push(ctx.event(EventKind::Linked {
+            provider: provider.into(),
+            reference: String::new(),
+            name: Some(name.into()),
+            url: None,
+        }));
+    }
+    Incident::from_events(events).expect("starts with declared")
+}
+
+/// Journals where each place that opened is (its id, beside the name it was announced by), on
+/// this machine only: the same `linked` events another responder's `inc attach` writes when it
+/// finds them. A journal write, no round trip.
+fn remember_places(ctx: &Ctx, inc: &Incident, key: &str, results: &[DeliveryResult]) -> CliResult {
+    let mut events = Vec::new();
+    for r in results.iter().filter(|r| r.ok && !r.dry_run) {
+        let Some(id) = r.id.as_deref() else { continue };
+        let (name, url) = match (r.provider.as_str(), r.action.as_str()) {
+            (pagerduty::PROVIDER, "create_incident") => (key.to_string(), r.url.clone()),
+            (slack::PROVIDER, "create_channel") | (matrix::PROVIDER, "create_room") => {
+                (r.target.clone(), None)
+            }
             _ => continue,
         };
-        places.push((
-            EventKind::Linked {
-                provider: r.provider.clone(),
-                reference: id,
-                name,
-                url: r.url.clone(),
-            },
-            text,
-        ));
+        events.push(super::sync::place(ctx, &r.provider, id, Some(name), url));
     }
-    if places.len() < 2 {
-        return Ok(Vec::new());
+    let known: Vec<&str> = inc.events.iter().filter_map(|e| e.id.as_deref()).collect();
+    events.retain(|e| e.id.as_deref().is_some_and(|id| !known.contains(&id)));
+    if !events.is_empty() {
+        ctx.journal()?.append_all(&inc.id, &events)?;
     }
-    let text = format!(
-        "Where this incident is: {}",
-        places
-            .iter()
-            .map(|(_, t)| t.as_str())
-            .collect::<Vec<_>>()
-            .join(" · ")
-    );
-    let mut events = Vec::new();
-    for (kind, _) in places {
-        events.push(ctx.record(&inc.id, kind)?);
-    }
-    let inc = ctx.load(&inc.id)?;
-    let (first, also) = events.split_first().expect("two places");
-    let mut deliveries = super::mirrors(ctx, &inc, Some(first), &[text], true);
-    for d in &mut deliveries {
-        crate::providers::publish_all(d, &inc.id, first, also);
-    }
-    deliveries.extend(
-        super::room::topic_updates(ctx, &inc)
-            .into_iter()
-            .filter(|d| d.action == "set_state"),
-    );
-    ctx.deliver(deliveries).await
+    Ok(())
 }

@@ -177,14 +177,36 @@ pub async fn notify(ctx: &Ctx, inc: &Incident, req: Request) -> CliResult<Notifi
             ));
         }
     }
-    let results = ctx.deliver(deliveries).await?;
+    // The update is an event of the shared record: its posts carry it, and so does the incident
+    // room (a drill's update is posted there anyway), so that every responder's `status` counts
+    // the next update from this one.
+    let event = ctx.event(EventKind::ExecUpdate {
+        summary: u.summary.clone(),
+    });
+    for d in &mut deliveries {
+        crate::providers::publish(d, &inc.id, &event);
+    }
+    let posted: Vec<(String, String)> = deliveries
+        .iter()
+        .map(|d| (d.provider.clone(), d.target.clone()))
+        .collect();
+    let mut results = ctx.deliver(deliveries).await?;
     if results.is_empty() || results.iter().any(|r| r.ok) {
-        ctx.record(
-            &inc.id,
-            EventKind::ExecUpdate {
-                summary: u.summary.clone(),
-            },
-        )?;
+        if !ctx.dry_run() {
+            ctx.journal()?.append(&inc.id, &event)?;
+        }
+        let inc = if ctx.dry_run() {
+            inc.clone()
+        } else {
+            ctx.load(&inc.id)?
+        };
+        // Once the executives have it, the rooms it did not reach are told.
+        let line = vec![crate::messages::exec_sent(&u.summary)];
+        let told: Vec<_> = super::mirrors(ctx, &inc, Some(&event), &line, false)
+            .into_iter()
+            .filter(|d| !posted.contains(&(d.provider.clone(), d.target.clone())))
+            .collect();
+        results.extend(ctx.deliver(told).await?);
     }
     let messages = if super::room::configured(ctx) {
         Vec::new()

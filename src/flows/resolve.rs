@@ -8,7 +8,9 @@ use crate::deliver::DeliveryResult;
 use crate::error::CliResult;
 use crate::messages;
 use crate::model::{EventKind, Incident, Severity, Todo};
-use crate::providers::{Delivery, pagerduty};
+use crate::providers::pagerduty;
+
+use super::comms::Resolution;
 
 /// An incident resolved before: nothing is recorded or sent.
 #[derive(Debug, Serialize)]
@@ -42,13 +44,14 @@ pub struct Resolved {
     pub results: Vec<DeliveryResult>,
 }
 
-/// Resolves `inc` with its final severity. `public` is the delivery that resolves the open
-/// public incident, if any (its results come back with the others).
+/// Resolves `inc` with its final severity. `public` resolves the open public incident, if any
+/// (its results come back with the others); once the status page took it, the incident room
+/// is told, and that post carries the public resolution to the other responders.
 pub async fn resolve(
     ctx: &Ctx,
     inc: Incident,
     severity: Severity,
-    public: Option<Delivery>,
+    public: Option<&Resolution>,
 ) -> CliResult<Resolved> {
     let event = ctx.record(&inc.id, EventKind::Resolved { severity })?;
     let inc = if ctx.dry_run() {
@@ -59,7 +62,7 @@ pub async fn resolve(
     let msgs = vec![messages::resolved(&inc)];
     let mut deliveries = super::mirrors(ctx, &inc, Some(&event), &msgs, false);
     deliveries.extend(super::room::topic_updates(ctx, &inc));
-    deliveries.extend(public);
+    deliveries.extend(public.map(Resolution::delivery));
     deliveries.extend(super::opsgenie_close(ctx, &inc, &msgs[0]));
     if ctx.has_pagerduty() {
         let resolution = messages::tagged(
@@ -107,7 +110,21 @@ pub async fn resolve(
             deliveries.push(pagerduty::event("resolve", key, Some(&inc.id)));
         }
     }
-    let results = ctx.deliver(deliveries).await?;
+    let mut results = ctx.deliver(deliveries).await?;
+    let mut inc = inc;
+    if let Some(p) = public
+        && let Some(event) = p.record(ctx, &inc.id, &results)
+    {
+        if !ctx.dry_run() {
+            inc = ctx.load(&inc.id)?;
+        }
+        let url = inc.public.as_ref().and_then(|p| p.url.clone());
+        let line = vec![messages::public_resolved(p.message(), url.as_deref())];
+        results.extend(
+            ctx.deliver(super::mirrors(ctx, &inc, Some(&event), &line, false))
+                .await?,
+        );
+    }
     let lasted = inc.resolved_at.unwrap_or(ctx.now()).as_second() - inc.declared_at.as_second();
     Ok(Resolved {
         open_todos: inc.todos.clone(),

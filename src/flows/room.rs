@@ -248,6 +248,54 @@ pub async fn open_rooms(
     Ok(all)
 }
 
+/// The incident's own Slack channel name, as `open_slack` creates it (known before it exists).
+fn slack_channel_name(ctx: &Ctx, inc: &Incident, cfg: &crate::config::SlackConfig) -> String {
+    let date = inc.declared_at.strftime("%Y%m%d").to_string();
+    let prefix = drill::room_prefix(ctx, inc, cfg.channel_prefix.as_deref().unwrap_or("inc-"));
+    slack::channel_name(&prefix, &date, inc.public_name())
+}
+
+/// The localpart of the incident's own Matrix room alias, as `open_matrix` creates it.
+fn matrix_alias(ctx: &Ctx, inc: &Incident) -> String {
+    let date = inc.declared_at.strftime("%Y%m%d").to_string();
+    matrix::alias_localpart(
+        &drill::room_prefix(ctx, inc, "inc-"),
+        &date,
+        inc.public_name(),
+    )
+}
+
+/// The incident's own Slack channel and Matrix room that `open_rooms` will create, named before
+/// they exist (SPEC "Delivery rules": each place is named in the others without waiting for
+/// it): `(provider, #channel-name or #alias-localpart)`. A shared room is not the incident's
+/// (inc keeps off its topic): every responder finds it in the config.
+pub fn planned(ctx: &Ctx, inc: &Incident) -> Vec<(&'static str, String)> {
+    let Ok(config) = ctx.config() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(cfg) = config
+        .values
+        .slack
+        .as_ref()
+        .filter(|c| c.per_incident_channel)
+    {
+        out.push((
+            slack::PROVIDER,
+            format!("#{}", slack_channel_name(ctx, inc, cfg)),
+        ));
+    }
+    if config
+        .values
+        .matrix
+        .as_ref()
+        .is_some_and(|c| c.per_incident_room)
+    {
+        out.push((matrix::PROVIDER, format!("#{}", matrix_alias(ctx, inc))));
+    }
+    out
+}
+
 /// Webhooks have no room to open: each gets the declaration, roster and contact summary as one post.
 async fn open_webhooks(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<DeliveryResult>> {
     let cfg = ctx.config()?.values.webhooks.as_ref();
@@ -268,9 +316,7 @@ async fn open_slack(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Deli
     let key = |step: &str| format!("inc-{}-slack-{step}", inc.id);
     let mut results = Vec::new();
     let channel = if cfg.per_incident_channel {
-        let date = inc.declared_at.strftime("%Y%m%d").to_string();
-        let prefix = drill::room_prefix(ctx, inc, cfg.channel_prefix.as_deref().unwrap_or("inc-"));
-        let name = slack::channel_name(&prefix, &date, inc.public_name());
+        let name = slack_channel_name(ctx, inc, cfg);
         let created = ctx
             .deliver(vec![slack::create_channel(
                 &name,
@@ -424,12 +470,7 @@ async fn open_matrix(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Del
     let key = |step: &str| format!("inc-{}-matrix-{step}", inc.id);
     let own = cfg.per_incident_room;
     let (open, placeholder) = if own {
-        let date = inc.declared_at.strftime("%Y%m%d").to_string();
-        let alias = matrix::alias_localpart(
-            &drill::room_prefix(ctx, inc, "inc-"),
-            &date,
-            inc.public_name(),
-        );
+        let alias = matrix_alias(ctx, inc);
         (
             matrix::create_room(
                 &alias,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::ctx::{Ctx, Wait};
 use crate::error::CliResult;
-use crate::model::{Event, EventKind, Incident, wire};
+use crate::model::{self, Event, EventKind, Incident, wire};
 use crate::providers::{SendError, matrix, opsgenie, pagerduty, slack};
 
 /// Where an incident is carried, from its own journal: what inc opened (delivery records) and
@@ -206,34 +206,56 @@ pub async fn pull(ctx: &Ctx, inc: &Incident) -> CliResult<Pulled> {
             }
         }
     }
-    // New to this machine as it is now (the journal may have grown since `inc` was read).
-    let (current, _) = journal.read(&inc.id)?;
-    let mut known: std::collections::HashSet<String> =
-        current.iter().filter_map(|e| e.id.clone()).collect();
-    let mut new = Vec::new();
+    // New to this machine as it is now (the journal may have grown since `inc` was read): an
+    // event it lacks, or a more complete copy of one it has (the chat record's after a pager's
+    // note). The chat sources come first, so a pager's copy of a known event adds nothing.
+    let (mut have, _) = journal.read(&inc.id)?;
+    let mut added = Vec::new();
     for (i, events) in found {
-        for e in events {
-            if e.id.as_ref().is_some_and(|id| known.insert(id.clone())) {
-                sources[i].new += 1;
-                // A provider's text may hold terminal escapes: shown and kept without them.
-                new.push(crate::journal::scrubbed(e));
-            }
-        }
+        // A provider's text may hold terminal escapes: shown and kept without them.
+        let events = events.into_iter().map(crate::journal::scrubbed).collect();
+        let more = model::additions(&have, events, false);
+        sources[i].new += more.len();
+        have.extend(more.iter().cloned());
+        added.extend(more);
     }
     if !ctx.dry_run() {
-        if !new.is_empty() {
-            journal.append_new(&inc.id, new.clone())?;
+        if !added.is_empty() {
+            journal.append_all(&inc.id, &added)?;
         }
         if cursors.as_object().is_some_and(|o| !o.is_empty()) {
             journal.set_cursors(&inc.id, &cursors)?;
         }
     }
+    let mut new: Vec<Event> = added.into_iter().filter_map(model::as_read).collect();
     new.sort_by_key(|e| e.at);
     Ok(Pulled {
         incident: inc.id.clone(),
         sources,
         new,
     })
+}
+
+/// The `linked` event that records where one place of the incident is, with its id: the same
+/// event id on every machine that learns the same place, so it is journaled once.
+pub fn place(
+    ctx: &Ctx,
+    provider: &str,
+    reference: &str,
+    name: Option<String>,
+    url: Option<String>,
+) -> Event {
+    Event {
+        id: Some(format!("linked-{provider}-{}", matrix::fnv(reference))),
+        at: ctx.now(),
+        by: None,
+        kind: EventKind::Linked {
+            provider: provider.into(),
+            reference: reference.into(),
+            name,
+            url,
+        },
+    }
 }
 
 /// Pulls before a reading command: reloads the incident when anything new arrived. Quiet when
@@ -368,7 +390,8 @@ pub async fn read_pagerduty(
             let at = ts(&n["created_at"]);
             let by = n["user"]["summary"].as_str().map(str::to_string);
             let human = format!("pd-note-{}", id_of(&n["id"]));
-            let Some(event) = note_event(inc_id, content, at, by, human) else {
+            let Some(event) = note_event(pagerduty::PROVIDER, inc_id, content, at, by, human)
+            else {
                 continue;
             };
             read.events.push(event);
@@ -414,7 +437,7 @@ pub async fn read_opsgenie(
             let at = ts(&n["createdAt"]);
             let by = n["owner"].as_str().map(str::to_string);
             let human = format!("og-note-{}-{}", id_of(&json!(alias)), id_of(&n["offset"]));
-            let Some(event) = note_event(inc_id, text, at, by, human) else {
+            let Some(event) = note_event(opsgenie::PROVIDER, inc_id, text, at, by, human) else {
                 continue;
             };
             read.events.push(event);
@@ -424,29 +447,40 @@ pub async fn read_opsgenie(
     Ok(read)
 }
 
-/// A pager's note as a timeline event. One an inc mirrored carries its event's marker: the chat
-/// record brings the event itself, and alone (no chat) the note's text stands in for it. One a
-/// person typed is a note by its author, under `human_id`. A marker of another incident: none.
+/// A pager's note as a timeline event. One an inc mirrored carries its event's marker: it is
+/// the pager's copy of that event (`mirrored`, its text only), which the chat record's complete
+/// copy replaces, and which alone (no chat) stands in for it as a note. One a person typed is
+/// a note by its author, under `human_id`. A marker of another incident: none.
 fn note_event(
+    provider: &str,
     inc_id: &str,
     text: &str,
     at: Timestamp,
     by: Option<String>,
     human_id: String,
 ) -> Option<Event> {
-    let (id, text) = match wire::parse_marker(text) {
-        Some((inc, ev, text)) if inc == inc_id => (ev, text),
+    let (id, kind) = match wire::parse_marker(text) {
+        Some((inc, ev, text)) if inc == inc_id => (
+            ev,
+            EventKind::Mirrored {
+                provider: provider.into(),
+                text: text.chars().take(10_000).collect(),
+            },
+        ),
         Some(_) => return None,
-        None => (human_id, text.chars().take(10_000).collect()),
+        None => (
+            human_id,
+            EventKind::Note {
+                text: text.chars().take(10_000).collect(),
+                note_type: None,
+            },
+        ),
     };
     Some(Event {
         id: Some(id),
         at,
         by,
-        kind: EventKind::Note {
-            text,
-            note_type: None,
-        },
+        kind,
     })
 }
 

@@ -53,13 +53,31 @@ pub fn marker(inc_id: &str, e: &Event) -> String {
     format!("[inc:{inc_id}/{}]", e.id.as_deref().unwrap_or("-"))
 }
 
-/// `text` with its event's marker.
+/// `text` with its event's marker, once: a marker it already ends in is replaced (a note is
+/// published once, whoever calls this twice).
 pub fn marked(text: &str, inc_id: &str, e: &Event) -> String {
-    format!("{text} {}", marker(inc_id, e))
+    let text = match parse_marker(text) {
+        Some((_, _, before)) => before,
+        None => text.trim_end().to_string(),
+    };
+    if text.is_empty() {
+        return marker(inc_id, e);
+    }
+    let sep = if text.contains('\n') { "\n" } else { " " };
+    format!("{text}{sep}{}", marker(inc_id, e))
 }
 
-/// A note's marker, if it ends in one: `(incident id, event id, the text before it)`.
+/// A note's marker, if it ends in one: `(incident id, event id, the text before it)`. The text
+/// loses every trailing marker (an older inc wrote some notes' marker twice).
 pub fn parse_marker(text: &str) -> Option<(String, String, String)> {
+    let (inc, ev, mut before) = last_marker(text)?;
+    while let Some((_, _, b)) = last_marker(&before) {
+        before = b;
+    }
+    Some((inc, ev, before))
+}
+
+fn last_marker(text: &str) -> Option<(String, String, String)> {
     let t = text.trim_end();
     let start = t.rfind("[inc:")?;
     let inner = t[start + 5..].strip_suffix(']')?;
@@ -71,6 +89,48 @@ pub fn parse_marker(text: &str) -> Option<(String, String, String)> {
             t[..start].trim_end().to_string(),
         )
     })
+}
+
+/// How a PagerDuty incident's body names the incident's rooms (one line each, for people and
+/// for another responder's `inc attach`): `Slack: #inc-20261130-checkout`.
+const PLACE_LABELS: [(&str, &str); 2] = [("slack", "Slack"), ("matrix", "Matrix")];
+
+/// The lines naming `places` (`(provider, name)`) in a PagerDuty incident's body.
+pub fn places_text(places: &[(&str, &str)]) -> String {
+    places
+        .iter()
+        .filter_map(|(provider, name)| {
+            let label = PLACE_LABELS.iter().find(|(p, _)| p == provider)?.1;
+            Some(format!("{label}: {name}"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The places a PagerDuty incident's body names (`(provider, name)`), each checked: a room
+/// name or id without spaces, at most 255 characters. Anything else in the text is ignored.
+pub fn places_from_text(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines().take(64) {
+        for (provider, label) in PLACE_LABELS {
+            let Some(name) = line
+                .trim()
+                .strip_prefix(label)
+                .and_then(|r| r.strip_prefix(": "))
+            else {
+                continue;
+            };
+            let name = name.trim();
+            let fine = !name.is_empty()
+                && name.len() <= 255
+                && name.starts_with(['#', '!', 'C', 'G'])
+                && !name.chars().any(|c| c.is_whitespace() || c.is_control());
+            if fine && !out.iter().any(|(p, _)| p == provider) {
+                out.push((provider.to_string(), name.to_string()));
+            }
+        }
+    }
+    out
 }
 
 /// Reads a Slack message's `metadata`: every event it carries (the main one first).
@@ -158,6 +218,9 @@ fn checked(inc: &Value, event: Value) -> Result<(String, Event), String> {
     if matches!(e.kind, EventKind::Delivery { .. }) {
         return Err("delivery records are never published".into());
     }
+    if matches!(e.kind, EventKind::Mirrored { .. }) {
+        return Err("a pager's copy of an event is never published".into());
+    }
     if let EventKind::Declared { id, .. } | EventKind::Paging { id, .. } = &e.kind
         && id != inc
     {
@@ -203,7 +266,7 @@ pub fn incident_state(inc: &Incident) -> Value {
         "roles": inc.roles,
         "declared_at": inc.declared_at,
         "resolved_at": inc.resolved_at,
-        "linked": inc.linked,
+        "linked": inc.linked.iter().chain(&inc.named).collect::<Vec<_>>(),
     })
 }
 
@@ -255,6 +318,48 @@ mod tests {
     }
 
     #[test]
+    fn a_note_carries_one_marker_however_often_it_is_published() {
+        let e = note();
+        let once = marked("Rolled back", "inc-1", &e);
+        assert_eq!(once, "Rolled back [inc:inc-1/abc123def456]");
+        assert_eq!(marked(&once, "inc-1", &e), once);
+        // An older inc's note with its marker twice reads as one text, no marker left in it.
+        let twice = format!("{once} [inc:inc-1/abc123def456]");
+        assert_eq!(parse_marker(&twice).unwrap().2, "Rolled back");
+        assert_eq!(marked(&twice, "inc-1", &e), once);
+        // A body of several lines gets the marker on its own line.
+        assert_eq!(
+            marked("Slack: #inc-x\nMatrix: #inc-x", "inc-1", &e),
+            "Slack: #inc-x\nMatrix: #inc-x\n[inc:inc-1/abc123def456]"
+        );
+        assert_eq!(marked("", "inc-1", &e), "[inc:inc-1/abc123def456]");
+    }
+
+    #[test]
+    fn the_places_a_pagerduty_body_names_are_read_back_and_checked() {
+        let text = places_text(&[("slack", "#inc-20261130-x"), ("matrix", "#inc-20261130-x")]);
+        assert_eq!(text, "Slack: #inc-20261130-x\nMatrix: #inc-20261130-x");
+        let body = format!("{text}\n[inc:inc-1/abc]");
+        assert_eq!(
+            places_from_text(&body),
+            vec![
+                ("slack".to_string(), "#inc-20261130-x".to_string()),
+                ("matrix".to_string(), "#inc-20261130-x".to_string())
+            ]
+        );
+        // What a person or another tool wrote there is not a place.
+        let hostile = format!(
+            "Slack: not a channel\nMatrix: \nSlack: #{}\nMatrix: #a\u{7}b\nTeams: #x\nSlack: #ok\nSlack: #second",
+            "x".repeat(300)
+        );
+        assert_eq!(
+            places_from_text(&hostile),
+            vec![("slack".to_string(), "#ok".to_string())]
+        );
+        assert!(places_from_text("").is_empty());
+    }
+
+    #[test]
     fn hostile_payloads_are_refused_not_panicked_on() {
         let big = "x".repeat(MAX_TEXT + 1);
         for bad in [
@@ -274,6 +379,9 @@ mod tests {
                     "id": "other", "title": "t", "severity": "SEV-1"}).to_string() } }),
             json!({ "event_type": "inc_event", "event_payload": { "inc": "a",
                 "event": json!({"at": "2026-11-30T10:00:00Z", "event": "severity", "severity": "SEV-1"}).to_string() } }),
+            json!({ "event_type": "inc_event", "event_payload": { "inc": "a",
+                "event": json!({"event_id": "x", "at": "2026-11-30T10:00:00Z", "event": "mirrored",
+                    "provider": "pagerduty", "text": "a pager's copy"}).to_string() } }),
         ] {
             assert!(from_slack_metadata(&bad).is_err(), "{bad}");
         }

@@ -608,6 +608,28 @@ impl Client {
         }
     }
 
+    /// The room id of an alias, `None` when no room has it (read-only). An alias given by its
+    /// localpart alone (`#inc-20261130-checkout`, as a declaration names its room before it
+    /// exists) is on this account's homeserver, as `createRoom` made it.
+    pub async fn find_alias(&self, alias: &str) -> Result<Option<String>, SendError> {
+        let full = if alias.contains(':') {
+            alias.to_string()
+        } else {
+            let me = self.user_id().await?;
+            let server = me.split_once(':').map(|(_, s)| s).unwrap_or_default();
+            format!("#{}:{server}", alias.trim_start_matches('#'))
+        };
+        let dir = format!("{CS}/directory/room/{}", enc(&full));
+        match self.raw("GET", &dir, None).await {
+            Ok(b) => Ok(b["room_id"]
+                .as_str()
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)),
+            Err(e) if e.is("M_NOT_FOUND") => Ok(None),
+            Err(e) => Err(self.redact(classify(e, &self.hint()))),
+        }
+    }
+
     /// A room state event's content, or `None` when the room has none of that type.
     pub async fn state(&self, room_id: &str, event_type: &str) -> Result<Option<Value>, SendError> {
         let path = format!("{CS}/rooms/{}/state/{}/", enc(room_id), enc(event_type));

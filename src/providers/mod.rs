@@ -523,7 +523,8 @@ pub fn check_config(config: &crate::config::Config) -> Result<(), crate::config:
 
 /// Makes a delivery carry an inc event the way its provider can (SPEC "One incident, many
 /// responders"): Slack message metadata, `org.inc.event` in Matrix content, a marker at the
-/// end of a PagerDuty or Opsgenie note. People still read the same text.
+/// end of a PagerDuty or Opsgenie note (once, however often it is published) and of a
+/// PagerDuty incident's body. People still read the same text.
 pub fn publish(d: &mut Delivery, inc_id: &str, e: &crate::model::Event) {
     publish_all(d, inc_id, e, &[]);
 }
@@ -555,6 +556,32 @@ pub fn publish_all(
                 body["note"] = wire::marked(c, inc_id, e).into();
             }
         }
+        (pagerduty::PROVIDER, "create_incident") if body["incident"].is_object() => {
+            let details = body["incident"]["body"]["details"].as_str().unwrap_or("");
+            body["incident"]["body"] = serde_json::json!({
+                "type": "incident_body",
+                "details": wire::marked(details, inc_id, e),
+            });
+        }
         _ => {}
     }
+}
+
+/// Names the incident's rooms in the body of the PagerDuty incident a declaration opens
+/// (`places`: `(provider, name)`), so that people there and another responder's `inc attach`
+/// find them; known before any of them exists, so nothing waits for PagerDuty's answer.
+pub fn name_places(d: &mut Delivery, places: &[(&str, &str)]) {
+    let text = crate::model::wire::places_text(places);
+    let Request::Http(h) = &mut d.request else {
+        return;
+    };
+    let Some(body) = h.body.as_mut() else { return };
+    if d.provider != pagerduty::PROVIDER || !body["incident"].is_object() || text.is_empty() {
+        return;
+    }
+    let details = match body["incident"]["body"]["details"].as_str() {
+        Some(d) if !d.is_empty() => format!("{d}\n{text}"),
+        _ => text,
+    };
+    body["incident"]["body"] = serde_json::json!({ "type": "incident_body", "details": details });
 }

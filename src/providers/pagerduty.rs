@@ -345,6 +345,17 @@ impl Client {
             .clone())
     }
 
+    /// An incident with its body (`include[]=body`), where a declaration names the incident's
+    /// rooms: what `inc attach` reads first.
+    pub async fn incident_with_body(&self, id: &str) -> Result<Value, SendError> {
+        let q = [("include[]".to_string(), "body".to_string())];
+        Ok(self
+            .rest("GET", &format!("/incidents/{id}"), &q, None)
+            .await?
+            .body["incident"]
+            .clone())
+    }
+
     /// An incident by id, or by its number (`#123`) among the recent ones.
     pub async fn incident_by_number(&self, number: u64) -> Result<Option<Value>, SendError> {
         let q = vec![

@@ -25,6 +25,28 @@ pub enum Fault {
     },
     /// Perform the write, but answer only after this delay (the client times out first).
     SlowAfterWrite(Duration),
+    /// Perform the write, but answer only once the test opens the gate: what the client does
+    /// before PagerDuty's answer is told apart from what it does after, by order, not by time.
+    HeldUntil(Gate),
+}
+
+/// A gate the fake waits at (see [`Fault::HeldUntil`]); opening it lets every waiter through.
+#[derive(Clone, Debug, Default)]
+pub struct Gate(Arc<(Mutex<bool>, std::sync::Condvar)>);
+
+impl Gate {
+    pub fn open(&self) {
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
+    }
+
+    /// Blocks this fake's server thread (it serves nothing else meanwhile) until opened.
+    fn wait(&self) {
+        let mut open = self.0.0.lock().unwrap();
+        while !*open {
+            open = self.0.1.wait(open).unwrap();
+        }
+    }
 }
 
 /// The whole of PagerDuty (REST and Events, reads too) down, until the test clears it.
@@ -82,6 +104,15 @@ struct Responder {
     rest: SpecValidated,
     events: SpecValidated,
     base: String,
+}
+
+/// An incident as PagerDuty shows it without `include[]=body`.
+fn without_body(i: &Value) -> Value {
+    let mut i = i.clone();
+    if let Some(o) = i.as_object_mut() {
+        o.remove("body");
+    }
+    i
 }
 
 fn err(status: u16, code: i64, message: &str, errors: &[&str]) -> ResponseTemplate {
@@ -203,6 +234,7 @@ impl Responder {
             return ResponseTemplate::new(400).set_body_json(json!({ "error": { "code": 2001, "message": "Invalid Input Provided", "errors": [e] } }));
         }
         let mut delay = None;
+        let mut held = None;
         if method != "GET"
             && let Some(f) = st.faults.pop_front()
         {
@@ -213,6 +245,7 @@ impl Responder {
                         .insert_header("ratelimit-reset", retry_after_secs.to_string().as_str());
                 }
                 Fault::SlowAfterWrite(d) => delay = Some(d),
+                Fault::HeldUntil(g) => held = Some(g),
             }
         }
         let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -275,7 +308,10 @@ impl Responder {
                     "conference_bridge": inc["conference_bridge"].clone(),
                     "acknowledgements": [], "incidents_responders": [],
                 });
-                st.incidents.push(created.clone());
+                // The body is kept, and shown only to `GET /incidents/{id}?include[]=body`.
+                let mut stored = created.clone();
+                stored["body"] = inc["body"].clone();
+                st.incidents.push(stored);
                 let pid = format!("PINC{n:03}");
                 st.log(
                     &pid,
@@ -295,7 +331,7 @@ impl Responder {
                     .filter(|i| {
                         statuses.is_empty() || statuses.iter().any(|s| i["status"] == json!(s))
                     })
-                    .cloned()
+                    .map(without_body)
                     .collect();
                 ResponseTemplate::new(200).set_body_json(
                     json!({ "incidents": list, "limit": 25, "offset": 0, "more": false }),
@@ -303,7 +339,11 @@ impl Responder {
             }
             ("GET", ["incidents", id]) => {
                 match st.incidents.iter().find(|i| i["id"] == json!(id)) {
-                    Some(i) => ResponseTemplate::new(200).set_body_json(json!({ "incident": i })),
+                    Some(i) if q("include[]").iter().any(|v| v == "body") => {
+                        ResponseTemplate::new(200).set_body_json(json!({ "incident": i }))
+                    }
+                    Some(i) => ResponseTemplate::new(200)
+                        .set_body_json(json!({ "incident": without_body(i) })),
                     None => err(404, 5001, "Not Found", &[]),
                 }
             }
@@ -325,7 +365,7 @@ impl Responder {
                         if b["priority"].is_object() {
                             i["priority"] = b["priority"].clone();
                         }
-                        let out = i.clone();
+                        let out = without_body(i);
                         if resolved {
                             st.log(
                                 id,
@@ -469,6 +509,10 @@ impl Responder {
                 err(404, 5001, &problem, &[])
             }
         };
+        drop(st);
+        if let Some(g) = held {
+            g.wait();
+        }
         match delay {
             Some(d) => resp.set_delay(d),
             None => resp,
@@ -493,7 +537,7 @@ impl Responder {
                     return ResponseTemplate::new(429)
                         .insert_header("retry-after", retry_after_secs.to_string().as_str());
                 }
-                Fault::SlowAfterWrite(_) => {}
+                Fault::SlowAfterWrite(_) | Fault::HeldUntil(_) => {}
             }
         }
         let key = body["dedup_key"]

@@ -1069,6 +1069,17 @@ fn patch_document(rel: &str, doc: &mut Value) {
                 );
                 schema.as_object_mut().unwrap().remove("pattern");
             }
+            // SOURCES.md "What the stored descriptions lack": `GET /incidents/{id}` returns the
+            // incident's body (`body.details`) only with `include[]=body`, which the stored
+            // enum lacks.
+            at(
+                doc,
+                rel,
+                "/components/parameters/include_incident/schema/enum",
+            )
+            .as_array_mut()
+            .expect("include_incident enum is a list")
+            .push(json!("body"));
         }
         "slack/web-api/slack_web_openapi_v2.json" => {
             // tests/specs/SOURCES.md "What the stored descriptions lack": message metadata
