@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A minimal fake PagerDuty for the page-ic benchmarks (loopback only): on-call, contact methods,
 incident create. Usage: fake_pd.py PORT [ok|503|silent]: `503` answers every request with
-503, `silent` never answers (it holds the connection)."""
-import json, sys, threading, time
+503, `silent` never answers (it holds the connection). DELAY_MS (default 0) holds every answer
+that long, as a provider across a network does."""
+import json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ONCALLS = [
@@ -12,12 +13,15 @@ ONCALLS = [
 ]
 lock, count = threading.Lock(), [0]
 MODE = sys.argv[2] if len(sys.argv) > 2 else "ok"
+DELAY = int(os.environ.get("DELAY_MS", "0")) / 1000
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # as real API servers do; else delayed ACKs add 40 ms per reused connection
     def log_message(self, *a): pass
     def send(self, code, obj):
+        if DELAY:
+            time.sleep(DELAY)
         body = json.dumps(obj).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")

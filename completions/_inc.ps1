@@ -216,6 +216,7 @@ Register-ArgumentCompleter -Native -CommandName 'inc' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured in `auto`)')
             [CompletionResult]::new('--security', '--security', [CompletionResultType]::ParameterName, 'Follow the security process: codename instead of the title, no public comms')
             [CompletionResult]::new('--drill', '--drill', [CompletionResultType]::ParameterName, 'A practice incident (or INC_DRILL=1): [DRILL] on everything sent, nobody outside it paged')
+            [CompletionResult]::new('--no-adopt', '--no-adopt', [CompletionResultType]::ParameterName, 'Open fresh: do not adopt an open IC page another responder''s `inc page-ic` opened')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every message that would be sent; send nothing, write nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations')

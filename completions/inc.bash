@@ -412,7 +412,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__declare)
-            opts="-y -q -v -h -V --sev --security --drill --ic --deputy --scribe --service --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            opts="-y -q -v -h -V --sev --security --drill --ic --deputy --scribe --no-adopt --service --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -206,6 +206,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
             cand --security 'Follow the security process: codename instead of the title, no public comms'
             cand --drill 'A practice incident (or INC_DRILL=1): [DRILL] on everything sent, nobody outside it paged'
+            cand --no-adopt 'Open fresh: do not adopt an open IC page another responder''s `inc page-ic` opened'
             cand --json 'Print exactly one JSON document on stdout'
             cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
             cand -y 'Skip confirmations'

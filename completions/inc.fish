@@ -182,6 +182,7 @@ always\t''
 never\t''"
 complete -c inc -n "__fish_inc_using_subcommand declare" -l security -d 'Follow the security process: codename instead of the title, no public comms'
 complete -c inc -n "__fish_inc_using_subcommand declare" -l drill -d 'A practice incident (or INC_DRILL=1): [DRILL] on everything sent, nobody outside it paged'
+complete -c inc -n "__fish_inc_using_subcommand declare" -l no-adopt -d 'Open fresh: do not adopt an open IC page another responder\'s `inc page-ic` opened'
 complete -c inc -n "__fish_inc_using_subcommand declare" -l json -d 'Print exactly one JSON document on stdout'
 complete -c inc -n "__fish_inc_using_subcommand declare" -l dry-run -d 'Print every message that would be sent; send nothing, write nothing'
 complete -c inc -n "__fish_inc_using_subcommand declare" -s y -l yes -d 'Skip confirmations'

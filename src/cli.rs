@@ -218,7 +218,7 @@ pub enum Command {
 pub fn dispatch_local(ctx: &Ctx, command: Command) -> Result<CliResult, Box<Command>> {
     Ok(match command {
         Command::Init(a) => commands::init::run(ctx, a),
-        Command::List(a) => commands::list::run(ctx, a),
+        Command::List(a) if !commands::list::may_refresh(ctx) => commands::list::run_local(ctx, a),
         Command::Completions(a) => commands::completions::run(ctx, a),
         Command::Man(a) => commands::man::run(ctx, a),
         other => return Err(Box::new(other)),
@@ -250,7 +250,7 @@ pub async fn dispatch(ctx: &Ctx, command: Option<Command>) -> CliResult {
         Command::Resolve(a) => commands::resolve::run(ctx, a).await,
         Command::Postmortem(c) => commands::postmortem::run(ctx, c).await,
         Command::Email(a) => commands::email::run(ctx, a).await,
-        Command::List(a) => commands::list::run(ctx, a),
+        Command::List(a) => commands::list::run(ctx, a).await,
         Command::Show(a) => commands::show::run(ctx, a).await,
         Command::Timeline(a) => commands::show::timeline(ctx, a).await,
         Command::Outbox(c) => commands::outbox::run(ctx, c).await,

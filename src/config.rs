@@ -270,8 +270,19 @@ pub struct PagerDutyConfig {
     #[serde(default)]
     pub stakeholders: BTreeMap<String, Vec<String>>,
     pub routing_key_env: Option<String>,
+    /// How `page-ic` pages: `assign` (look the ICs up, then open the incident on them) or
+    /// `service` (open it on `ic_service`, whose policy pages every IC schedule on level 1).
+    pub ic_page: Option<IcPageMode>,
     #[serde(flatten)]
     pub secret: SecretSpec,
+}
+
+/// `[pagerduty] ic_page`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IcPageMode {
+    Assign,
+    Service,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -795,6 +795,17 @@ impl Ctx {
     /// Deliveries to a provider the secrets gate left out come back as not sent, kept in the
     /// outbox ([`Ctx::gate`]).
     pub async fn deliver(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
+        self.deliver_journaling(deliveries, |_| true).await
+    }
+
+    /// [`Ctx::deliver`], journaling only the results `journal` keeps: a page that found the
+    /// same page already open is recorded by the flow that knows whether it belongs to the
+    /// incident (once, not at every re-run).
+    pub async fn deliver_journaling(
+        &self,
+        deliveries: Vec<Delivery>,
+        keep: impl Fn(&DeliveryResult) -> bool,
+    ) -> CliResult<Vec<DeliveryResult>> {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
@@ -818,7 +829,7 @@ impl Ctx {
                 }
             }
             self.journal_results(&held);
-            let mut sent = self.send_through(go).await?.into_iter();
+            let mut sent = self.send_through(go, keep).await?.into_iter();
             let mut held = held.into_iter();
             // Back in the order asked: flows read results by position.
             return Ok(why
@@ -829,10 +840,14 @@ impl Ctx {
                 })
                 .collect());
         }
-        self.send_through(deliveries).await
+        self.send_through(deliveries, keep).await
     }
 
-    async fn send_through(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
+    async fn send_through(
+        &self,
+        deliveries: Vec<Delivery>,
+        keep: impl Fn(&DeliveryResult) -> bool,
+    ) -> CliResult<Vec<DeliveryResult>> {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
@@ -890,7 +905,7 @@ impl Ctx {
                 .or_else(|| sent.next())
                 .expect("one result per delivery");
             self.ledger.done(&r);
-            if journal {
+            if journal && keep(&r) {
                 journaled.push(r.clone());
             }
             results.push(r);

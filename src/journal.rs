@@ -199,6 +199,15 @@ impl Journal {
             .unwrap_or_else(|| serde_json::json!({}))
     }
 
+    /// When this machine last pulled the incident's shared record (its cursors were saved),
+    /// if it ever did.
+    pub fn synced_at(&self, id: &str) -> Option<jiff::Timestamp> {
+        let modified = std::fs::metadata(self.dir.join("sync").join(format!("{id}.json")))
+            .and_then(|m| m.modified())
+            .ok()?;
+        jiff::Timestamp::try_from(modified).ok()
+    }
+
     /// Saves the cursors (a temp file renamed over the old one: never half-written).
     pub fn set_cursors(&self, id: &str, cursors: &serde_json::Value) -> Result<(), JournalError> {
         let dir = self.dir.join("sync");

@@ -24,11 +24,16 @@ pub fn tag_if(drill: bool, text: &str) -> String {
 }
 
 pub fn roster(inc: &Incident) -> String {
+    roster_with(inc, str::to_string)
+}
+
+/// The roster with each person written by `show` (a Slack `<@U…>` mention, a Matrix pill).
+pub fn roster_with(inc: &Incident, show: impl Fn(&str) -> String) -> String {
     let who = |r: Role| {
         inc.roles
             .get(&r)
             .filter(|v| !v.is_empty())
-            .map(|v| v.join(", "))
+            .map(|v| v.iter().map(|p| show(p)).collect::<Vec<_>>().join(", "))
             .unwrap_or_else(|| "—".into())
     };
     let mut s = format!(
@@ -87,6 +92,41 @@ pub fn note(note_type: Option<NoteType>, text: &str) -> String {
 
 pub fn todo(text: &str) -> String {
     format!("TODO: {text}")
+}
+
+// ---- People in what inc posts (team-people) ----
+
+/// A note or TODO as mirrored into rooms and pager notes, where the poster is inc's bot: who
+/// wrote it first ("carol: Rolled back 4411").
+pub fn authored(by: Option<&str>, text: &str) -> String {
+    match by.map(str::trim).filter(|b| !b.is_empty()) {
+        // A `": "` in a name would end the name early when read back.
+        Some(b) => format!("{}: {text}", b.replace(": ", " ")),
+        None => text.to_string(),
+    }
+}
+
+/// The author and text of a mirrored note ([`authored`]) when what comes before the first
+/// `": "` is a person: an email, a Matrix id or a lowercase handle. inc's other words
+/// (`Roster: …`, `TODO: …`, `STATUS: …`, `Severity raised: …`) are never taken for one.
+pub fn split_author(text: &str) -> Option<(String, String)> {
+    let (who, rest) = text.split_once(": ")?;
+    let handle = !who.is_empty()
+        && who
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    let person = crate::identity::is_email(who) || crate::identity::is_matrix_id(who) || handle;
+    (person && !rest.trim().is_empty()).then(|| (who.to_string(), rest.to_string()))
+}
+
+/// Said once by `declare` and `attach --as` when `me` is no email (a shared config, `$USER`
+/// only): providers know people by email, so they cannot invite or mention this one.
+pub fn identity_hint(name: &str, source: &str) -> String {
+    format!(
+        "you are \"{name}\" (from {source}), not an email: Slack, Matrix and PagerDuty cannot \
+         tell who that is (no invite, no mention). Set `[user] email = \"you@example.com\"` in \
+         your config, or `INC_USER=you@example.com`"
+    )
 }
 
 pub fn role(role: Role, person: &str) -> String {
@@ -395,11 +435,16 @@ pub fn suspected_cause(c: &Change, began: jiff::Timestamp) -> String {
     format!("Suspected cause: {}", change(c, began))
 }
 
-/// One remote change in words: "bob raised the severity to SEV-1".
+/// One remote change in words, at its time: "03:12:09Z bob raised the severity to SEV-1".
 pub fn change_line(e: &crate::model::Event) -> String {
+    format!("{} {}", clock(e.at), remote_change(e))
+}
+
+/// One remote change in words: "bob raised the severity to SEV-1".
+pub fn remote_change(e: &crate::model::Event) -> String {
     use crate::model::EventKind as K;
     let who = e.by.as_deref().unwrap_or("someone");
-    let what = match &e.kind {
+    match &e.kind {
         K::Severity {
             severity,
             is_final: false,
@@ -416,13 +461,42 @@ pub fn change_line(e: &crate::model::Event) -> String {
             let (kind, text) = describe(e);
             format!("{who}: {kind} {text}")
         }
-    };
-    format!("{} {what}", clock(e.at))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_author_is_read_back_only_when_it_is_a_person() {
+        let a = authored(Some("carol@example.com"), "TODO: page the DB team");
+        assert_eq!(a, "carol@example.com: TODO: page the DB team");
+        assert_eq!(
+            split_author(&a),
+            Some((
+                "carol@example.com".to_string(),
+                "TODO: page the DB team".to_string()
+            ))
+        );
+        assert_eq!(
+            split_author("carol: STATUS: up"),
+            Some(("carol".into(), "STATUS: up".into()))
+        );
+        for not in [
+            "Roster: IC ann · Deputy —",
+            "TODO: x",
+            "STATUS: fine",
+            "Severity raised: SEV-2 → SEV-1",
+            "Chat: #incident-chat",
+            "no colon here",
+            "carol: ",
+        ] {
+            assert_eq!(split_author(not), None, "{not}");
+        }
+        assert_eq!(authored(None, "x"), "x");
+        assert_eq!(authored(Some("Dr: Who"), "x"), "Dr Who: x");
+    }
 
     #[test]
     fn a_drill_message_starts_with_drill_once() {

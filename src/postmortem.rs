@@ -11,8 +11,9 @@ use jiff::Timestamp;
 use jiff::civil::{Date, Weekday};
 use serde::Serialize;
 
+use crate::identity;
 use crate::messages;
-use crate::model::{Event, EventKind, Incident, Role, Severity};
+use crate::model::{EventKind, Incident, Role, Severity};
 
 /// The built-in template.
 pub const BUILTIN: &str = include_str!("../templates/postmortem.md.j2");
@@ -115,7 +116,10 @@ pub struct SeverityTime {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Responder {
+    /// Their email when any of their names is one.
     pub person: String,
+    /// Every way the incident wrote them (`carol`, `carol@example.com`).
+    pub names: Vec<String>,
     /// Role labels held during the incident, e.g. `["Incident Commander"]`.
     pub roles: Vec<String>,
     pub ic: bool,
@@ -181,40 +185,81 @@ pub fn utc_date(ts: Timestamp) -> Date {
     jiff::tz::TimeZone::UTC.to_datetime(ts).date()
 }
 
-/// Seconds spent at each severity during the response: from the declaration through every
-/// raise, up to resolution (or `now` while open). A final severity set with `--final`
-/// reclassifies the incident; it does not add time.
-pub fn time_in_severity(events: &[Event], now: Timestamp) -> BTreeMap<Severity, i64> {
-    let mut out: BTreeMap<Severity, i64> = BTreeMap::new();
+/// The severity over time, from the declaration through every raise, up to resolution (or
+/// `now` while open): `(from, until, severity)`, in order, within the incident's own span. A
+/// final severity set with `--final` reclassifies the incident; it does not add time.
+fn severity_spans(inc: &Incident, now: Timestamp) -> Vec<(Timestamp, Timestamp, Severity)> {
+    let start = inc.declared_at;
+    let end = inc.resolved_at.unwrap_or(now).max(start);
+    let clamp = |t: Timestamp| t.clamp(start, end);
+    let mut spans = Vec::new();
     let mut current: Option<(Timestamp, Severity)> = None;
-    let mut add = |cur: Option<(Timestamp, Severity)>, until: Timestamp| {
-        if let Some((from, sev)) = cur {
-            *out.entry(sev).or_default() += (until.as_second() - from.as_second()).max(0);
-        }
-    };
-    for e in events {
+    // A raise stamped before the declaration (another responder's clock) counts from it.
+    let mut early: Option<Severity> = None;
+    for e in &inc.events {
         match &e.kind {
-            EventKind::Declared { severity, .. } => current = Some((e.at, *severity)),
+            // Merged copies may hold the declaration twice: the first one starts the clock.
+            EventKind::Declared { severity, .. } if current.is_none() => {
+                current = Some((start, early.map_or(*severity, |s| s.min(*severity))));
+            }
             EventKind::Severity {
                 severity,
                 is_final: false,
-            } => {
+            } => match current {
+                None => early = Some(early.map_or(*severity, |s| s.min(*severity))),
                 // Merged responders: the severity is the highest raised, never lowered here.
-                let next = current.map_or(*severity, |(_, s)| s.min(*severity));
-                if current.is_none_or(|(_, s)| s != next) {
-                    add(current, e.at);
-                    current = Some((e.at, next));
+                Some((from, sev)) if *severity < sev => {
+                    let at = clamp(e.at);
+                    spans.push((from, at, sev));
+                    current = Some((at, *severity));
                 }
-            }
-            EventKind::Resolved { .. } => {
-                add(current.take(), e.at);
-                break;
-            }
+                Some(_) => {}
+            },
+            EventKind::Resolved { .. } => break,
             _ => {}
         }
     }
-    add(current, now);
+    if let Some((from, sev)) = current {
+        spans.push((from, end, sev));
+    }
+    spans
+}
+
+/// Seconds spent at each severity during the response (see [`severity_spans`]).
+pub fn time_in_severity(inc: &Incident, now: Timestamp) -> BTreeMap<Severity, i64> {
+    let mut out: BTreeMap<Severity, i64> = BTreeMap::new();
+    for (from, until, sev) in severity_spans(inc, now) {
+        *out.entry(sev).or_default() += (until.as_second() - from.as_second()).max(0);
+    }
     out
+}
+
+/// Whole minutes at each severity that add up to the incident's duration in whole minutes:
+/// each change of severity is rounded to the nearest minute from the start, and each severity
+/// gets the minutes between its rounded changes (16.5 + 86.5 min is 17 + 86, not 17 + 87).
+pub fn minutes_in_severity(inc: &Incident, now: Timestamp) -> BTreeMap<Severity, i64> {
+    let start = inc.declared_at.as_second();
+    let mut out: BTreeMap<Severity, i64> = BTreeMap::new();
+    for (from, until, sev) in severity_spans(inc, now) {
+        let m = minutes(until.as_second() - start) - minutes(from.as_second() - start);
+        *out.entry(sev).or_default() += m;
+    }
+    out
+}
+
+/// The incident's duration in seconds: from its declaration to its resolution (or `now`).
+fn duration_secs(inc: &Incident, now: Timestamp) -> i64 {
+    let end = inc.resolved_at.unwrap_or(now);
+    (end.as_second() - inc.declared_at.as_second()).max(0)
+}
+
+/// A duration as the post-mortem states it, in the whole minutes its severity table adds up
+/// to: `1h43m`, `12m`, `under 1m`.
+fn stated(secs: i64) -> String {
+    match minutes(secs) {
+        0 => "under 1m".to_string(),
+        m => messages::elapsed(m * 60),
+    }
 }
 
 /// From the first page (the IC page, a `paging` incident's start, else the declaration) to
@@ -304,32 +349,40 @@ fn weekday_name(d: Date) -> &'static str {
     }
 }
 
-/// Everyone who held a role, in the order they first took one, with every role they held.
+/// Everyone who held a role, once each however they were written (`carol` and the
+/// `carol@example.com` the IC named are one person), in the order they first took one, with
+/// every role they held. The authors of events help tell who is who.
 fn responders(inc: &Incident) -> Vec<Responder> {
-    let mut order: Vec<String> = Vec::new();
-    let mut held: BTreeMap<String, Vec<Role>> = BTreeMap::new();
+    let mut held: Vec<(&str, Role)> = Vec::new();
     for e in &inc.events {
         if let EventKind::Role { role, person } = &e.kind {
-            if !order.contains(person) {
-                order.push(person.clone());
-            }
-            let roles = held.entry(person.clone()).or_default();
-            if !roles.contains(role) {
-                roles.push(*role);
-            }
+            held.push((person.as_str(), *role));
         }
     }
-    order
+    let names = held
+        .iter()
+        .map(|(p, _)| *p)
+        .chain(inc.events.iter().filter_map(|e| e.by.as_deref()));
+    identity::people(names)
         .into_iter()
-        .map(|person| {
-            let mut roles = held.remove(&person).unwrap_or_default();
+        .filter_map(|person| {
+            let mut roles: Vec<Role> = held
+                .iter()
+                .filter(|(p, _)| person.is(p))
+                .map(|(_, r)| *r)
+                .collect();
+            if roles.is_empty() {
+                return None;
+            }
             roles.sort();
-            Responder {
+            roles.dedup();
+            Some(Responder {
                 ic: roles.contains(&Role::Ic),
                 scribe: roles.contains(&Role::Scribe),
                 roles: roles.iter().map(|r| role_name(*r).to_string()).collect(),
-                person,
-            }
+                names: person.names.clone(),
+                person: person.name,
+            })
         })
         .collect()
 }
@@ -421,7 +474,9 @@ pub fn timeline(inc: &Incident) -> Vec<TimelineRow> {
                 }
                 continue;
             }
-            EventKind::Postmortem { .. } => {
+            // What `inc timeline` shows people (not `--all`): no post-mortem bookkeeping, no
+            // `status --watch --post` diffs (and no places published, below).
+            EventKind::Postmortem { .. } | EventKind::Posted { .. } => {
                 attach = false;
                 continue;
             }
@@ -525,14 +580,14 @@ fn contributing_factors(inc: &Incident) -> Vec<Factor> {
 /// The context of an incident's post-mortem.
 pub fn context(inc: &Incident, s: &Settings) -> Context {
     let tags = tags(inc);
-    let spent = time_in_severity(&inc.events, s.now);
-    let end = inc.resolved_at.unwrap_or(s.now);
-    let duration_secs = (end.as_second() - inc.declared_at.as_second()).max(0);
+    let spent = minutes_in_severity(inc, s.now);
+    let duration_secs = duration_secs(inc, s.now);
     let (due, rule) = meeting_due(inc, s);
     let sev_minutes = |n: u8| {
         Severity::new(n)
             .and_then(|sev| spent.get(&sev))
-            .map_or(0, |secs| minutes(*secs))
+            .copied()
+            .unwrap_or(0)
     };
     let incident = IncidentInfo {
         id: inc.id.clone(),
@@ -547,7 +602,7 @@ pub fn context(inc: &Incident, s: &Settings) -> Context {
         state: inc.state().to_string(),
         declared_at: messages::time(inc.declared_at),
         resolved_at: inc.resolved_at.map(messages::time),
-        duration: messages::elapsed(duration_secs),
+        duration: stated(duration_secs),
         duration_minutes: minutes(duration_secs),
         roles: inc
             .roles
@@ -585,11 +640,15 @@ pub fn context(inc: &Incident, s: &Settings) -> Context {
             sev1_minutes: sev_minutes(1),
             sev2_minutes: sev_minutes(2),
             time_to_acknowledge: time_to_acknowledge(inc),
-            by_severity: spent
-                .iter()
-                .map(|(sev, secs)| SeverityTime {
-                    severity: sev.to_string(),
-                    minutes: minutes(*secs),
+            // SEV-1 and SEV-2 always (the process asks for both), any other severity the
+            // incident spent time at; together they add up to the duration.
+            by_severity: Severity::all()
+                .filter_map(|sev| {
+                    let m = spent.get(&sev).copied().unwrap_or(0);
+                    (sev.is_major() || m > 0).then(|| SeverityTime {
+                        severity: sev.to_string(),
+                        minutes: m,
+                    })
                 })
                 .collect(),
         },
@@ -614,21 +673,19 @@ fn window(inc: &Incident, now: Timestamp) -> String {
             messages::time(now)
         );
     };
-    let secs = end.as_second() - start.as_second();
+    let lasted = stated(duration_secs(inc, now));
     if utc_date(start) == utc_date(end) {
         format!(
-            "between {} and {} UTC on {} ({})",
+            "between {} and {} UTC on {} ({lasted})",
             start.strftime("%H:%M"),
             end.strftime("%H:%M"),
             utc_date(start),
-            messages::elapsed(secs)
         )
     } else {
         format!(
-            "from {} to {} ({})",
+            "from {} to {} ({lasted})",
             messages::time(start),
             messages::time(end),
-            messages::elapsed(secs)
         )
     }
 }
@@ -642,11 +699,11 @@ pub fn summary(inc: &Incident, now: Timestamp) -> String {
         inc.id,
         window(inc, now)
     );
-    let spent = time_in_severity(&inc.events, now);
+    let spent = minutes_in_severity(inc, now);
     let parts: Vec<String> = spent
         .iter()
         .filter(|(sev, _)| sev.is_major())
-        .map(|(sev, secs)| format!("{} min at {sev}", minutes(*secs)))
+        .map(|(sev, m)| format!("{m} min at {sev}"))
         .collect();
     if !parts.is_empty() {
         s.push_str(&format!(" It spent {}.", parts.join(" and ")));
@@ -898,13 +955,15 @@ mod tests {
     #[test]
     fn time_in_sev_stops_at_resolve_and_ignores_final() {
         let inc = incident();
-        let t = time_in_severity(&inc.events, at("2026-11-27T00:00:00Z"));
+        let t = time_in_severity(&inc, at("2026-11-27T00:00:00Z"));
         assert_eq!(t[&sev(2)], 16 * 60 + 30);
         assert_eq!(t[&sev(1)], 86 * 60 + 30);
         assert_eq!(t.get(&sev(3)), None);
         let ctx = context(&inc, &settings("2026-11-26T06:00:00Z"));
-        // 16.5 and 86.5 minutes round to the nearest minute.
-        assert_eq!((ctx.impact.sev2_minutes, ctx.impact.sev1_minutes), (17, 87));
+        // 16.5 and 86.5 minutes: the raise rounds to minute 17 of 103, so 17 + 86 = 103.
+        assert_eq!((ctx.impact.sev2_minutes, ctx.impact.sev1_minutes), (17, 86));
+        assert_eq!(ctx.incident.duration_minutes, 103);
+        assert_eq!(ctx.incident.duration, "1h43m");
         assert_eq!(ctx.tags, ["sev1_20261126", "sev1"]);
     }
 
@@ -971,6 +1030,211 @@ mod tests {
         );
         inc.security = true;
         assert_eq!(email_subject(&inc, After::Meeting), "Attorney Work Project");
+    }
+
+    /// The rows "| Time in SEV-N | M min |" of a document, summed.
+    fn table_minutes(doc: &str) -> i64 {
+        doc.lines()
+            .filter_map(|l| l.strip_prefix("| Time in SEV-"))
+            .map(|l| {
+                let m = l.split('|').nth(1).unwrap().trim();
+                m.strip_suffix(" min").unwrap().parse::<i64>().unwrap()
+            })
+            .sum()
+    }
+
+    #[test]
+    fn severity_minutes_add_up_to_the_stated_duration() {
+        let declared = |t: &str, n: u8| {
+            ev(
+                t,
+                EventKind::Declared {
+                    id: "261126-0304-sum".into(),
+                    title: "t".into(),
+                    severity: sev(n),
+                    security: false,
+                    codename: None,
+                    drill: false,
+                },
+            )
+        };
+        let raise = |t: &str, n: u8| {
+            ev(
+                t,
+                EventKind::Severity {
+                    severity: sev(n),
+                    is_final: false,
+                },
+            )
+        };
+        let resolved = |t: &str, n: u8| ev(t, EventKind::Resolved { severity: sev(n) });
+        let now = "2026-11-26T06:00:00Z";
+        // (history, minutes by severity, stated duration)
+        type Case = (Vec<Event>, Vec<(u8, i64)>, &'static str);
+        let table: Vec<Case> = vec![
+            // Half minutes: each change rounds from the start, so 17 + 86 = 103.
+            (
+                vec![
+                    declared("2026-11-26T03:04:00Z", 2),
+                    raise("2026-11-26T03:20:30Z", 1),
+                    resolved("2026-11-26T04:47:00Z", 2),
+                ],
+                vec![(1, 86), (2, 17)],
+                "1h43m",
+            ),
+            // Declared at SEV-3, raised twice: every severity it was at is counted.
+            (
+                vec![
+                    declared("2026-11-26T03:00:00Z", 3),
+                    raise("2026-11-26T03:10:40Z", 2),
+                    raise("2026-11-26T03:30:20Z", 1),
+                    resolved("2026-11-26T04:00:50Z", 1),
+                ],
+                vec![(1, 31), (2, 19), (3, 11)],
+                "1h01m",
+            ),
+            // A second copy of the declaration (merged) and a raise stamped before it (another
+            // responder's clock) neither restart nor stretch the clock.
+            (
+                vec![
+                    raise("2026-11-26T02:59:00Z", 1),
+                    declared("2026-11-26T03:00:00Z", 2),
+                    declared("2026-11-26T03:05:00Z", 2),
+                    resolved("2026-11-26T03:40:00Z", 2),
+                ],
+                vec![(1, 40), (2, 0)],
+                "40m",
+            ),
+            // Still open: up to now.
+            (
+                vec![declared("2026-11-26T05:30:10Z", 2)],
+                vec![(1, 0), (2, 30)],
+                "30m",
+            ),
+            // Under a minute.
+            (
+                vec![
+                    declared("2026-11-26T03:00:00Z", 2),
+                    resolved("2026-11-26T03:00:20Z", 2),
+                ],
+                vec![(1, 0), (2, 0)],
+                "under 1m",
+            ),
+        ];
+        for (events, want, duration) in table {
+            let inc = Incident::from_events(events.clone()).unwrap();
+            let ctx = context(&inc, &settings(now));
+            let got: Vec<(u8, i64)> = ctx
+                .impact
+                .by_severity
+                .iter()
+                .map(|t| (t.severity[4..].parse().unwrap(), t.minutes))
+                .collect();
+            assert_eq!(got, want, "{events:?}");
+            assert_eq!(ctx.incident.duration, duration, "{events:?}");
+            let doc = render(BUILTIN_NAME, BUILTIN, &ctx).unwrap();
+            assert_eq!(table_minutes(&doc), ctx.incident.duration_minutes, "{doc}");
+        }
+    }
+
+    #[test]
+    fn the_timeline_is_what_people_read() {
+        let mut inc = incident();
+        let extra = [
+            ev(
+                "2026-11-26T03:05:00Z",
+                EventKind::Linked {
+                    provider: "slack".into(),
+                    reference: "C0001".into(),
+                    name: Some("inc-20261126-checkout".into()),
+                    url: None,
+                },
+            ),
+            ev(
+                "2026-11-26T03:06:00Z",
+                EventKind::Posted {
+                    text: "severity: SEV-2 → SEV-1".into(),
+                },
+            ),
+            ev(
+                "2026-11-26T03:07:00Z",
+                EventKind::Note {
+                    text: "Rolled back".into(),
+                    note_type: None,
+                },
+            ),
+        ];
+        inc.events.extend(extra);
+        inc.events.sort_by_key(|e| e.at);
+        let rows = timeline(&inc);
+        let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["declared", "note", "severity", "resolved", "severity"],
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn each_person_is_one_responder_with_all_their_roles() {
+        // The shared-config team: alice is `$USER` only, the IC typed emails for the others,
+        // carol joined as herself and bob took over.
+        let role = |t: &str, r: Role, p: &str| {
+            ev(
+                t,
+                EventKind::Role {
+                    role: r,
+                    person: p.into(),
+                },
+            )
+        };
+        let mut events = vec![
+            ev(
+                "2026-11-26T03:00:00Z",
+                EventKind::Declared {
+                    id: "261126-0300-team".into(),
+                    title: "t".into(),
+                    severity: sev(2),
+                    security: false,
+                    codename: None,
+                    drill: false,
+                },
+            ),
+            role("2026-11-26T03:00:00Z", Role::Ic, "alice"),
+            role("2026-11-26T03:00:00Z", Role::Deputy, "bob@example.com"),
+            role("2026-11-26T03:00:00Z", Role::Scribe, "carol@example.com"),
+            role("2026-11-26T03:05:00Z", Role::Scribe, "carol"),
+            role("2026-11-26T03:06:00Z", Role::Sme, "dana"),
+            role("2026-11-26T03:20:00Z", Role::Ic, "Bob@example.com"),
+            role("2026-11-26T03:30:00Z", Role::Sme, "dana@example.com"),
+        ];
+        let mut by_alice = ev(
+            "2026-11-26T03:40:00Z",
+            EventKind::Note {
+                text: "n".into(),
+                note_type: None,
+            },
+        );
+        by_alice.by = Some("alice@example.com".into());
+        events.push(by_alice);
+        let inc = Incident::from_events(events).unwrap();
+        let rows: Vec<(String, Vec<String>)> = responders(&inc)
+            .into_iter()
+            .map(|r| (r.person, r.roles))
+            .collect();
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            rows,
+            vec![
+                ("alice@example.com".into(), s(&["Incident Commander"])),
+                (
+                    "bob@example.com".into(),
+                    s(&["Incident Commander", "Deputy"])
+                ),
+                ("carol@example.com".into(), s(&["Scribe"])),
+                ("dana@example.com".into(), s(&["SME"])),
+            ]
+        );
     }
 
     /// Property tests: whatever the title, notes, TODOs, roles and owner hold, the built-in
@@ -1088,6 +1352,64 @@ mod tests {
                 let _ = email_subject(&inc, After::Call);
                 let _ = email_body(&inc, After::Meeting, Some("https://wiki/x"), s.now);
                 let _ = digest(&doc);
+            }
+
+            /// Whatever the severity history (raises in any order, finals, copies merged from
+            /// several responders, resolved or still open), the minutes by severity add up to
+            /// the duration the document states, in its table too.
+            #[test]
+            fn severity_minutes_always_add_up(
+                start_sev in 1u8..=5,
+                steps in prop::collection::vec((0i64..7_200, 1u8..=5, any::<bool>()), 0..8),
+                resolved in prop::option::of(0i64..14_400),
+                now in 0i64..20_000,
+            ) {
+                let t0: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+                let at = |secs: i64| Timestamp::from_second(t0.as_second() + secs).unwrap();
+                let mut events = vec![Event {
+                    id: None,
+                    at: t0,
+                    by: Some("tester".into()),
+                    kind: EventKind::Declared {
+                        id: "261126-0300-prop".into(),
+                        title: "t".into(),
+                        severity: sev(start_sev),
+                        security: false,
+                        codename: None,
+                        drill: false,
+                    },
+                }];
+                for (secs, n, is_final) in &steps {
+                    events.push(Event {
+                        id: None,
+                        at: at(*secs - 60),
+                        by: None,
+                        kind: EventKind::Severity { severity: sev(*n), is_final: *is_final },
+                    });
+                }
+                if let Some(r) = resolved {
+                    events.push(Event {
+                        id: None,
+                        at: at(r),
+                        by: None,
+                        kind: EventKind::Resolved { severity: sev(start_sev) },
+                    });
+                }
+                let inc = Incident::from_events(events).unwrap();
+                let s = settings("2026-11-26T03:00:00Z");
+                let s = Settings { now: at(now), ..s };
+                let ctx = context(&inc, &s);
+                let sum: i64 = ctx.impact.by_severity.iter().map(|t| t.minutes).sum();
+                prop_assert_eq!(sum, ctx.incident.duration_minutes);
+                prop_assert!(ctx.impact.by_severity.iter().all(|t| t.minutes >= 0));
+                let doc = render(BUILTIN_NAME, BUILTIN, &ctx).unwrap();
+                prop_assert_eq!(table_minutes(&doc), ctx.incident.duration_minutes);
+                let stated = if ctx.incident.duration_minutes == 0 {
+                    "under 1m".to_string()
+                } else {
+                    messages::elapsed(ctx.incident.duration_minutes * 60)
+                };
+                prop_assert_eq!(&ctx.incident.duration, &stated);
             }
 
             /// A custom template is the user's own code: any text either renders or fails with

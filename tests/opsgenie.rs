@@ -60,7 +60,20 @@ async fn page_ic_through_opsgenie_alone_pages_both_schedules_once() {
         alerts[0]["responders"],
         json!([{ "type": "schedule", "name": "IC Primary" }, { "type": "schedule", "name": "IC Backup" }])
     );
-    assert_eq!(alerts[0]["alias"], format!("inc-{id}-ic-page"));
+    // The alias is the IC schedules', the same on every machine; the inc marker rides along.
+    assert_eq!(alerts[0]["alias"], "inc-ic-page-IC Primary,IC Backup");
+    assert!(
+        alerts[0]["description"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("[inc:{id}/{id}-declared]"))
+            || alerts[0]["description"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("[inc:{id}/")),
+        "{}",
+        alerts[0]["description"]
+    );
     assert_eq!(alerts[0]["priority"], "P1");
     assert!(
         alerts[0]["message"]
@@ -97,10 +110,10 @@ async fn page_ic_through_opsgenie_alone_pages_both_schedules_once() {
     assert_eq!(og.count("POST /v2/alerts"), 1);
     assert_eq!(og.alerts()[0]["count"], 1);
 
-    // Every journaled page names the one alert. (A re-run journals its report of the open
-    // page as another page_ic delivery: left to the paging flow.)
+    // The page is journaled once: the re-runs' reports of the open alert are not journaled
+    // again.
     let pages = journaled_pages(&env);
-    assert!(pages.iter().all(|(og, _)| *og == pages[0].0), "{pages:?}");
+    assert_eq!(pages.len(), 1, "{pages:?}");
     assert!(
         og.state
             .lock()
@@ -310,7 +323,11 @@ async fn notes_and_resolve_mirror_the_incident_on_the_alert() {
     assert_eq!(marked, [true, true], "{notes:?}");
     assert_eq!(
         plain,
-        ["ACTION: Rolled back 4411", "TODO: Alert on queue depth"]
+        // Each note and TODO says who wrote it (the alert's notes are all by inc's key).
+        [
+            "tester: ACTION: Rolled back 4411",
+            "tester: TODO: Alert on queue depth"
+        ]
     );
     let o = run(&env, &["resolve", "--final-sev", "2", "--json"]).await;
     ok(&o);
@@ -376,4 +393,96 @@ async fn doctor_proves_the_key_and_a_bad_key_is_named_never_printed() {
         );
     }
     assert!(og.alerts().is_empty());
+}
+
+/// PagerDuty's token missing beside a working Opsgenie: Opsgenie pages, PagerDuty is named as
+/// skipped (exit 3), nothing reaches PagerDuty, and CALL THEM NOW lists only the role no pager
+/// reached (the shadow is PagerDuty's alone).
+#[tokio::test(flavor = "multi_thread")]
+async fn two_pagers_one_token_missing_pages_through_the_other() {
+    use common::pagerduty::{FakePd, TOKEN};
+    let pd = FakePd::start().await;
+    let og = FakeOpsgenie::start().await;
+    let mut env = TestEnv::with_config(&format!("{}\n{}", pd.config(""), og.config()));
+    env.set("PAGERDUTY_TOKEN", TOKEN)
+        .set("OPSGENIE_API_KEY", KEY);
+    ok(&run(&env, &["oncall", "--ic"]).await);
+    env.vars.retain(|(k, _)| k != "PAGERDUTY_TOKEN");
+    let sent = pd.requests.lock().unwrap().len();
+    let o = run(&env, &["page-ic", "-m", "Checkout down"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert!(
+        out.contains("✔ paged         primary  ann@example.com via Opsgenie"),
+        "{out}"
+    );
+    assert!(out.contains("✘ skipped       shadow   Cat Shadow"), "{out}");
+    assert!(
+        err.contains(
+            "PagerDuty was skipped: no PagerDuty token: $PAGERDUTY_TOKEN is not set; run `inc doctor`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("shadow   Cat Shadow: +1 555 0303"), "{err}");
+    for reached in [
+        "Ann Primary:",
+        "Bob Backup:",
+        "ann@example.com:",
+        "bob@example.com:",
+    ] {
+        assert!(
+            !err.contains(reached),
+            "{reached} was paged by Opsgenie:\n{err}"
+        );
+    }
+    assert_eq!(
+        pd.requests.lock().unwrap().len(),
+        sent,
+        "nothing to PagerDuty"
+    );
+    assert_eq!(og.alerts().len(), 1);
+    let doc = json_of(&run(&env, &["page-ic", "--json"]).await);
+    assert_eq!(doc["errors"][0]["pager"], "pagerduty", "{doc}");
+    assert_eq!(doc["errors"][0]["skipped"], true, "{doc}");
+    // `oncall`: Opsgenie's list and PagerDuty's cache, exit 3 naming the skipped pager.
+    let o = run(&env, &["oncall", "--ic"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert!(
+        out.contains("opsgenie") && out.contains("Cat Shadow"),
+        "{out}"
+    );
+    assert!(
+        err.contains("PagerDuty was skipped: no PagerDuty token"),
+        "{err}"
+    );
+    assert_eq!(pd.requests.lock().unwrap().len(), sent);
+    og.assert_clean();
+}
+
+/// With both pagers reaching both ICs, nobody is to call.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_reached_by_one_pager_is_not_called_when_the_other_fails() {
+    use common::pagerduty::{FakePd, Outage, TOKEN};
+    let pd = FakePd::start().await;
+    let og = FakeOpsgenie::start().await;
+    let cfg = format!("{}\n{}", pd.config(""), og.config())
+        .replace("\"PBACKUP\", \"PSHADOW\"]", "\"PBACKUP\"]")
+        .replace("retry_for = \"6s\"", "retry_for = \"2s\"");
+    let mut env = TestEnv::with_config(&cfg);
+    env.set("PAGERDUTY_TOKEN", TOKEN)
+        .set("OPSGENIE_API_KEY", KEY);
+    ok(&run(&env, &["oncall", "--ic"]).await);
+    pd.outage(Some(Outage::Status(503)));
+    let o = run(&env, &["page-ic"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert!(
+        !err.contains("CALL THEM NOW"),
+        "Opsgenie reached both roles:\n{err}"
+    );
+    assert!(err.contains("the PagerDuty page failed"), "{err}");
+    pd.outage(None);
+    let _ = pd.take_violations();
+    og.assert_clean();
 }

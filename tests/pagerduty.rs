@@ -89,23 +89,25 @@ async fn page_ic_json_and_rerun_reports_the_existing_page() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     assert!(out.contains("already paged"), "{out}");
-    assert!(
-        out.contains("already open since 2026-11-26T03:04:05Z"),
-        "{out}"
-    );
+    assert!(out.contains("already open since 20"), "{out}");
+    assert!(out.contains("not acknowledged yet"), "{out}");
     assert_eq!(
         ic_pages(&fake).len(),
         1,
         "a re-run never opens a second incident"
     );
-    assert_eq!(
-        ic_pages(&fake)[0]["incident_key"],
-        format!("inc-{id}-ic-page")
-    );
-    // Every journaled page names the one PagerDuty incident. (A re-run journals its report
-    // of the open page as another page_ic delivery: left to the paging flow.)
+    // The key is the IC service's, the same on every machine; the body carries the marker.
+    assert_eq!(ic_pages(&fake)[0]["incident_key"], "inc-ic-page-PICSRVC");
+    let body = ic_pages(&fake)[0]["body"]["details"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(body.contains(&format!("[inc:{id}/")), "{body}");
+    // The page is journaled once: a re-run's report of the open page is not journaled again.
+    let o = run(&env, &["page-ic"]).await;
+    assert!(o.status.success());
     let pages = journaled_pages(&env);
-    assert!(pages.iter().all(|(pd, _)| *pd == pages[0].0), "{pages:?}");
+    assert_eq!(pages.len(), 1, "{pages:?}");
     fake.assert_clean();
 }
 
@@ -346,8 +348,9 @@ async fn incident_commands_mirror_to_the_pagerduty_incident() {
     assert_eq!(
         notes,
         [
-            "PINC001: ACTION: Rolled back 4411",
-            "PINC001: TODO: Alert on queue depth",
+            // Each note and TODO says who wrote it: PagerDuty shows them all by the `from` user.
+            "PINC001: tester: ACTION: Rolled back 4411",
+            "PINC001: tester: TODO: Alert on queue depth",
             "PINC001: sam@example.com is now Scribe",
             "PINC001: IC handover: tester → ivy@example.com. ivy@example.com is now the Incident Commander.",
         ]
@@ -433,12 +436,8 @@ async fn events_v2_page_keeps_the_routing_key_out_of_every_file() {
     let events = fake.state.lock().unwrap().events.clone();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["event_action"], "trigger");
-    assert!(
-        events[0]["dedup_key"]
-            .as_str()
-            .unwrap()
-            .ends_with("-ic-page")
-    );
+    // The same key on every machine: Events v2 folds a second trigger into the open alert.
+    assert_eq!(events[0]["dedup_key"], "inc-ic-page-events");
     assert!(!String::from_utf8_lossy(&o.stdout).contains(ROUTING_KEY));
     // resolve sends the Events v2 resolve with the same dedup_key.
     let o = run(&env, &["resolve"]).await;
@@ -547,4 +546,730 @@ async fn status_watch_reports_pagerduty_changes_and_alarms_once_when_unreadable(
     assert_eq!(back["changes"]["pagerduty"]["to"], "acknowledged", "{back}");
     child.kill().ok();
     child.wait().ok();
+}
+
+/// Every file under the state dir with its bytes: to prove a run wrote nothing.
+fn snapshot(env: &TestEnv) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    env.state_files()
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap_or_default();
+            (p, b)
+        })
+        .collect()
+}
+
+/// An environment for the same fake without any PagerDuty token.
+fn without_token(env: &mut TestEnv) {
+    env.vars.retain(|(k, _)| k != "PAGERDUTY_TOKEN");
+}
+
+/// The `POST /incidents` bodies the fake received, in order.
+fn posted_incidents(fake: &FakePd) -> Vec<Value> {
+    fake.requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.line() == "POST /incidents")
+        .map(|r| r.json())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_token_pages_nobody_writes_nothing_and_shows_the_cached_numbers() {
+    let fake = FakePd::start().await;
+    let mut env = env_for(&fake, "");
+    // The on-call cache, filled while the token was there (the IC rotation, and every schedule
+    // for `inc page`).
+    for args in [["oncall", "--ic"].as_slice(), &["oncall"]] {
+        let o = run(&env, args).await;
+        assert!(o.status.success(), "{}", text(&o).1);
+    }
+    without_token(&mut env);
+    let before = snapshot(&env);
+    let sent = fake.requests.lock().unwrap().len();
+
+    let o = run(&env, &["page-ic", "-m", "Checkout down"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(78), "{out}\n{err}");
+    assert_eq!(out, "", "nothing was paged: no ✔/✘ lines");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        errors,
+        ["error: no PagerDuty token: $PAGERDUTY_TOKEN is not set; run `inc doctor`"],
+        "{err}"
+    );
+    assert_eq!(err.matches("CALL THEM NOW").count(), 1, "{err}");
+    for phone in [
+        "primary  Ann Primary: +1 555 0101",
+        "backup   Bob Backup: +1 555 0202",
+        "shadow   Cat Shadow: +1 555 0303",
+    ] {
+        assert!(err.contains(phone), "{phone:?} in:\n{err}");
+    }
+    assert!(err.contains("(from the on-call cache of"), "{err}");
+    assert!(err.contains("The page is not being retried."), "{err}");
+    assert!(!err.contains("still being retried"), "{err}");
+
+    // `inc page`: the same, with the target's number from the cache.
+    let o = run(&env, &["page", "dan@example.com", "-m", "Need a DBA"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(78), "{out}\n{err}");
+    assert!(err.contains("Dan Database: no phone number known"), "{err}");
+    assert!(err.contains("$PAGERDUTY_TOKEN is not set"), "{err}");
+
+    // `inc oncall`: the cached list, marked, and the configuration error.
+    let o = run(&env, &["oncall", "--ic"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(78), "{out}\n{err}");
+    assert!(
+        out.contains("Ann Primary") && out.contains("+1 555 0202"),
+        "{out}"
+    );
+    assert!(
+        err.contains("PagerDuty not asked; showing the cached list from"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: no PagerDuty token: $PAGERDUTY_TOKEN is not set; run `inc doctor`"),
+        "{err}"
+    );
+    let o = run(&env, &["oncall", "--ic", "--json"]).await;
+    assert_eq!(o.status.code(), Some(78));
+    let doc = json(&o);
+    assert_eq!(doc["stale"], true, "{doc}");
+    assert_eq!(doc["oncall"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["skipped"][0]["pager"], "pagerduty");
+
+    assert_eq!(
+        fake.requests.lock().unwrap().len(),
+        sent,
+        "not one request to PagerDuty"
+    );
+    assert_eq!(
+        snapshot(&env),
+        before,
+        "no journal, no outbox, no cache write"
+    );
+
+    // Nothing cached: the error alone.
+    let bare = TestEnv::with_config(&fake.config(""));
+    let o = run(&bare, &["page-ic"]).await;
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(78), "{err}");
+    assert!(!err.contains("CALL THEM NOW"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(bare.state_files().is_empty(), "{:?}", bare.state_files());
+
+    // A token_cmd that fails is named as such.
+    let cmd = TestEnv::with_config(&fake.config("token_cmd = \"exit 3\"\n"));
+    let o = run(&cmd, &["page-ic"]).await;
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(78), "{err}");
+    assert!(err.contains("pagerduty.token_cmd exited with"), "{err}");
+    assert!(err.contains("inc doctor"), "{err}");
+    assert_eq!(fake.requests.lock().unwrap().len(), sent);
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_schedule_with_nobody_on_call_is_said_and_exits_3() {
+    let fake = FakePd::start().await;
+    let env = env_for(&fake, "");
+    fake.nobody_on_call("PBACKUP");
+    let o = run(&env, &["page-ic", "-m", "Checkout down"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert!(
+        out.contains("✔ paged         primary  Ann Primary"),
+        "{out}"
+    );
+    assert!(out.contains("✔ paged         shadow   Cat Shadow"), "{out}");
+    assert!(
+        out.contains("✘ nobody on call backup   schedule PBACKUP"),
+        "{out}"
+    );
+    assert!(
+        err.contains("nobody is on call for PagerDuty schedule PBACKUP (backup)"),
+        "{err}"
+    );
+    // The others were still paged, in one incident.
+    let posts = posted_incidents(&fake);
+    assert_eq!(posts.len(), 1);
+    let assignees: Vec<&str> = posts[0]["incident"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["assignee"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(assignees, ["PUANN01", "PUCAT03"]);
+    let doc = json(&run(&env, &["page-ic", "--json"]).await);
+    let gap: Vec<&Value> = doc["paged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["nobody_on_call"] == true)
+        .collect();
+    assert_eq!(gap.len(), 1, "{doc}");
+    assert_eq!(gap[0]["schedule"], "PBACKUP");
+    assert_eq!(gap[0]["role"], "backup");
+
+    // `oncall --ic` shows the gap.
+    let o = run(&env, &["oncall", "--ic"]).await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("(nobody on call)"), "{out}");
+    assert!(
+        err.contains("nobody is on call for PagerDuty schedule PBACKUP (backup)"),
+        "{err}"
+    );
+    let doc = json(&run(&env, &["oncall", "--ic", "--json"]).await);
+    assert_eq!(doc["gaps"][0]["schedule"], "PBACKUP", "{doc}");
+
+    // `doctor` too.
+    let o = run(&env, &["doctor", "--json"]).await;
+    let doc = json(&o);
+    let row = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "pagerduty schedule PBACKUP")
+        .cloned()
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(row["ok"], false, "{row}");
+    assert!(
+        row["detail"].as_str().unwrap().contains("nobody on call"),
+        "{row}"
+    );
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_checks_from_the_services_the_schedules_and_the_drill_ids() {
+    let fake = FakePd::start().await;
+    let healthy = env_for(&fake, "");
+    let doc = json(&run(&healthy, &["doctor", "--json"]).await);
+    let rows = |doc: &Value| -> Vec<(String, Value, String)> {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["check"].as_str().unwrap().to_string(),
+                    c["ok"].clone(),
+                    c["detail"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let row = |doc: &Value, name: &str| {
+        rows(doc)
+            .into_iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("no {name} row in {doc}"))
+    };
+    assert_eq!(doc["ok"], true, "{doc}");
+    let (_, ok, d) = row(&doc, "pagerduty from");
+    assert_eq!(
+        (ok, d.as_str()),
+        (
+            Value::Bool(true),
+            "ic-bot@example.com is PagerDuty user IC Bot (PUBOT00)"
+        )
+    );
+    let (_, ok, d) = row(&doc, "pagerduty ic_service");
+    assert_eq!(ok, true);
+    assert!(d.contains("PICSRVC") && d.contains("PEPIC01"), "{d}");
+    let (_, ok, d) = row(&doc, "pagerduty incident_service");
+    assert_eq!(ok, true, "{d}");
+    let (_, ok, d) = row(&doc, "pagerduty schedule PPRIMRY");
+    assert_eq!(ok, true);
+    assert_eq!(
+        d,
+        "IC Primary (primary): on call Ann Primary <ann@example.com>"
+    );
+    let (_, ok, d) = row(&doc, "pagerduty ic_page");
+    assert_eq!(ok, Value::Null, "information: {d}");
+    assert!(
+        d.contains("does not page PBACKUP, PSHADOW on level 1"),
+        "{d}"
+    );
+
+    // A `from` that is nobody, a schedule that does not exist, a drill service that does not.
+    let cfg = fake
+        .config("[drill]\nservice = \"PNODRIL\"\nic_schedules = [\"PDRILL1\"]\n")
+        .replace(
+            "from = \"ic-bot@example.com\"",
+            "from = \"nobody@example.com\"",
+        )
+        .replace("\"PSHADOW\"]", "\"PNOSUCH\"]");
+    let mut env = TestEnv::with_config(&cfg);
+    env.set("PAGERDUTY_TOKEN", TOKEN);
+    let o = run(&env, &["doctor", "--json"]).await;
+    assert!(!o.status.success(), "{}", text(&o).0);
+    let doc = json(&o);
+    assert_eq!(doc["ok"], false);
+    let (_, ok, d) = row(&doc, "pagerduty from");
+    assert_eq!(ok, false);
+    assert!(
+        d.contains("no PagerDuty user has the email nobody@example.com"),
+        "{d}"
+    );
+    let (_, ok, d) = row(&doc, "pagerduty schedule PNOSUCH");
+    assert_eq!(ok, false);
+    assert!(d.contains("PagerDuty has no schedule PNOSUCH"), "{d}");
+    let (_, ok, d) = row(&doc, "pagerduty drill service");
+    assert_eq!(ok, false);
+    assert!(
+        d.contains("drill.service PNODRIL: PagerDuty has no such service"),
+        "{d}"
+    );
+    let (_, ok, d) = row(&doc, "pagerduty schedule PDRILL1");
+    assert_eq!(ok, false, "nobody is on call for the drill rotation: {d}");
+    assert!(d.contains("nobody on call"), "{d}");
+    // The human table says the same.
+    let o = run(&env, &["doctor"]).await;
+    assert!(
+        text(&o).0.contains("no PagerDuty user has the email"),
+        "{}",
+        text(&o).0
+    );
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ic_page_service_pages_in_one_post_beside_the_lookup() {
+    let fake = FakePd::start().await;
+    fake.ic_policy_level1();
+    let env = env_for(&fake, "ic_page = \"service\"\n");
+    let o = run(&env, &["page-ic", "-m", "Checkout down", "--json"]).await;
+    assert!(o.status.success(), "{}", text(&o).1);
+    let doc = json(&o);
+    // One POST, no assignees: the service's policy pages every IC schedule on level 1.
+    let posts = posted_incidents(&fake);
+    assert_eq!(posts.len(), 1);
+    assert!(
+        posts[0]["incident"].get("assignments").is_none(),
+        "{}",
+        posts[0]
+    );
+    assert_eq!(posts[0]["incident"]["service"]["id"], "PICSRVC");
+    assert_eq!(fake.requests_of("GET /oncalls"), 1, "the lookup, beside it");
+    // The names and the numbers come from the lookup.
+    let paged: Vec<(String, String, bool)> = doc["paged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["phone"].as_str().unwrap_or_default().to_string(),
+                p["ok"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        paged,
+        [
+            ("Ann Primary".into(), "+1 555 0101".into(), true),
+            ("Bob Backup".into(), "+1 555 0202".into(), true),
+            ("Cat Shadow".into(), "+1 555 0303".into(), true),
+        ]
+    );
+    // With the numbers cached, a second page is the POST and the lookup alone.
+    assert!(run(&env, &["resolve"]).await.status.success());
+    let before = fake.requests.lock().unwrap().len();
+    let o = run(&env, &["page-ic", "-m", "Again down"]).await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert_eq!(out.matches("✔ paged").count(), 3, "{out}");
+    let lines: Vec<String> = fake.requests.lock().unwrap()[before..]
+        .iter()
+        .map(|r| r.line())
+        .collect();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["GET /oncalls", "POST /incidents"], "{lines:?}");
+
+    // A policy that does not page everyone on level 1: the ICs it left out are ✘, to call.
+    let fake = FakePd::start().await;
+    let env = env_for(&fake, "ic_page = \"service\"\n");
+    let o = run(&env, &["page-ic", "-m", "Checkout down"]).await;
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert!(
+        out.contains("✔ paged         primary  Ann Primary"),
+        "{out}"
+    );
+    assert!(out.contains("✘ NOT paged     backup   Bob Backup"), "{out}");
+    assert!(err.contains("did not page them"), "{err}");
+    assert!(err.contains("CALL THEM NOW"), "{err}");
+    assert!(err.contains("backup   Bob Backup: +1 555 0202"), "{err}");
+    assert!(!err.contains("Ann Primary:"), "{err}");
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn page_ic_learns_that_the_policy_pages_everyone_on_level_1() {
+    let fake = FakePd::start().await;
+    fake.ic_policy_level1();
+    let env = env_for(&fake, "");
+    // Lookup-then-assign, the default: the answer shows the policy pages all on level 1.
+    assert!(run(&env, &["page-ic"]).await.status.success());
+    let posts = posted_incidents(&fake);
+    assert_eq!(
+        posts[0]["incident"]["assignments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(run(&env, &["resolve"]).await.status.success());
+    // The next page is one POST on the service.
+    assert!(run(&env, &["page-ic"]).await.status.success());
+    let posts = posted_incidents(&fake);
+    assert_eq!(posts.len(), 2);
+    assert!(
+        posts[1]["incident"].get("assignments").is_none(),
+        "{}",
+        posts[1]
+    );
+    // ic_page = "assign" keeps lookup-then-assign whatever was learned.
+    assert!(run(&env, &["resolve"]).await.status.success());
+    let cfg = fake.config("ic_page = \"assign\"\n");
+    let mut assign = TestEnv::with_config(&cfg);
+    assign.state = env.state.clone();
+    assign.set("PAGERDUTY_TOKEN", TOKEN);
+    assert!(run(&assign, &["page-ic"]).await.status.success());
+    let posts = posted_incidents(&fake);
+    assert_eq!(
+        posts[2]["incident"]["assignments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // doctor teaches it too.
+    let fresh = FakePd::start().await;
+    fresh.ic_policy_level1();
+    let env = env_for(&fresh, "");
+    let doc = json(&run(&env, &["doctor", "--json"]).await);
+    let row = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "pagerduty ic_page")
+        .cloned()
+        .unwrap();
+    assert_eq!(row["ok"], true, "{row}");
+    assert!(run(&env, &["page-ic"]).await.status.success());
+    let posts = posted_incidents(&fresh);
+    assert!(
+        posts[0]["incident"].get("assignments").is_none(),
+        "{}",
+        posts[0]
+    );
+    fake.assert_clean();
+    fresh.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forgotten_open_ic_page_does_not_swallow_a_new_one() {
+    let fake = FakePd::start().await;
+    let env = env_for(&fake, "");
+    // An IC page from three hours ago that nobody resolved.
+    fake.set_clock(
+        &jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(3))
+            .unwrap()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
+    );
+    let old = TestEnv::with_config(&fake.config(""));
+    let mut old = old;
+    old.set("PAGERDUTY_TOKEN", TOKEN);
+    assert!(
+        run(&old, &["page-ic", "-m", "Last night"])
+            .await
+            .status
+            .success()
+    );
+    fake.state.lock().unwrap().clock = None;
+    // Tonight's page goes out beside it, and says so.
+    let o = run(&env, &["page-ic", "-m", "Checkout down"]).await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert_eq!(out.matches("✔ paged ").count(), 3, "{out}");
+    assert!(err.contains("is still open (PINC001"), "{err}");
+    assert!(err.contains("paged anew"), "{err}");
+    assert_eq!(ic_pages(&fake).len(), 2);
+    assert_eq!(
+        ic_pages(&fake)[1]["incident_key"],
+        "inc-ic-page-PICSRVC-after-PINC001"
+    );
+    // Another machine's page-ic now finds tonight's page, and pages nobody.
+    let mut other = TestEnv::with_config(&fake.config(""));
+    other.set("PAGERDUTY_TOKEN", TOKEN);
+    let o = run(&other, &["page-ic"]).await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("already paged"), "{out}");
+    assert!(out.contains("PINC002"), "{out}");
+    assert_eq!(ic_pages(&fake).len(), 2);
+    // The forgotten page is not tonight's incident's: its journal knows only PINC002.
+    let pages = journaled_pages(&env);
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert_eq!(pages[0].0, "\"PINC002\"");
+    fake.assert_clean();
+}
+
+/// A responder on their own machine: their own HOME and state dir, the team's one config.
+fn responder(fake: &FakePd, who: &str) -> TestEnv {
+    let mut env = env_for(fake, "");
+    env.set("INC_USER", who);
+    env
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_from_any_machine_belongs_to_the_incident() {
+    let fake = FakePd::start().await;
+    let (carol, dana, alice) = (
+        responder(&fake, "carol@example.com"),
+        responder(&fake, "dana@example.com"),
+        responder(&fake, "alice@example.com"),
+    );
+    // Carol pages the IC (nobody declared yet), then again; Dana, on another machine, too.
+    let o = run(&carol, &["page-ic", "-m", "Checkout down"]).await;
+    assert!(o.status.success(), "{}", text(&o).1);
+    for env in [&carol, &dana] {
+        let o = run(env, &["page-ic", "-m", "Checkout is down"]).await;
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        assert!(out.contains("already paged"), "{out}");
+        assert!(out.contains("nobody was paged twice"), "{out}");
+    }
+    assert_eq!(ic_pages(&fake).len(), 1, "one page: {:?}", fake.incidents());
+    // The page carries the marker of Carol's paging incident from its creation.
+    let carol_inc = carol.json(&["show"])["incident"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = ic_pages(&fake)[0]["body"]["details"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(body.contains(&format!("[inc:{carol_inc}/")), "{body}");
+
+    // Alice, paged, declares on her machine: beside the declaration she finds the open IC page
+    // and adopts it.
+    let o = run(
+        &alice,
+        &["declare", "Checkout down", "--sev", "1", "--ic", "me"],
+    )
+    .await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("Adopted the open IC page #1 PINC001"), "{out}");
+    let inc = alice.json(&["show"])["incident"].clone();
+    assert!(
+        inc["linked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["ref"] == "PINC001" && l["provider"] == "pagerduty"),
+        "{inc}"
+    );
+    let note = fake
+        .notes_of("PINC001")
+        .into_iter()
+        .find(|n| {
+            n["content"]
+                .as_str()
+                .unwrap()
+                .contains("This IC page belongs to inc incident")
+        })
+        .expect("the adoption is noted on the page");
+    assert!(
+        note["content"]
+            .as_str()
+            .unwrap()
+            .contains(inc["id"].as_str().unwrap())
+    );
+    // The page's acknowledgement is in Alice's timeline.
+    fake.acknowledge("PINC001", "Ann Primary");
+    assert!(run(&alice, &["sync"]).await.status.success());
+    let tl = alice.json(&["timeline"]);
+    assert!(
+        tl["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "acknowledged" && e["who"] == "Ann Primary"),
+        "{tl}"
+    );
+    // A fourth responder's page-ic, after the declaration: still nobody paged twice.
+    let erin = responder(&fake, "erin@example.com");
+    let o = run(&erin, &["page-ic"]).await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("already paged"), "{out}");
+    assert!(out.contains("acknowledged by Ann Primary"), "{out}");
+    assert_eq!(ic_pages(&fake).len(), 1);
+
+    // Alice's resolve resolves the IC page with the major incident.
+    let o = run(&alice, &["resolve", "--final-sev", "1"]).await;
+    assert!(o.status.success(), "{}", text(&o).1);
+    let incs = fake.incidents();
+    assert_eq!(
+        incs.len(),
+        2,
+        "the IC page and the major incident: {incs:?}"
+    );
+    assert!(incs.iter().all(|i| i["status"] == "resolved"), "{incs:?}");
+    // Every create after the first was PagerDuty's refusal of a second open page.
+    let creates = posted_incidents(&fake)
+        .into_iter()
+        .filter(|p| p["incident"]["service"]["id"] == "PICSRVC")
+        .count();
+    assert_eq!(creates, 4, "Carol twice, Dana, Erin: one page");
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn declare_adopts_no_page_with_no_adopt_or_several_in_a_script() {
+    let fake = FakePd::start().await;
+    let carol = responder(&fake, "carol@example.com");
+    assert!(run(&carol, &["page-ic"]).await.status.success());
+    let bob = responder(&fake, "bob@example.com");
+    let o = run(
+        &bob,
+        &["declare", "Other thing", "--sev", "3", "--no-adopt"],
+    )
+    .await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(!out.contains("Adopted"), "{out}");
+    assert_eq!(
+        fake.count("GET /incidents"),
+        0,
+        "--no-adopt looks for nothing"
+    );
+    assert!(fake.notes_of("PINC001").is_empty());
+    // Two open IC pages (the second after --again): a script adopts neither and says so.
+    assert!(run(&carol, &["page-ic", "--again"]).await.status.success());
+    assert_eq!(ic_pages(&fake).len(), 2);
+    let alice = responder(&fake, "alice@example.com");
+    let o = run(&alice, &["declare", "Checkout down", "--sev", "2"]).await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(!out.contains("Adopted"), "{out}");
+    assert!(
+        err.contains("2 open IC pages from the last hour, none adopted"),
+        "{err}"
+    );
+    assert!(err.contains("PINC001") && err.contains("PINC003"), "{err}");
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attach_to_the_ic_page_before_declare_joins_its_paging_incident() {
+    let fake = FakePd::start().await;
+    let carol = responder(&fake, "carol@example.com");
+    assert!(
+        run(&carol, &["page-ic", "-m", "Checkout down"])
+            .await
+            .status
+            .success()
+    );
+    let carol_inc = carol.json(&["show"])["incident"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dana = responder(&fake, "dana@example.com");
+    let url = ic_pages(&fake)[0]["html_url"].as_str().unwrap().to_string();
+    let o = run(&dana, &["attach", &url]).await;
+    assert!(o.status.success(), "{}", text(&o).1);
+    let shown = dana.json(&["show"])["incident"].clone();
+    assert_eq!(shown["id"], carol_inc.as_str(), "{shown}");
+    assert_eq!(shown["state"], "paging", "{shown}");
+    assert_eq!(shown["title"], "Checkout down", "{shown}");
+    // Her page-ic reports the page, pages nobody, and journals nothing new.
+    let before = dana.json(&["timeline", "--all"])["timeline"]
+        .as_array()
+        .unwrap()
+        .len();
+    let o = run(&dana, &["page-ic"]).await;
+    assert!(text(&o).0.contains("already paged"), "{}", text(&o).0);
+    assert_eq!(ic_pages(&fake).len(), 1);
+    let after = dana.json(&["timeline", "--all"])["timeline"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        after, before,
+        "a known page's report is not journaled again"
+    );
+    // Her declaration continues the same incident.
+    let o = run(&dana, &["declare", "Checkout down", "--sev", "1"]).await;
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert_eq!(dana.json(&["show"])["incident"]["id"], carol_inc.as_str());
+    fake.assert_clean();
+}
+
+/// Several open IC pages and a terminal: `declare` asks which one is this incident's.
+#[tokio::test(flavor = "multi_thread")]
+async fn declare_on_a_terminal_asks_which_open_ic_page_to_adopt() {
+    use common::tmux::Tmux;
+    common::tools::require_tmux();
+    let fake = FakePd::start().await;
+    let carol = responder(&fake, "carol@example.com");
+    assert!(
+        run(&carol, &["page-ic", "-m", "Checkout down"])
+            .await
+            .status
+            .success()
+    );
+    assert!(
+        run(&carol, &["page-ic", "--again", "-m", "Search down"])
+            .await
+            .status
+            .success()
+    );
+    let alice = responder(&fake, "alice@example.com");
+    let tmux =
+        tokio::task::block_in_place(|| Tmux::start(&alice, "inc declare 'Checkout down' --sev 2"));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_for("the question", |s| {
+            s.contains("Which open IC page is this incident's?") && s.contains("none of them")
+        })
+    });
+    assert!(
+        screen.contains("PINC001") && screen.contains("PINC002"),
+        "{screen}"
+    );
+    // Newest first, "none of them" preselected: one up is the older page, Checkout's.
+    tokio::task::block_in_place(|| {
+        tmux.key("Up");
+        tmux.key("Enter");
+        assert_eq!(tmux.exit_code(), 0, "{}", tmux.screen());
+    });
+    let inc = alice.json(&["show"])["incident"].clone();
+    let linked: Vec<&str> = inc["linked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["name"] == "IC page")
+        .map(|l| l["ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(linked, ["PINC001"], "{inc}");
+    assert!(fake.notes_of("PINC001").iter().any(|n| {
+        n["content"]
+            .as_str()
+            .unwrap()
+            .contains("belongs to inc incident")
+    }));
+    assert!(fake.notes_of("PINC002").is_empty());
+    fake.assert_clean();
 }

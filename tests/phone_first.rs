@@ -495,14 +495,103 @@ async fn no_cache_and_pagerduty_down_still_keeps_the_page() {
     assert_eq!(kept.len(), 1, "the page is kept: {kept:?}");
     assert_eq!(kept[0]["delivery"]["action"], "page_ic");
     outbox_delivers_once(&env, &fake, "PICSRVC").await;
+    // inc assigned no one: the service's escalation policy pages (the fake assigns its first
+    // level, the primary).
+    let sent = fake.requests.lock().unwrap().clone();
+    let posts: Vec<_> = sent
+        .iter()
+        .filter(|r| r.line() == "POST /incidents")
+        .map(|r| r.json())
+        .collect();
+    assert!(!posts.is_empty());
+    for p in &posts {
+        assert!(p["incident"].get("assignments").is_none(), "{p}");
+    }
     let page = fake
         .incidents()
         .into_iter()
         .find(|i| i["service"]["id"] == "PICSRVC")
         .unwrap();
-    assert!(
-        page["assignments"].as_array().is_none_or(|a| a.is_empty()),
-        "no one assigned: the service's escalation policy pages: {page}"
+    assert_eq!(
+        page["assignments"][0]["assignee"]["id"], "PUANN01",
+        "{page}"
     );
     fake.assert_clean();
+}
+
+/// With PagerDuty silent on reads, the page goes out from the cached on-call names once the
+/// 2 s are up, instead of waiting out the lookup (here 40 s: a page that waited would still be
+/// running when the test gives up on it).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_lookup_pages_the_cached_ics_after_2_s() {
+    let fake = FakePd::start().await;
+    let env = env_for(
+        &fake,
+        "timeout = \"40s\"\nretry_for = \"40s\"\nbackoff = \"50ms\"",
+    );
+    warm_cache(&env, &["oncall", "--ic"]).await;
+    let before = fake.requests.lock().unwrap().len();
+    fake.outage(Some(Outage::SilentReads));
+    let mut live = Live::spawn(&env, &["page-ic", "-m", "Checkout down"]);
+    live.wait_for(&PHONES, SOON);
+    assert_eq!(
+        live.finish(Duration::from_secs(20)),
+        Some(0),
+        "{}",
+        live.transcript()
+    );
+    let (out, err) = (live.stream("stdout"), live.stream("stderr"));
+    assert_eq!(out.matches("✔ paged").count(), 3, "{out}");
+    assert!(err.contains("PagerDuty did not answer within 2 s"), "{err}");
+    assert!(err.contains("The page went out after all"), "{err}");
+    // The lookup, then the page to whom the cache knows: nothing else, nothing twice.
+    let sent: Vec<_> = fake.requests.lock().unwrap()[before..].to_vec();
+    let lines: Vec<String> = sent.iter().map(|r| r.line()).collect();
+    assert_eq!(lines, ["GET /oncalls", "POST /incidents"], "{lines:?}");
+    let assignees: Vec<String> = sent[1].json()["incident"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["assignee"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(assignees, ["PUANN01", "PUBOB02", "PUCAT03"]);
+    assert_eq!(ic_pages(&fake), 1);
+    assert!(outbox(&env).is_empty());
+    fake.outage(None);
+    fake.assert_clean();
+}
+
+/// Whatever makes the live lookup fail, CALL THEM NOW has the cached numbers, with their age.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cache_serves_every_failure() {
+    let delivery = "timeout = \"1s\"\nretry_for = \"2s\"\nbackoff = \"50ms\"";
+    for failure in ["401", "403", "timeout", "503", "no token"] {
+        let fake = FakePd::start().await;
+        let mut env = env_for(&fake, delivery);
+        warm_cache(&env, &["oncall", "--ic"]).await;
+        match failure {
+            "401" => {
+                env.set("PAGERDUTY_TOKEN", "expiredToken0123456789");
+            }
+            "403" => fake.outage(Some(Outage::Status(403))),
+            "timeout" => fake.outage(Some(Outage::Silent)),
+            "503" => fake.outage(Some(Outage::Status(503))),
+            _ => env.vars.retain(|(k, _)| k != "PAGERDUTY_TOKEN"),
+        }
+        let o = run(&env, &["page-ic", "-m", "Checkout down"]).await;
+        let (out, err) = text(&o);
+        let want = if failure == "no token" { 78 } else { 1 };
+        assert_eq!(o.status.code(), Some(want), "{failure}: {out}\n{err}");
+        assert!(err.contains("CALL THEM NOW"), "{failure}: {err}");
+        for phone in PHONES {
+            assert!(err.contains(phone), "{failure}: {phone:?} in:\n{err}");
+        }
+        assert!(
+            err.contains("(from the on-call cache of") && err.contains("s old)"),
+            "{failure}: {err}"
+        );
+        assert!(!err.contains("no one known to call"), "{failure}: {err}");
+        fake.outage(None);
+        let _ = fake.take_violations();
+    }
 }

@@ -69,7 +69,8 @@ async fn declare_opens_a_channel_with_topic_pinned_roster_and_invites() {
     let roster = &posts[0].1;
     for want in [
         "Major incident declared: SEV-1",
-        "Roster: IC ann@example.com",
+        // People Slack knows by email are mentioned.
+        "Roster: IC <@UANN> · Deputy — · Scribe <@UBOB>",
         "Bridge: https://meet.example.com/inc",
         "Phone: +1 555 244 3473 (PIN 123456)",
         "Need an IC? Run `inc page-ic`",
@@ -140,11 +141,12 @@ async fn mirrors_post_every_change_escaped_and_resolve_marks_the_topic() {
     ok(&env, &["resolve"]).await;
     let texts: Vec<String> = slack.posts().into_iter().map(|p| p.1).skip(1).collect();
     assert_eq!(texts.len(), 6, "one post per change: {texts:#?}");
+    // A note and a TODO say who wrote them (every post is by inc's bot).
     assert_eq!(
         texts[0],
-        "DECISION: &lt;!channel&gt; ping &lt;@U123&gt; &amp; co"
+        "tester: DECISION: &lt;!channel&gt; ping &lt;@U123&gt; &amp; co"
     );
-    assert_eq!(texts[1], "TODO: Add an alert");
+    assert_eq!(texts[1], "tester: TODO: Add an alert");
     assert_eq!(texts[2], "carl@example.com is now Deputy");
     assert_eq!(texts[3], "Severity raised: SEV-2 → SEV-1");
     assert!(
@@ -487,11 +489,7 @@ async fn outbox_retry_of_a_failed_channel_finishes_the_room() {
     assert_eq!(ch.members, ["UANN"]);
     let posts = slack.posts();
     assert_eq!(posts.len(), 1);
-    assert!(
-        posts[0].1.contains("Roster: IC ann@example.com"),
-        "{}",
-        posts[0].1
-    );
+    assert!(posts[0].1.contains("Roster: IC <@UANN>"), "{}", posts[0].1);
     assert_eq!(slack.state.lock().unwrap().pins.len(), 1);
     assert!(
         env.json(&["outbox", "list"])["outbox"]

@@ -29,23 +29,13 @@ impl Watch {
     }
 
     fn every(env: &TestEnv, interval: &str, extra: &[&str]) -> Watch {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("inc"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", env.home.path())
-            .env("INC_STATE_DIR", &env.state)
-            .env("USER", "tester")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .current_dir(env.home.path())
-            .args(["status", "--watch", "--interval", interval])
+        // The test environment's own (its config and variables included).
+        let mut cmd = env.std_command();
+        cmd.args(["status", "--watch", "--interval", interval])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in &env.vars {
-            cmd.env(k, v);
-        }
         let mut child = cmd.spawn().expect("spawn inc status --watch");
         let (tx, lines) = channel();
         let stdout = child.stdout.take().unwrap();
@@ -312,4 +302,82 @@ fn watch_of_a_resolved_incident_ends_with_0() {
     assert!(!lines.is_empty());
     let doc: Value = serde_json::from_str(&lines[0]).unwrap();
     assert!(doc["status"]["incident"]["resolved_at"].is_string());
+}
+
+/// Another responder's change, and an acknowledgement in PagerDuty, are each one line: not
+/// also the field they changed, not again at a later check (SPEC "One incident, many
+/// responders": `--watch` reports remote changes like its own).
+#[tokio::test(flavor = "multi_thread")]
+async fn each_remote_change_is_one_line() {
+    let pd = common::pagerduty::FakePd::start().await;
+    let slack = common::slack::FakeSlack::start().await;
+    let config = format!(
+        "{}\n[slack]\napi_url = \"{}\"\nper_incident_channel = true\n",
+        pd.config(""),
+        slack.api_url()
+    );
+    let responder = |user: &str| {
+        let mut env = TestEnv::with_config(&config);
+        env.set("PAGERDUTY_TOKEN", common::pagerduty::TOKEN)
+            .set("SLACK_BOT_TOKEN", common::slack::TOKEN)
+            .set("USER", user);
+        env
+    };
+    let (a, b) = (responder("ann"), responder("bob"));
+    let o = common::cmd::run(
+        &a,
+        &["declare", "Card payments fail", "--ic", "ann@example.com"],
+    )
+    .await;
+    assert!(o.status.success(), "{:?}", common::cmd::text(&o));
+    let pd_id = pd.incidents()[0]["id"].as_str().unwrap().to_string();
+    let channel = slack.channels()[0].id.clone();
+    let o = common::cmd::run(&b, &["attach", &channel]).await;
+    assert!(o.status.success(), "{:?}", common::cmd::text(&o));
+
+    let (pd_done, slack_done, lines) = tokio::task::spawn_blocking(move || {
+        let mut w = Watch::start(&a, &[]);
+        w.expect("the banner", |l| l.starts_with("watching"));
+        w.expect("the first status", |l| l.starts_with("notes"));
+        inc_ok(&b, &["sev", "1"]);
+        inc_ok(&b, &["note", "EU card payments fail"]);
+        pd.acknowledge(&pd_id, "Ann Primary");
+        // In whatever order the checks find them.
+        let wanted = [
+            "bob raised the severity to SEV-1",
+            "bob noted: EU card payments fail",
+            "Ann Primary acknowledged the page (pagerduty)",
+        ];
+        while let Some(missing) = wanted
+            .iter()
+            .find(|want| !w.seen.iter().any(|l| l.contains(*want)))
+        {
+            w.expect(missing, |l| wanted.iter().any(|want| l.contains(want)));
+        }
+        // Two checks of ann's own after them: any second report would be out by then.
+        inc_ok(&a, &["todo", "first"]);
+        w.expect("ann's first todo", |l| l.contains("todos: 0 → 1"));
+        inc_ok(&a, &["todo", "second"]);
+        w.expect("ann's second todo", |l| l.contains("todos: 1 → 2"));
+        sigint(&w.pid());
+        assert_eq!(w.exit(WAIT).code(), Some(130));
+        let lines = w.seen.clone();
+        (pd, slack, lines)
+    })
+    .await
+    .unwrap();
+    let changes: Vec<&String> = lines
+        .iter()
+        .skip_while(|l| !l.starts_with("notes"))
+        .skip(1)
+        .collect();
+    let count = |needle: &str| changes.iter().filter(|l| l.contains(needle)).count();
+    assert_eq!(count("raised the severity"), 1, "{changes:#?}");
+    assert_eq!(count("noted: EU card payments fail"), 1, "{changes:#?}");
+    assert_eq!(count("acknowledged the page"), 1, "{changes:#?}");
+    for said_by_their_line in ["severity: ", "notes: ", "pagerduty: ", "acknowledged by: "] {
+        assert_eq!(count(said_by_their_line), 0, "{changes:#?}");
+    }
+    pd_done.assert_clean();
+    slack_done.assert_clean();
 }

@@ -11,7 +11,10 @@ use crate::model::{Role, Severity};
     after_help = "Examples:\n  inc declare \"Checkout returns 500s\" --sev 1 --ic me\n  ID=$(inc declare \"API latency\" --sev 2 -q)\n  inc declare \"Checkout returns 500s\" --service checkout --service payments\n  inc declare --drill \"Game day: the database fails over\"\n\n\
 A drill (--drill, or INC_DRILL=1) is a practice incident: everything inc sends about it starts \
 with [DRILL], nobody outside the drill is paged or notified (see [drill] in the config), the \
-status page and the social accounts are never touched, and `inc list` hides it unless --all."
+status page and the social accounts are never touched, and `inc list` hides it unless --all.\n\n\
+When another responder's `inc page-ic` opened an IC page in the last hour, declare adopts it \
+(asking on a terminal when there are several): its acknowledgements are in this incident's \
+timeline and `inc resolve` resolves it. --no-adopt opens fresh."
 )]
 pub struct Args {
     /// What is wrong, in a few words [asked on a terminal when omitted]
@@ -34,6 +37,9 @@ pub struct Args {
     /// Scribe
     #[arg(long, value_name = "USER")]
     pub scribe: Option<String>,
+    /// Open fresh: do not adopt an open IC page another responder's `inc page-ic` opened
+    #[arg(long)]
+    pub no_adopt: bool,
     /// An affected service (a name of [changes.services]; repeatable): `inc changes` and `inc status` show what changed on it
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
@@ -98,6 +104,30 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     // Every secret the declaration needs, before anything is written.
     ctx.gate(&crate::flows::reach::declare(ctx, &inc))?;
     super::dry_run_note(ctx, &format!("declare {}", inc.id));
-    let declared = declare::declare(ctx, inc).await?;
+    let mut declared = declare::declare_adopting(ctx, inc, !args.no_adopt).await?;
+    // Several open IC pages: on a terminal, the user says which one is this incident's.
+    if !declared.ic_pages.is_empty() {
+        let mut items: Vec<String> = declared
+            .ic_pages
+            .iter()
+            .map(declare::describe_page)
+            .collect();
+        match ctx.prompter() {
+            Some(p) => {
+                items.push("none of them".into());
+                let i = p.select("Which open IC page is this incident's?", &items, items.len() - 1)?;
+                if let Some(page) = declared.ic_pages.get(i).cloned() {
+                    let results = declare::adopt_page(ctx, &declared.incident.id, &page).await?;
+                    declared.results.extend(results);
+                    declared.adopted_page = Some(page);
+                }
+            }
+            None => ctx.warn(format!(
+                "{} open IC pages from the last hour, none adopted (on a terminal inc asks which): {}",
+                items.len(),
+                items.join("; ")
+            )),
+        }
+    }
     crate::render::declare::declared(ctx, &declared)
 }

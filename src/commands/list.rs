@@ -16,6 +16,18 @@ pub struct Args {
     pub all: bool,
 }
 
-pub fn run(ctx: &Ctx, args: Args) -> CliResult {
+/// `inc list` with the states refreshed from the shared record (see `may_refresh`).
+pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
+    render::status::list(ctx, &status::list_fresh(ctx, args.open, args.all).await?)
+}
+
+/// `inc list` from this machine's journal alone, without an async runtime: when no provider
+/// that carries incidents is configured (or under `--dry-run`), there is nothing to refresh.
+pub fn run_local(ctx: &Ctx, args: Args) -> CliResult {
     render::status::list(ctx, &status::list(ctx, args.open, args.all)?)
+}
+
+/// Whether `inc list` may refresh states: a provider that carries incidents is configured.
+pub fn may_refresh(ctx: &Ctx) -> bool {
+    !ctx.dry_run() && crate::flows::people::shared(ctx)
 }

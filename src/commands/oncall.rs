@@ -22,6 +22,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         ic: args.ic,
         who: args.who,
     };
-    crate::render::paging::on_call(ctx, &paging::on_call(ctx, &q).await?);
-    Ok(())
+    let list = paging::on_call(ctx, &q).await?;
+    crate::render::paging::on_call(ctx, &list);
+    list.exit()
 }

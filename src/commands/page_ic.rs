@@ -10,9 +10,14 @@ use crate::flows::paging::{self, IcPage};
 #[command(
     after_help = "Examples:\n  inc page-ic\n  inc page-ic -m \"Checkout is down for all EU customers\"\n\n\
 page-ic never prompts. With no incident declared yet it opens one in state `paging`, which \
-`inc declare` adopts. The page carries a key stable for the incident, so running it again (or \
-`inc outbox retry`) reports the open page instead of paging twice; --again pages anew. With both [pagerduty] \
+`inc declare` adopts. The page's key is the IC service's (the IC schedules' for Opsgenie), the \
+same on every machine, so running it again, `inc outbox retry` or another responder's page-ic \
+reports the open page instead of paging twice; --again pages anew. With both [pagerduty] \
 and [opsgenie] configured, it pages through both at the same time.\n\n\
+A schedule with nobody on call is a ✘ line and exit 3. A pager whose token is missing is \
+skipped (exit 3 beside another pager, else 78: nothing is sent or written). With \
+[pagerduty] ic_page = \"service\" the page is one POST on ic_service, with the on-call read \
+beside it.\n\n\
 When a pager has not confirmed the page within 2 s, or fails sooner, page-ic prints CALL THEM NOW \
 at once with each IC's phone number (from the live lookup, else the on-call cache, with its age) \
 and keeps retrying the page within [delivery] retry_for; it says so if the page goes out. A page \

@@ -628,8 +628,10 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
         .await
         .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?;
     let key = incident["incident_key"].as_str().map(str::to_string);
+    // An IC page's key is the IC service's, not an incident's.
     let from_key = key
         .as_deref()
+        .filter(|k| !pagerduty::is_ic_page_key(k))
         .and_then(|k| k.strip_prefix("inc-"))
         .and_then(|k| k.strip_prefix("page-").or(Some(k)))
         .filter(|k| wire::valid_id(k))
@@ -663,6 +665,9 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
         key,
         incident["html_url"].as_str().map(str::to_string),
     );
+    // An IC page (any machine's) starts the paging incident its body's marker names:
+    // attaching to it before anyone declared joins that incident.
+    let page_start = ic_page_start(incident);
     let inc_id = from_body.or(from_notes).or(from_key);
     let title = incident["title"].as_str().unwrap_or("PagerDuty incident");
     match &inc_id {
@@ -678,10 +683,45 @@ async fn from_pagerduty(ctx: &Ctx, incident: &Value, f: &mut Found) -> CliResult
     .await
     .map_err(|e| CliError::failed(format!("PagerDuty: {e}")))?;
     f.take(read, pagerduty::PROVIDER, format!("PagerDuty {pd_id}"));
+    f.events.extend(page_start);
     if f.fallback_title.is_none() && inc_id.is_some() {
         f.fallback_title = Some(title_and_severity(title));
     }
     Ok(())
+}
+
+/// An IC page (its key is the IC service's, the same on every machine) carries the marker of
+/// the paging incident it belongs to in its body (read with `include[]=body`) from its
+/// creation: its `paging` event. `None` for any other incident, or a body without the marker.
+fn ic_page_start(incident: &Value) -> Option<Event> {
+    let key = incident["incident_key"].as_str()?;
+    if !pagerduty::is_ic_page_key(key) {
+        return None;
+    }
+    let (inc, event, _) = wire::parse_marker(incident["body"]["details"].as_str()?)?;
+    let title = incident["title"].as_str().unwrap_or_default();
+    let drill = title.starts_with(crate::messages::DRILL);
+    let message = title
+        .trim_start_matches(crate::messages::DRILL)
+        .trim_start()
+        .trim_start_matches("IC needed:")
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
+    Some(Event {
+        id: Some(event),
+        at: incident["created_at"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        by: None,
+        kind: EventKind::Paging {
+            id: inc,
+            message,
+            drill,
+        },
+    })
 }
 
 /// `[SEV-1] Checkout errors` → the title and SEV-1; a title without a prefix is SEV-2.
@@ -884,6 +924,9 @@ pub struct Claimed {
     pub person: String,
     pub deliveries: Vec<crate::deliver::DeliveryResult>,
     pub messages: Vec<String>,
+    /// The IC had already named this person for the role: nothing recorded or sent.
+    #[serde(skip)]
+    pub already: bool,
 }
 
 pub async fn claim(
@@ -892,6 +935,24 @@ pub async fn claim(
     role: crate::model::Role,
     person: &str,
 ) -> CliResult<Claimed> {
+    super::people::hint(ctx);
+    // The name the incident knows me by: a bare `carol` joining is the `carol@example.com`
+    // the IC named, never a second person who replaces her.
+    let person = super::people::known_as(inc, person);
+    let person = person.as_str();
+    if inc
+        .roles
+        .get(&role)
+        .is_some_and(|v| v.iter().any(|p| p.eq_ignore_ascii_case(person)))
+    {
+        return Ok(Claimed {
+            role,
+            person: person.to_string(),
+            deliveries: Vec::new(),
+            messages: Vec::new(),
+            already: true,
+        });
+    }
     let event = ctx.record(
         &inc.id,
         EventKind::Role {
@@ -909,6 +970,7 @@ pub async fn claim(
         person: person.to_string(),
         deliveries,
         messages,
+        already: false,
     })
 }
 

@@ -83,6 +83,9 @@ pub struct Track {
     done: Option<bool>,
     /// When the delivery budget started (the page was handed to the engine).
     sending_since: Option<Instant>,
+    /// The IC roles (`primary`, `backup`, ...) the page reaches once it went out: a role
+    /// another pager reached is nobody to call by hand.
+    roles: Vec<String>,
     said: bool,
 }
 
@@ -103,8 +106,16 @@ impl Track {
             trouble: None,
             done: None,
             sending_since: None,
+            roles: Vec::new(),
             said: false,
         }
+    }
+
+    /// A page that reaches these roles whoever holds them (Opsgenie pages the schedules), until
+    /// a lookup says who is on call.
+    pub fn covering(mut self, roles: Vec<String>) -> Track {
+        self.roles = roles;
+        self
     }
 
     /// The people known now, and when they were cached (`None`: live).
@@ -177,6 +188,7 @@ impl Board {
         let t = &mut t[i];
         t.people = Some(people.to_vec());
         t.cached_at = cached_at;
+        t.roles = roles_of(people);
         if let Some(f) = failed {
             t.trouble.get_or_insert(f);
             self.ring();
@@ -186,6 +198,12 @@ impl Board {
     /// Fresh contacts arrived for the people of a track.
     pub fn contacts(&self, i: usize, people: &[OnCall]) {
         self.tracks.borrow_mut()[i].people = Some(people.to_vec());
+    }
+
+    /// The page went out but reaches only these people (PagerDuty assigned the incident to
+    /// them): the roles of the others are not covered by it.
+    pub fn reaches(&self, i: usize, people: &[OnCall]) {
+        self.tracks.borrow_mut()[i].roles = roles_of(people);
     }
 
     /// Something failed that does not end the page (yet): the race does not wait for the clock.
@@ -278,20 +296,29 @@ impl Board {
     /// its 2 s, with nothing failed yet) may still reach.
     fn due(&self, late: bool) -> Option<CallNow> {
         let tracks = self.tracks.borrow();
+        // Reached (or still hopeful within the 2 s): the same person, or the same IC role
+        // through another pager.
         let reached = |pager: &'static str, who: &OnCall| {
             tracks.iter().any(|t| {
                 let hopeful = t.done.is_none() && t.trouble.is_none() && !late;
-                (t.done == Some(true) || hopeful)
-                    && t.known().is_some_and(|(people, _)| {
-                        people.iter().any(|p| {
-                            (t.pager == pager && p.user_id == who.user_id) || same_email(p, who)
-                        })
+                let person = t.known().is_some_and(|(people, _)| {
+                    people.iter().any(|p| {
+                        (t.pager == pager && p.user_id == who.user_id) || same_email(p, who)
                     })
+                });
+                let role = t.pager != pager && !who.role.is_empty() && t.roles.contains(&who.role);
+                (t.done == Some(true) || hopeful) && (person || role)
             })
         };
         let mut people: Vec<Callee> = Vec::new();
         let mut unknown = Vec::new();
-        for t in tracks.iter().filter(|t| t.done != Some(true)) {
+        // The tracks whose page is in doubt for someone listed: what the call is about.
+        let mut about: Vec<usize> = Vec::new();
+        for (i, t) in tracks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.done != Some(true))
+        {
             let hopeful = t.done.is_none() && t.trouble.is_none() && !late;
             match t.known() {
                 Some((known, cached_at)) => {
@@ -305,17 +332,23 @@ impl Board {
                         });
                         if !dup && !reached(t.pager, o) {
                             people.push(callee(o, t.pager, cached_at));
+                            if !about.contains(&i) {
+                                about.push(i);
+                            }
                         }
                     }
                 }
-                None if !hopeful => unknown.extend(t.unknown.iter().cloned()),
+                None if !hopeful => {
+                    unknown.extend(t.unknown.iter().cloned());
+                    about.push(i);
+                }
                 None => {}
             }
         }
         if people.is_empty() && unknown.is_empty() {
             return None;
         }
-        let open: Vec<&Track> = tracks.iter().filter(|t| t.done != Some(true)).collect();
+        let open: Vec<&Track> = about.iter().map(|i| &tracks[*i]).collect();
         let reason = match open.iter().find_map(|t| t.trouble.clone()) {
             Some(why) => why,
             None => {
@@ -328,7 +361,7 @@ impl Board {
                 )
             }
         };
-        let retrying_until = tracks
+        let retrying_until = open
             .iter()
             .filter(|t| t.done.is_none())
             .map(|t| {
@@ -364,6 +397,17 @@ impl Board {
     }
 }
 
+/// The IC roles of these people, each once.
+fn roles_of(people: &[OnCall]) -> Vec<String> {
+    let mut roles: Vec<String> = Vec::new();
+    for p in people {
+        if !p.role.is_empty() && !roles.contains(&p.role) {
+            roles.push(p.role.clone());
+        }
+    }
+    roles
+}
+
 fn same_email(a: &OnCall, b: &OnCall) -> bool {
     a.email
         .as_deref()
@@ -393,6 +437,7 @@ mod tests {
             schedule_id: None,
             schedule: None,
             escalation_policy: None,
+            escalation_policy_id: None,
             level: None,
             user_id: id.into(),
             name: id.into(),
@@ -516,6 +561,46 @@ mod tests {
         assert_eq!(seen.len(), 2, "{seen:?}");
         assert!(seen[0].starts_with("call 2000 PagerDuty and Opsgenie have not"));
         assert_eq!(seen[1], "out Opsgenie");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_role_another_pager_reached_is_nobody_to_call_and_nothing_is_retried_for_the_rest() {
+        let (mut people, at) = cached().unwrap();
+        people.push(ic("shadow", "PC", "cat@example.com", "+1 3"));
+        // PagerDuty skipped; Opsgenie paged the primary and backup schedules, whoever holds them
+        // there (other accounts, other emails).
+        let b = board(vec![
+            Track::new("pd", "PagerDuty", vec![], Some((people, at))),
+            Track::new("og", "Opsgenie", vec![], None)
+                .covering(vec!["primary".into(), "backup".into()]),
+        ]);
+        b.sent(0, false, Some("PagerDuty was skipped".into()));
+        let early = b.due(false).expect("the shadow is nobody's page");
+        let phones: Vec<_> = early
+            .people
+            .iter()
+            .map(|p| p.phone.clone().unwrap())
+            .collect();
+        assert_eq!(phones, ["+1 3"], "Opsgenie may still reach the others");
+        assert_eq!(
+            early.retrying_until, None,
+            "the call is about a skipped page"
+        );
+        b.looked_up(
+            1,
+            &[ic("primary", "og-a", "a@og.example", "+9 1")],
+            None,
+            None,
+        );
+        b.sent(1, true, None);
+        let end = b.at_end().unwrap();
+        let phones: Vec<_> = end
+            .people
+            .iter()
+            .map(|p| p.phone.clone().unwrap())
+            .collect();
+        // Opsgenie's backup schedule had nobody: Bob (backup) is to call now too.
+        assert_eq!(phones, ["+1 2", "+1 3"]);
     }
 
     #[tokio::test(start_paused = true)]

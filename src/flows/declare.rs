@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::ic_page::OpenPage;
 use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult};
@@ -34,6 +35,12 @@ pub struct Declared {
     pub messages: Vec<String>,
     #[serde(skip)]
     pub results: Vec<DeliveryResult>,
+    /// The open IC page another machine opened that the incident adopted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adopted_page: Option<OpenPage>,
+    /// Several open IC pages of the last hour, none adopted: the caller asks which.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ic_pages: Vec<OpenPage>,
     /// An unfinished declaration of the same incident, finished now (not a new incident).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub resumed: bool,
@@ -248,8 +255,88 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
         incident: inc,
         messages: msgs,
         results,
+        adopted_page: None,
+        ic_pages: Vec::new(),
         resumed,
     })
+}
+
+/// [`declare`], and beside its fan-out (no round trip before it) the look for an open IC page
+/// of the last hour that another machine opened (SPEC "The page is part of the incident"):
+/// exactly one is adopted; several are left in `ic_pages` for the caller to choose from. Not
+/// with `adopt` false (`--no-adopt`) or under `--dry-run`.
+pub async fn declare_adopting(ctx: &Ctx, inc: Incident, adopt: bool) -> CliResult<Declared> {
+    let look = async {
+        if !adopt || ctx.dry_run() {
+            return Ok((Vec::new(), None));
+        }
+        let found = super::ic_page::open_pages(ctx, &inc).await?;
+        if let [one] = found.as_slice() {
+            let results = adopt_page(ctx, &inc.id, one).await?;
+            return Ok((Vec::new(), Some((one.clone(), results))));
+        }
+        Ok::<_, CliError>((found, None))
+    };
+    let (declared, looked) = tokio::join!(declare(ctx, inc.clone()), look);
+    let mut declared = declared?;
+    let (several, adopted) = looked?;
+    if let Some((page, results)) = adopted {
+        declared.adopted_page = Some(page);
+        declared.results.extend(results);
+    }
+    declared.ic_pages = several;
+    Ok(declared)
+}
+
+/// `#12 PINC012 "IC needed: checkout down", opened 03:04 UTC, acknowledged by Ann`
+pub fn describe_page(p: &OpenPage) -> String {
+    let number = p.number.map(|n| format!("#{n} ")).unwrap_or_default();
+    let at = p
+        .created_at
+        .map(|t| format!(", opened {}", messages::time(t)))
+        .unwrap_or_default();
+    let ack = match p.acknowledged_by.as_slice() {
+        [] => ", not acknowledged".to_string(),
+        who => format!(", acknowledged by {}", who.join(", ")),
+    };
+    format!("{number}{} \"{}\"{at}{ack}", p.id, p.title)
+}
+
+/// Makes an open IC page part of the incident: a `linked` event (so `sync` reads its
+/// acknowledgements and escalations into the timeline and `resolve` resolves it), published as
+/// a note on the page (whoever opens the page sees where the incident is).
+pub async fn adopt_page(
+    ctx: &Ctx,
+    inc_id: &str,
+    page: &OpenPage,
+) -> CliResult<Vec<DeliveryResult>> {
+    let event = ctx.record(
+        inc_id,
+        EventKind::Linked {
+            provider: pagerduty::PROVIDER.into(),
+            reference: page.id.clone(),
+            name: Some("IC page".into()),
+            url: page.url.clone(),
+        },
+    )?;
+    let inc = ctx.load(inc_id)?;
+    let text = messages::tagged(
+        &inc,
+        &format!(
+            "This IC page belongs to inc incident {}: [{}] {}",
+            inc.id,
+            inc.severity,
+            inc.public_name()
+        ),
+    );
+    let mut d = pagerduty::add_note(
+        &page.id,
+        &text,
+        format!("inc-{}-adopt-{}", inc.id, page.id),
+        Some(&inc.id),
+    );
+    crate::providers::publish(&mut d, &inc.id, &event);
+    ctx.deliver(vec![d]).await
 }
 
 /// The incident with `linked` events naming each place it is about to open: the PagerDuty

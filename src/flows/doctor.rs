@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::config::{MatrixConfig, WebhooksConfig, format_duration};
 use crate::ctx::{Ctx, Wait};
 use crate::error::CliResult;
-use crate::providers::{self, Delivery, SendError, confluence, email, github, matrix, opsgenie};
+use crate::providers::{
+    self, Delivery, SendError, confluence, email, github, matrix, opsgenie, pagerduty,
+};
 
 /// A row as an area's own checks give it: name, ok (`None` for information), detail.
 pub type Row = (&'static str, Option<bool>, String);
@@ -86,13 +88,18 @@ pub async fn run(ctx: &Ctx, req: Request) -> CliResult<Doctor> {
     let timeout = v.delivery.timeout.0;
     if let Some(pd) = &v.pagerduty {
         let source = pd.secret.describe("PAGERDUTY_TOKEN");
-        checks.push(match pd.secret.resolve("PAGERDUTY_TOKEN", &ctx.env) {
+        let row = match pd.secret.resolve("PAGERDUTY_TOKEN", &ctx.env) {
             Err(e) => check("pagerduty", Some(false), format!("{e}")),
             Ok(_) => {
                 let live = timed(timeout, ctx.pagerduty().map(|c| c.check())).await;
                 token_row("pagerduty", &source, live)
             }
-        });
+        };
+        let token_ok = row.ok == Some(true);
+        checks.push(row);
+        if token_ok && let Ok(client) = ctx.pagerduty() {
+            checks.extend(pagerduty_checks(ctx, client, pd, timeout).await);
+        }
         if let Some(var) = &pd.routing_key_env {
             let set = ctx.env.get(var).is_some();
             checks.push(check(
@@ -149,6 +156,290 @@ pub async fn run(ctx: &Ctx, req: Request) -> CliResult<Doctor> {
         checks,
         test_posts,
     })
+}
+
+/// PagerDuty's settings that make the page fail when they are wrong, each proven by a read:
+/// `from` is a PagerDuty user's email (REST writes carry it); `ic_service`,
+/// `incident_service`, every `ic_schedules` entry and the `[drill]` ids exist; who is on call
+/// for each IC schedule (nobody: that IC role cannot be paged); and whether `ic_service`'s
+/// escalation policy pages every IC schedule on its first level (what `ic_page = "service"`
+/// needs; remembered, so that `page-ic` pages in one round trip when it does).
+async fn pagerduty_checks(
+    ctx: &Ctx,
+    client: &pagerduty::Client,
+    pd: &crate::config::PagerDutyConfig,
+    timeout: Duration,
+) -> Vec<Check> {
+    let from = async {
+        let Some(from) = pd.from.as_deref() else {
+            return check(
+                "pagerduty from",
+                Some(false),
+                "pagerduty.from is not set: PagerDuty's REST writes (page-ic, declare, notes) need a PagerDuty user's email",
+            );
+        };
+        if !from.contains('@') {
+            return check(
+                "pagerduty from",
+                Some(false),
+                format!(
+                    "pagerduty.from {from:?} is not an email: PagerDuty refuses REST writes without a user's email"
+                ),
+            );
+        }
+        match within(timeout, client.user_by_email(from)).await {
+            Ok(Some((id, name))) => check(
+                "pagerduty from",
+                Some(true),
+                format!("{from} is PagerDuty user {name} ({id})"),
+            ),
+            Ok(None) => check(
+                "pagerduty from",
+                Some(false),
+                format!(
+                    "no PagerDuty user has the email {from}: PagerDuty refuses the page and every REST write"
+                ),
+            ),
+            Err(e) => check("pagerduty from", Some(false), format!("{from}: {e}")),
+        }
+    };
+    let service_row = |name: &'static str, key: &'static str, id: Option<String>| async move {
+        let id = id?;
+        Some(match within(timeout, client.service(&id)).await {
+            Ok(Some(s)) => {
+                let ep = s["escalation_policy"]["id"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string();
+                (
+                    check(
+                        name,
+                        Some(true),
+                        format!(
+                            "{id} {} (escalation policy {ep})",
+                            s["name"].as_str().unwrap_or_default()
+                        ),
+                    ),
+                    Some(ep),
+                )
+            }
+            Ok(None) => (
+                check(
+                    name,
+                    Some(false),
+                    format!("{key} {id}: PagerDuty has no such service"),
+                ),
+                None,
+            ),
+            Err(e) => (check(name, Some(false), format!("{key} {id}: {e}")), None),
+        })
+    };
+    let drill = &ctx
+        .config()
+        .map(|c| c.values.drill.clone())
+        .unwrap_or_default();
+    let (from, ic, major, drill_service, ic_rows, drill_rows) = tokio::join!(
+        from,
+        service_row(
+            "pagerduty ic_service",
+            "pagerduty.ic_service",
+            pd.ic_service.clone()
+        ),
+        service_row(
+            "pagerduty incident_service",
+            "pagerduty.incident_service",
+            pd.incident_service.clone()
+        ),
+        service_row(
+            "pagerduty drill service",
+            "drill.service",
+            drill.service.clone()
+        ),
+        schedule_rows(client, &pd.ic_schedules, "pagerduty.ic_schedules", timeout),
+        schedule_rows(client, &drill.ic_schedules, "drill.ic_schedules", timeout),
+    );
+    let mut rows = vec![from];
+    let ic_ep: Option<String> = ic.as_ref().and_then(|(_, ep)| ep.clone());
+    rows.extend(ic.map(|(c, _)| c));
+    if let (Some(ep), Some(service)) = (ic_ep, pd.ic_service.as_deref())
+        && !pd.ic_schedules.is_empty()
+    {
+        rows.push(policy_row(ctx, client, pd, service, &ep, timeout).await);
+    }
+    rows.extend(major.map(|(c, _)| c));
+    rows.extend(ic_rows);
+    rows.extend(drill_service.map(|(c, _)| c));
+    rows.extend(drill_rows);
+    rows
+}
+
+/// A read bounded by the delivery timeout, its error in words.
+async fn within<T>(
+    timeout: Duration,
+    f: impl Future<Output = Result<T, SendError>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(timeout, f).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err("timed out".to_string()),
+    }
+}
+
+/// Each schedule exists, and who is on call for it (one `GET /oncalls` for all of them).
+async fn schedule_rows(
+    client: &pagerduty::Client,
+    schedules: &[String],
+    key: &str,
+    timeout: Duration,
+) -> Vec<Check> {
+    if schedules.is_empty() {
+        return Vec::new();
+    }
+    let exists = futures_util::future::join_all(
+        schedules
+            .iter()
+            .map(|s| tokio::time::timeout(timeout, client.schedule(s))),
+    );
+    let (exists, oncall) = tokio::join!(
+        exists,
+        tokio::time::timeout(timeout, client.oncalls(schedules))
+    );
+    schedules
+        .iter()
+        .zip(exists)
+        .enumerate()
+        .map(|(i, (s, found))| {
+            let name = format!("pagerduty schedule {s}");
+            let role = super::paging::role(i);
+            let found = match found {
+                Ok(Ok(Some(v))) => v,
+                Ok(Ok(None)) => {
+                    return check(
+                        &name,
+                        Some(false),
+                        format!("{key}: PagerDuty has no schedule {s}"),
+                    );
+                }
+                Ok(Err(e)) => return check(&name, Some(false), format!("{key}: {e}")),
+                Err(_) => return check(&name, Some(false), format!("{key}: timed out")),
+            };
+            let title = format!(
+                "{} ({role})",
+                found["name"]
+                    .as_str()
+                    .or(found["summary"].as_str())
+                    .unwrap_or(s)
+            );
+            match &oncall {
+                Ok(Ok(people)) => {
+                    let on: Vec<String> = people
+                        .iter()
+                        .filter(|p| p.schedule_id.as_deref() == Some(s.as_str()))
+                        .map(|p| match &p.email {
+                            Some(e) => format!("{} <{e}>", p.name),
+                            None => p.name.clone(),
+                        })
+                        .collect();
+                    if on.is_empty() {
+                        check(
+                            &name,
+                            Some(false),
+                            format!(
+                                "{title}: nobody on call: `inc page-ic` cannot page a {role} IC"
+                            ),
+                        )
+                    } else {
+                        check(
+                            &name,
+                            Some(true),
+                            format!("{title}: on call {}", on.join(", ")),
+                        )
+                    }
+                }
+                Ok(Err(e)) => check(&name, Some(false), format!("{title}: who is on call: {e}")),
+                Err(_) => check(
+                    &name,
+                    Some(false),
+                    format!("{title}: who is on call: timed out"),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Does `ic_service`'s escalation policy page every IC schedule on its first level? What it
+/// found is remembered: `page-ic` pages in one round trip while it does.
+async fn policy_row(
+    ctx: &Ctx,
+    client: &pagerduty::Client,
+    pd: &crate::config::PagerDutyConfig,
+    service: &str,
+    ep: &str,
+    timeout: Duration,
+) -> Check {
+    use crate::config::IcPageMode;
+    let name = "pagerduty ic_page";
+    let policy = match tokio::time::timeout(timeout, client.escalation_policy(ep)).await {
+        Ok(Ok(Some(p))) => p,
+        Ok(Ok(None)) => {
+            return check(
+                name,
+                Some(false),
+                format!("escalation policy {ep}: not found"),
+            );
+        }
+        Ok(Err(e)) => return check(name, Some(false), format!("escalation policy {ep}: {e}")),
+        Err(_) => {
+            return check(
+                name,
+                Some(false),
+                format!("escalation policy {ep}: timed out"),
+            );
+        }
+    };
+    let missing = super::ic_page::missing_on_level1(&policy, &pd.ic_schedules);
+    if !ctx.dry_run() {
+        let p = super::ic_page::Policy {
+            service: service.to_string(),
+            schedules: pd.ic_schedules.clone(),
+            escalation_policy: Some(ep.to_string()),
+            level1: missing.is_empty(),
+            checked_at: ctx.now(),
+        };
+        let _ = super::ic_page::store_policy(&ctx.config().expect("loaded").state_dir, &p);
+    }
+    let configured = pd.ic_page;
+    match (missing.is_empty(), configured) {
+        (true, Some(IcPageMode::Assign)) => check(
+            name,
+            None,
+            format!(
+                "escalation policy {ep} pages every IC schedule on level 1; ic_page = \"assign\" looks them up first (\"service\" pages in one round trip)"
+            ),
+        ),
+        (true, _) => check(
+            name,
+            Some(true),
+            format!(
+                "escalation policy {ep} pages every IC schedule on level 1: page-ic opens the page in one round trip"
+            ),
+        ),
+        (false, Some(IcPageMode::Service)) => check(
+            name,
+            Some(false),
+            format!(
+                "escalation policy {ep} does not page {} on level 1: with ic_page = \"service\" they are not paged; set ic_page = \"assign\" or fix the policy",
+                missing.join(", ")
+            ),
+        ),
+        (false, _) => check(
+            name,
+            None,
+            format!(
+                "escalation policy {ep} does not page {} on level 1: page-ic looks the ICs up and assigns them (two round trips)",
+                missing.join(", ")
+            ),
+        ),
+    }
 }
 
 /// A provider's read-only call, bounded by the delivery timeout; a client that cannot be built
@@ -232,11 +523,44 @@ async fn opsgenie_rows(ctx: &Ctx, timeout: Duration) -> Vec<Row> {
             "opsgenie.ic_schedules is empty: `inc page-ic` cannot page through Opsgenie".into(),
         )
     } else {
-        (
-            "opsgenie ic",
-            None,
-            format!("page-ic pages schedules {}", og.ic_schedules.join(", ")),
-        )
+        let client = ctx.opsgenie().ok();
+        let found = match client {
+            Some(c) => within(timeout, c.oncalls(&og.ic_schedules)).await,
+            None => Err("no client".into()),
+        };
+        match found {
+            Ok(people) => {
+                let gaps = super::paging::gaps(&og.ic_schedules, &people);
+                let each: Vec<String> = og
+                    .ic_schedules
+                    .iter()
+                    .map(|s| {
+                        let on: Vec<&str> = people
+                            .iter()
+                            .filter(|p| p.schedule.as_deref() == Some(s.as_str()))
+                            .map(|p| p.name.as_str())
+                            .collect();
+                        match on.as_slice() {
+                            [] => format!("{s}: nobody on call"),
+                            on => format!("{s}: {}", on.join(", ")),
+                        }
+                    })
+                    .collect();
+                (
+                    "opsgenie ic",
+                    Some(gaps.is_empty()),
+                    format!("page-ic pages {}", each.join("; ")),
+                )
+            }
+            Err(e) => (
+                "opsgenie ic",
+                Some(false),
+                format!(
+                    "page-ic pages schedules {}; who is on call: {e}",
+                    og.ic_schedules.join(", ")
+                ),
+            ),
+        }
     });
     rows
 }

@@ -12,12 +12,14 @@ pub mod doctor;
 pub mod drill;
 pub mod email;
 pub mod exec;
+pub mod ic_page;
 pub mod init;
 pub mod input;
 pub mod oncall;
 pub mod outbox;
 pub mod pager;
 pub mod paging;
+pub mod people;
 pub mod postmortem;
 pub mod reach;
 pub mod resolve;
@@ -99,10 +101,13 @@ pub fn pd_incident(inc: &Incident) -> Option<&str> {
 /// Notes for the incident's Opsgenie IC alert (part of `super::mirrors`).
 pub fn opsgenie_notes(ctx: &Ctx, inc: &Incident, messages: &[String], stem: &str) -> Vec<Delivery> {
     let configured = ctx.config().is_ok_and(|c| c.values.opsgenie.is_some());
-    if !configured || inc.find_ref(opsgenie::PROVIDER, "page_ic").is_none() {
+    // The newest IC alert (its alias is the schedules', the same on every machine).
+    let Some(alias) = page_keys(inc, opsgenie::PROVIDER, "page_ic").pop() else {
+        return Vec::new();
+    };
+    if !configured {
         return Vec::new();
     }
-    let alias = opsgenie::ic_alias(&inc.id);
     messages
         .iter()
         .enumerate()

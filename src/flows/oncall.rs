@@ -21,6 +21,8 @@ pub trait Roster {
     fn name(&self) -> &'static str;
     /// The cache file's key for these schedules.
     fn cache_key(&self, schedules: &[String]) -> String;
+    /// Why it cannot be asked at all (its credential is missing), if so.
+    fn credential_problem(&self) -> Option<String>;
     fn oncalls(&self, schedules: &[String])
     -> impl Future<Output = Result<Vec<OnCall>, SendError>>;
     fn contacts(&self, user_id: &str) -> impl Future<Output = Result<Vec<Contact>, SendError>>;
@@ -35,6 +37,9 @@ impl Roster for pagerduty::Client {
     }
     fn cache_key(&self, schedules: &[String]) -> String {
         schedules.join(",")
+    }
+    fn credential_problem(&self) -> Option<String> {
+        self.token_problem()
     }
     async fn oncalls(&self, schedules: &[String]) -> Result<Vec<OnCall>, SendError> {
         pagerduty::Client::oncalls(self, schedules).await
@@ -53,6 +58,9 @@ impl Roster for opsgenie::Client {
     }
     fn cache_key(&self, schedules: &[String]) -> String {
         format!("opsgenie:{}", schedules.join(","))
+    }
+    fn credential_problem(&self) -> Option<String> {
+        self.key_problem()
     }
     async fn oncalls(&self, schedules: &[String]) -> Result<Vec<OnCall>, SendError> {
         opsgenie::Client::oncalls(self, schedules).await
@@ -73,6 +81,21 @@ pub struct Lookup {
     pub people: Vec<OnCall>,
     /// Set when the people come from the cache: when it was fetched, and the live error.
     pub stale: Option<(Timestamp, String)>,
+    /// The pager refused the credentials (401, 403): the cache answered, but what needs the
+    /// same token (the page) will fail too.
+    pub refused: bool,
+}
+
+impl Lookup {
+    /// Whom the cache holds for these schedules, as a lookup that failed with `why`.
+    pub fn cached(state_dir: &Path, key: &str, why: String) -> Option<Lookup> {
+        let c = load(state_dir, key)?;
+        Some(Lookup {
+            people: c.people,
+            stale: Some((c.fetched_at, why)),
+            refused: false,
+        })
+    }
 }
 
 fn path(state_dir: &Path, key: &str) -> PathBuf {
@@ -93,7 +116,8 @@ pub fn store(state_dir: &Path, key: &str, c: &Cached) -> std::io::Result<()> {
     std::fs::rename(tmp, p)
 }
 
-/// Asks the pager (bounded by `timeout`); on failure answers from the cache.
+/// Asks the pager (bounded by `timeout`); on any failure (a timeout, a 5xx, a 401 or 403)
+/// answers from the cache, saying why. `Err` only when nothing is cached.
 pub async fn lookup<R: Roster>(
     pager: &R,
     schedules: &[String],
@@ -121,14 +145,14 @@ pub async fn lookup<R: Roster>(
             Ok(Lookup {
                 people,
                 stale: None,
+                refused: false,
             })
         }
-        Err(e @ SendError::Auth { .. }) => Err(e),
-        Err(e) => match load(state_dir, &key) {
-            Some(c) => Ok(Lookup {
-                people: c.people,
-                stale: Some((c.fetched_at, e.to_string())),
-            }),
+        Err(e) => match Lookup::cached(state_dir, &key, e.to_string()) {
+            Some(mut l) => {
+                l.refused = matches!(e, SendError::Auth { .. });
+                Ok(l)
+            }
             None => Err(e),
         },
     }

@@ -1,15 +1,24 @@
 //! Paging: the primary AND the backup Incident Commander through every configured pager at once
-//! (`inc page-ic`: on-call lookups ∥, then the pages ∥ fresh contacts, the on-call cache, the
-//! phone numbers to call when a page fails, the note to the incident room), one person, schedule
-//! or escalation policy (`inc page`), and who is on call (`inc oncall`).
+//! (`inc page-ic`: each pager's on-call lookup and page, concurrently across pagers; the
+//! on-call cache; the phone numbers to call when a page fails; the note to the incident room),
+//! one person, schedule or escalation policy (`inc page`), and who is on call (`inc oncall`).
+//!
+//! PagerDuty pages in one of three ways ([`ic_page::Mode`]): lookup-then-assign (the
+//! default), one POST on `ic_service` whose policy pages every IC schedule on level 1 with the
+//! lookup beside it (`ic_page = "service"`, or learned), or an Events v2 trigger. Opsgenie's
+//! alert names the schedules, so its lookup runs beside it. A pager whose credential is
+//! missing is skipped before anything is written; a schedule with nobody on call is said.
+
+use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 
-use super::call_now::{Board, CallNow, Step, Track};
+use super::call_now::{Board, CALL_AFTER, CallNow, Callee, Step, Track};
 use super::drill::DrillPage;
-use super::oncall::{self, OnCall, Roster};
+use super::ic_page::{self, Mode};
+use super::oncall::{self, Lookup, OnCall, Roster};
 use crate::ctx::{Ctx, Wait};
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult, ErrorKind};
@@ -38,6 +47,16 @@ pub struct Stale {
     pub age: i64,
 }
 
+impl Stale {
+    fn of(s: Option<(Timestamp, String)>, now: Timestamp) -> Option<Stale> {
+        s.map(|(at, error)| Stale {
+            fetched_at: at,
+            error,
+            age: now.as_second() - at.as_second(),
+        })
+    }
+}
+
 /// One pager's part of the IC page: who it reaches, and its delivery (or why there is none).
 #[derive(Debug)]
 pub struct Part {
@@ -48,13 +67,23 @@ pub struct Part {
     pub people: Vec<OnCall>,
     pub stale: Option<Stale>,
     pub delivery: Option<Delivery>,
-    /// Set when the page could not even be built (the on-call lookup failed).
+    /// Set when the page could not even be built (nobody is on call at all).
     pub error: Option<String>,
-    /// The on-call lookup failed; the page does not need it (Opsgenie pages the schedules).
+    /// The on-call lookup failed and nothing was cached; the page does not need it.
     pub lookup_error: Option<String>,
     /// The on-call cache could not be written.
     pub cache_error: Option<String>,
     pub result: Option<DeliveryResult>,
+    /// The pager was not used: its credential is missing (why). Nothing was sent to it.
+    pub skipped: Option<String>,
+    /// The IC schedules nobody is on call for: (position in the schedules, schedule).
+    pub gaps: Vec<(usize, String)>,
+    /// On call, but the page did not reach them (PagerDuty assigned the service's page to
+    /// others: they are not on the first level of its escalation policy).
+    pub missed: Vec<OnCall>,
+    /// A forgotten IC page found open beside this one (older than an hour, not this
+    /// incident's): the ICs were paged anew.
+    pub forgotten: Option<String>,
 }
 
 impl Part {
@@ -70,10 +99,18 @@ impl Part {
             lookup_error: None,
             cache_error: None,
             result: None,
+            skipped: None,
+            gaps: Vec::new(),
+            missed: Vec::new(),
+            forgotten: None,
         }
     }
     pub fn ok(&self) -> bool {
         self.result.as_ref().is_some_and(|r| r.ok)
+    }
+    /// Went out, and reached every IC role it pages.
+    pub fn complete(&self) -> bool {
+        self.ok() && self.gaps.is_empty() && self.missed.is_empty()
     }
     /// The pager took the page but did not confirm it in time (kept in the outbox to check).
     pub fn unconfirmed(&self) -> bool {
@@ -81,10 +118,30 @@ impl Part {
     }
     /// The pager reported the page as already open (nobody was paged twice).
     pub fn already(&self) -> bool {
-        self.result
-            .as_ref()
-            .and_then(|r| r.note.as_deref())
-            .is_some_and(|n| n.starts_with("already"))
+        self.result.as_ref().is_some_and(ic_page::already)
+    }
+    /// Was this person reached by this part's page?
+    pub fn reached(&self, who: &OnCall) -> bool {
+        self.ok()
+            && self.people.iter().any(|p| p.user_id == who.user_id)
+            && !self.missed.iter().any(|m| m.user_id == who.user_id)
+    }
+    /// The IC roles this part's page reached (a role another pager reached is nobody to call).
+    fn roles_reached(&self) -> Vec<String> {
+        if !self.ok() {
+            return Vec::new();
+        }
+        let mut roles: Vec<String> = self
+            .people
+            .iter()
+            .filter(|p| self.reached(p))
+            .map(|p| p.role.clone())
+            .collect();
+        // Opsgenie's alert goes to the schedules: without a lookup, it reached their roles.
+        if self.people.is_empty() && self.gaps.is_empty() && self.provider == opsgenie::PROVIDER {
+            roles.extend((0..self.schedules.len()).map(|i| role(i).to_string()));
+        }
+        roles
     }
 }
 
@@ -98,6 +155,14 @@ pub enum Paged {
         schedule: String,
         name: String,
         ok: bool,
+        pager: &'static str,
+    },
+    /// A schedule nobody is on call for: that IC role was not paged.
+    Gap {
+        role: &'static str,
+        schedule: String,
+        ok: bool,
+        nobody_on_call: bool,
         pager: &'static str,
     },
     Person {
@@ -128,11 +193,13 @@ pub struct Alert {
     pub note: Option<String>,
 }
 
-/// A pager whose page could not be built.
+/// A pager whose page could not be built, or was skipped.
 #[derive(Debug, Serialize)]
 pub struct PagerError {
     pub pager: &'static str,
     pub error: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 /// What `inc page-ic` did: each pager's part with ✔/✘, the people to call by phone, the links.
@@ -150,9 +217,9 @@ pub struct PageOutcome {
     /// One part per pager, in order (PagerDuty first).
     #[serde(skip)]
     pub parts: Vec<Part>,
-    /// Everyone a failed page should have reached and no other page did: call them by hand.
+    /// Everyone no page reached (by person or by IC role): call them by hand, each once.
     #[serde(skip)]
-    pub call_now: Vec<OnCall>,
+    pub call_now: Vec<Callee>,
     /// The schedules of failed pages nobody could be looked up for.
     #[serde(skip)]
     pub unknown: Vec<String>,
@@ -168,12 +235,14 @@ pub struct PageOutcome {
 }
 
 impl PageOutcome {
-    /// 0 when every pager paged, 1 when none did, 3 when some did.
+    /// 0 when every pager paged every IC role, 1 when none paged, 3 in between (a pager skipped
+    /// or failed, a schedule with nobody on call, an IC the page did not reach).
     pub fn exit(&self) -> CliResult {
+        let complete = self.parts.iter().filter(|p| p.complete()).count();
         let ok = self.parts.iter().filter(|p| p.ok()).count();
         // Sent but not confirmed (Opsgenie still processing): it may land, so partly delivered.
         let unconfirmed = self.parts.iter().filter(|p| p.unconfirmed()).count();
-        if ok == self.parts.len() {
+        if complete == self.parts.len() {
             Ok(())
         } else if ok == 0 && unconfirmed == 0 {
             Err(CliError::silent(ErrorKind::Failed))
@@ -207,6 +276,11 @@ fn pagers(ctx: &Ctx) -> CliResult<(bool, bool)> {
                 "set pagerduty.ic_service (REST) or pagerduty.routing_key_env (Events v2) to page the ICs",
             ));
         }
+        if pd.ic_page == Some(crate::config::IcPageMode::Service) && pd.ic_service.is_none() {
+            return Err(CliError::config(
+                "pagerduty.ic_page = \"service\" needs pagerduty.ic_service: the service whose escalation policy pages every IC schedule",
+            ));
+        }
     }
     if let Some(og) = &v.opsgenie
         && og.ic_schedules.is_empty()
@@ -218,14 +292,183 @@ fn pagers(ctx: &Ctx) -> CliResult<(bool, bool)> {
     Ok((use_pd, use_og))
 }
 
-/// Pages the ICs through every configured pager. Critical path: the on-call lookups
-/// (concurrently), then the pages (concurrently); contacts and the caches come after. The
-/// lookups and the pages race a 2 s clock: `show` is handed the people to call by hand as soon
-/// as a page is in doubt (see [`call_now`]), while the pages keep being retried.
+/// What one pager's page needs to know, shared by both pagers.
+struct Plan<'a> {
+    ctx: &'a Ctx,
+    board: &'a Board,
+    /// Its track on the board.
+    i: usize,
+    schedules: Vec<String>,
+    title: String,
+    /// What the page says, ending in the inc marker.
+    details: String,
+    key: String,
+    inc_id: Option<String>,
+    /// The pages the incident knows already (reported, not journaled again).
+    known: Vec<String>,
+    /// False for a drill without `[drill] ic_schedules`: the page is only rehearsed.
+    send: bool,
+    skip: Option<String>,
+    timeout: Duration,
+    now: Timestamp,
+}
+
+impl Plan<'_> {
+    fn state_dir(&self) -> &std::path::Path {
+        &self.ctx.config().expect("loaded").state_dir
+    }
+
+    /// The on-call lookup has answered (live or from the cache), or failed with nothing cached.
+    fn looked_up(&self, name: &str, found: &Result<Lookup, SendError>) {
+        let why =
+            |e: &dyn std::fmt::Display| format!("cannot read who is on call from {name}: {e}");
+        match found {
+            Ok(l) => self.board.looked_up(
+                self.i,
+                &l.people,
+                l.stale.as_ref().map(|s| s.0),
+                l.stale.as_ref().map(|s| why(&s.1)),
+            ),
+            Err(e) => self.board.trouble(self.i, why(e)),
+        }
+    }
+
+    /// A pager skipped for a missing credential: whom its cache knows, to call.
+    fn skipped<R: Roster>(&self, pager: &R, why: &str) -> Part {
+        let mut part = Part::new(pager.provider(), pager.name(), &self.schedules);
+        part.skipped = Some(why.to_string());
+        let key = pager.cache_key(&self.schedules);
+        if let Some(l) = Lookup::cached(self.state_dir(), &key, why.to_string()) {
+            part.people = l.people;
+            part.stale = Stale::of(l.stale, self.now);
+        }
+        self.board.sent(
+            self.i,
+            false,
+            Some(format!("{} was skipped: {why}", pager.name())),
+        );
+        part
+    }
+
+    /// Takes what a lookup found into the part: the people, or why there are none.
+    fn take(&self, part: &mut Part, found: Result<Lookup, SendError>) -> bool {
+        match found {
+            Ok(l) => {
+                part.gaps = gaps(&self.schedules, &l.people);
+                part.people = l.people;
+                part.stale = Stale::of(l.stale, self.now);
+                true
+            }
+            Err(e) => {
+                part.lookup_error = Some(e.to_string());
+                false
+            }
+        }
+    }
+
+    /// Sends the page (or rehearses it). A page that finds the same IC page already open is
+    /// journaled once, and only when it belongs to this emergency: known to the incident, or
+    /// opened in the last hour by another machine. One still open from longer ago is someone's
+    /// forgotten page: the ICs are paged anew beside it, under a key every machine derives alike.
+    async fn send(&self, part: &mut Part, mut d: Delivery) -> CliResult<DeliveryResult> {
+        self.board.sending(self.i);
+        let mut r = None;
+        for _ in 0..3 {
+            let sent = if self.send {
+                let now = self.now;
+                let known = &self.known;
+                let keep = |r: &DeliveryResult| {
+                    !ic_page::already(r)
+                        || (!known.iter().any(|k| r.id.as_ref() == Some(k))
+                            && ic_page::opened_at(r).is_none_or(|at| ic_page::recent(at, now)))
+                };
+                self.ctx.deliver_journaling(vec![d.clone()], keep).await?
+            } else {
+                self.ctx.rehearse(vec![d.clone()]).await?
+            };
+            let got = sent.into_iter().next().expect("one result per delivery");
+            let forgotten = ic_page::already(&got)
+                && !self.known.iter().any(|k| got.id.as_ref() == Some(k))
+                && ic_page::opened_at(&got).is_some_and(|at| !ic_page::recent(at, self.now));
+            if forgotten && let Some(id) = got.id.clone() {
+                let at = ic_page::opened_at(&got)
+                    .map(messages::time)
+                    .unwrap_or_default();
+                part.forgotten = Some(format!(
+                    "an IC page opened {at} is still open ({id}, {}): it is not this incident's, so the ICs were paged anew; resolve it if it is over",
+                    got.url.as_deref().unwrap_or("no link")
+                ));
+                let key = format!("{}-after-{id}", d.dedup_key);
+                ic_page::rekey(&mut d, key);
+                r = Some(got);
+                continue;
+            }
+            r = Some(got);
+            break;
+        }
+        let r = r.expect("sent at least once");
+        part.delivery = Some(d);
+        let why = r
+            .error
+            .as_ref()
+            .map(|e| format!("the {} page failed: {e}", part.name));
+        self.board.sent(self.i, r.ok, why);
+        Ok(r)
+    }
+}
+
+/// The IC schedules nobody is on call for, by what the lookup found.
+pub fn gaps(schedules: &[String], people: &[OnCall]) -> Vec<(usize, String)> {
+    schedules
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            !people.iter().any(|p| {
+                p.schedule_id.as_deref() == Some(s.as_str())
+                    || p.schedule.as_deref() == Some(s.as_str())
+            })
+        })
+        .map(|(i, s)| (i, s.clone()))
+        .collect()
+}
+
+/// Looks the ICs up for a page that needs their names first. With a cache, PagerDuty gets
+/// [`CALL_AFTER`] to answer; after that the page goes to whom the cache knows instead of
+/// waiting out the lookup (the lookup is dropped). The flag says the clock ran out: that is
+/// the race's to say, not a failure of the lookup.
+async fn lookup_first<R: Roster>(
+    pager: &R,
+    schedules: &[String],
+    state_dir: &std::path::Path,
+    timeout: Duration,
+) -> (Result<Lookup, SendError>, bool) {
+    let live = oncall::lookup(pager, schedules, state_dir, timeout);
+    let key = pager.cache_key(schedules);
+    if oncall::load(state_dir, &key).is_none() {
+        return (live.await, false);
+    }
+    tokio::select! {
+        found = live => (found, false),
+        _ = tokio::time::sleep(CALL_AFTER) => {
+            let why = format!("{} did not answer within {} s", pager.name(), CALL_AFTER.as_secs());
+            let cached = Lookup::cached(state_dir, &key, why).ok_or(SendError::Transient {
+                message: "timed out".into(),
+                retry_after: None,
+            });
+            (cached, true)
+        }
+    }
+}
+
+/// Pages the ICs through every configured pager, concurrently. Each pager's part races a 2 s
+/// clock: `show` is handed the people to call by hand as soon as a page is in doubt (see
+/// [`super::call_now`]), while the pages keep being retried. A pager whose credential is
+/// missing is skipped (the others page; exit 3); when none can page, nothing is written or
+/// sent, whom the cache knows is shown, and the error names the credential (exit 78).
 pub async fn page_ic(
     ctx: &Ctx,
     req: &IcPage,
-    show: impl FnMut(Step<'_>),
+    mut show: impl FnMut(Step<'_>),
 ) -> CliResult<PageOutcome> {
     let config = ctx.config()?;
     let (use_pd, use_og) = pagers(ctx)?;
@@ -234,6 +477,7 @@ pub async fn page_ic(
     let use_og = use_og && drill.as_ref().is_none_or(|d| !(d.pages() && use_pd));
     let pd = if use_pd { Some(ctx.pagerduty()?) } else { None };
     let og = if use_og { Some(ctx.opsgenie()?) } else { None };
+    let pd_cfg = config.values.pagerduty.clone().unwrap_or_default();
     let now = ctx.now();
     let summary = match (&req.message, &inc) {
         (Some(m), _) => m.trim().to_string(),
@@ -241,40 +485,9 @@ pub async fn page_ic(
         (None, Some(i)) => format!("{} {}", i.severity, i.public_name()),
         (None, None) => "Incident Commander needed".to_string(),
     };
-    // The page belongs to an incident: with none declared yet (the usual order at 3 a.m.), it
-    // opens one in state `paging` that `inc declare` adopts. Its key is stable, so a second
-    // page-ic reports the open page instead of paging twice.
-    let inc = match inc {
-        Some(i) => Some(i),
-        None if ctx.dry_run() => None,
-        None => Some(open_paging(ctx, &summary, drill.is_some())?),
-    };
-    let key = match &inc {
-        Some(i) => {
-            let earlier = i
-                .refs
-                .iter()
-                .filter(|r| matches!(r.action.as_str(), "page_ic" | "page_ic_event"))
-                .count();
-            match (req.again, earlier) {
-                (true, n) if n > 0 => format!("{}-again-{}", opsgenie::ic_alias(&i.id), n),
-                _ => opsgenie::ic_alias(&i.id),
-            }
-        }
-        None => format!("inc-ic-page-{}", new_id(now)),
-    };
-    let title = messages::tag_if(drill.is_some(), &format!("IC needed: {summary}"));
     let timeout = config.values.delivery.timeout.0;
     let state_dir = &config.state_dir;
-    let pd_schedules = DrillPage::schedules(
-        drill.as_ref(),
-        config
-            .values
-            .pagerduty
-            .as_ref()
-            .map(|c| c.ic_schedules.clone())
-            .unwrap_or_default(),
-    );
+    let pd_schedules = DrillPage::schedules(drill.as_ref(), pd_cfg.ic_schedules.clone());
     let og_schedules = DrillPage::schedules(
         drill.as_ref(),
         config
@@ -284,7 +497,18 @@ pub async fn page_ic(
             .map(|c| c.ic_schedules.clone())
             .unwrap_or_default(),
     );
-    let service = drill.as_ref().and_then(|d| d.service.as_deref());
+    let pd_service = match &drill {
+        Some(d) => d.service.clone(),
+        None => pd_cfg.ic_service.clone(),
+    };
+    let send = drill.as_ref().is_none_or(DrillPage::pages);
+    // A missing credential is a configuration error, found before anything is written.
+    let check = !ctx.dry_run() && send;
+    let pd_skip = pd.filter(|_| check).and_then(|c| match &pd_service {
+        Some(_) => c.token_problem(),
+        None => c.routing_key_problem(),
+    });
+    let og_skip = og.filter(|_| check).and_then(|c| c.key_problem());
 
     // What the race knows: one track per pager, with its cache read up front, so the phone
     // numbers are there at once even while a lookup hangs.
@@ -297,13 +521,18 @@ pub async fn page_ic(
     }
     if let Some(c) = og {
         let cache = cached(c.cache_key(&og_schedules));
-        let name = "Opsgenie";
-        tracks.push(Track::new(
-            opsgenie::PROVIDER,
-            name,
-            unknown(&og_schedules),
-            cache,
-        ));
+        let roles = (0..og_schedules.len())
+            .map(|i| role(i).to_string())
+            .collect();
+        tracks.push(
+            Track::new(
+                opsgenie::PROVIDER,
+                "Opsgenie",
+                unknown(&og_schedules),
+                cache,
+            )
+            .covering(roles),
+        );
     }
     let board = Board::new(
         now,
@@ -314,6 +543,22 @@ pub async fn page_ic(
     );
     let board = &board;
     let (pd_i, og_i) = (0, usize::from(pd.is_some()));
+
+    if (pd.is_none() || pd_skip.is_some()) && (og.is_none() || og_skip.is_some()) {
+        // Nothing can page: whom to call from the caches; nothing written, nothing sent.
+        let why: Vec<String> = [pd_skip.clone(), og_skip.clone()]
+            .into_iter()
+            .flatten()
+            .collect();
+        for (i, w) in why.iter().enumerate() {
+            board.sent(i, false, Some(format!("nothing was paged ({w})")));
+        }
+        if let Some(c) = board.at_end().filter(|c| !c.people.is_empty()) {
+            show(Step::CallNow(&c));
+        }
+        return Err(CliError::config(why.join("; ")));
+    }
+
     // A pager another command saw down: the page still gets its whole budget, and the people to
     // call are shown at once rather than after the clock.
     for (i, on, endpoints) in [
@@ -324,146 +569,72 @@ pub async fn page_ic(
             board.trouble(i, why);
         }
     }
-    let looked_up = |i: usize, name: &str, found: &Result<oncall::Lookup, SendError>| {
-        let why =
-            |e: &dyn std::fmt::Display| format!("cannot read who is on call from {name}: {e}");
-        match found {
-            Ok(l) => board.looked_up(
-                i,
-                &l.people,
-                l.stale.as_ref().map(|s| s.0),
-                l.stale.as_ref().map(|s| why(&s.1)),
-            ),
-            Err(e) => board.trouble(i, why(e)),
-        }
-    };
 
+    // The page belongs to an incident: with none declared yet (the usual order at 3 a.m.), it
+    // opens one in state `paging` that `inc declare` adopts.
+    let inc = match inc {
+        Some(i) => Some(i),
+        None if ctx.dry_run() => None,
+        None => Some(open_paging(ctx, &summary, drill.is_some())?),
+    };
+    // The keys are the same on every machine: a second page anywhere finds this one open.
+    let (pd_key, og_key) = ic_page::keys(pd_service.as_deref(), &og_schedules, req.again, now);
+    let title = messages::tag_if(drill.is_some(), &format!("IC needed: {summary}"));
+    let mut details = description(&summary, inc.as_ref(), &config.values.call);
+    if let Some(m) = inc.as_ref().and_then(ic_page::marker) {
+        details = format!("{details} {m}");
+    }
+    let inc_id = inc.as_ref().map(|i| i.id.clone());
+    let known = ic_page::known(inc.as_ref());
+    let plan = |i: usize, schedules: &[String], key: &str, skip: Option<String>| Plan {
+        ctx,
+        board,
+        i,
+        schedules: schedules.to_vec(),
+        title: title.clone(),
+        details: details.clone(),
+        key: key.to_string(),
+        inc_id: inc_id.clone(),
+        known: known.clone(),
+        send,
+        skip,
+        timeout,
+        now,
+    };
+    let mode = ic_page::mode(
+        pd_cfg.ic_page,
+        pd_service.as_deref(),
+        drill.is_some(),
+        state_dir,
+        &pd_schedules,
+        now,
+    );
+    let pd_plan = plan(pd_i, &pd_schedules, &pd_key, pd_skip);
+    let og_plan = plan(og_i, &og_schedules, &og_key, og_skip);
     let work = async {
-        let (pd_found, og_found) = tokio::join!(
+        let (p, o) = tokio::join!(
             async {
-                let c = pd?;
-                let found = oncall::lookup(c, &pd_schedules, state_dir, timeout).await;
-                looked_up(pd_i, "PagerDuty", &found);
-                Some(found)
+                match pd {
+                    Some(c) => pd_part(c, &pd_plan, mode, pd_service.as_deref())
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                }
             },
             async {
-                let c = og?;
-                let found = oncall::lookup(c, &og_schedules, state_dir, timeout).await;
-                looked_up(og_i, "Opsgenie", &found);
-                Some(found)
+                match og {
+                    Some(c) => og_part(c, &og_plan).await.map(Some),
+                    None => Ok(None),
+                }
             },
         );
-        let stale = |s: Option<(Timestamp, String)>| {
-            s.map(|(at, error)| Stale {
-                fetched_at: at,
-                error,
-                age: now.as_second() - at.as_second(),
-            })
-        };
-        let mut parts: Vec<Part> = Vec::new();
-        let inc_id = inc.as_ref().map(|i| i.id.as_str());
-        if let Some(found) = pd_found {
-            let mut part = Part::new(PD, "PagerDuty", &pd_schedules);
-            match found {
-                Ok(l) if !l.people.is_empty() => {
-                    part.people = l.people;
-                    part.stale = stale(l.stale);
-                    part.delivery =
-                        Some(pd_page(ctx, &part.people, &title, &key, inc_id, service)?);
-                }
-                Ok(_) if og.is_none() => {
-                    return Err(
-                        CliError::failed("no one is on call for pagerduty.ic_schedules")
-                            .hint("page the IC rotation's escalation policy from PagerDuty"),
-                    );
-                }
-                Ok(_) => part.error = Some("no one is on call for pagerduty.ic_schedules".into()),
-                // Nobody could be looked up, live or cached: the page still goes out (and is
-                // retried, and kept in the outbox), to the IC service, whose escalation policy
-                // pages whoever is on call. A lost lookup never loses the page.
-                Err(e) => {
-                    part.lookup_error = Some(e.to_string());
-                    part.delivery = Some(pd_page(ctx, &[], &title, &key, inc_id, service)?);
-                }
-            }
-            if let Some(e) = &part.error {
-                board.sent(pd_i, false, Some(format!("the PagerDuty page failed: {e}")));
-            }
-            parts.push(part);
-        }
-        if let Some(found) = og_found {
-            let description = description(&summary, inc.as_ref(), &config.values.call);
-            let mut part = Part::new(opsgenie::PROVIDER, "Opsgenie", &og_schedules);
-            part.delivery = Some(opsgenie::ic_alert(
-                &title,
-                &description,
-                key.clone(),
-                &og_schedules,
-                inc_id,
-            ));
-            // The alert goes to the schedules themselves: who is on call is for the report and
-            // the phone numbers, and its failure does not stop the page.
-            match found {
-                Ok(l) => {
-                    part.people = l.people;
-                    part.stale = stale(l.stale);
-                }
-                Err(e) => part.lookup_error = Some(e.to_string()),
-            }
-            parts.push(part);
-        }
-
-        // Each page on its own, so the race learns of each as it lands. A drill without
-        // `[drill] ic_schedules` pages nobody: the page is only rehearsed.
-        let send = drill.as_ref().is_none_or(DrillPage::pages);
-        let to_send: Vec<(usize, &'static str, Delivery)> = parts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| Some((i, p.name, p.delivery.clone()?)))
-            .collect();
-        let sends = to_send.into_iter().map(|(i, name, d)| async move {
-            board.sending(i);
-            let sent = if send {
-                ctx.deliver(vec![d]).await?
-            } else {
-                ctx.rehearse(vec![d]).await?
-            };
-            let r = sent.into_iter().next().expect("one result per delivery");
-            let why = r
-                .error
-                .as_ref()
-                .map(|e| format!("the {name} page failed: {e}"));
-            board.sent(i, r.ok, why);
-            Ok::<_, CliError>((i, r))
-        });
-        let (results, ()) = tokio::join!(futures_util::future::join_all(sends), async {
-            let refresh = parts
-                .iter_mut()
-                .enumerate()
-                .filter(|(_, p)| p.stale.is_none())
-                .map(|(i, p)| async move {
-                    if p.provider == PD {
-                        if let Some(c) = pd {
-                            oncall::refresh_contacts(c, &mut p.people, timeout).await;
-                        }
-                    } else if let Some(c) = og {
-                        oncall::refresh_contacts(c, &mut p.people, timeout).await;
-                    }
-                    board.contacts(i, &p.people);
-                });
-            futures_util::future::join_all(refresh).await;
-        });
-        for r in results {
-            let (i, r) = r?;
-            parts[i].result = Some(r);
-        }
-        Ok(parts)
+        Ok::<_, CliError>([p?, o?].into_iter().flatten().collect::<Vec<Part>>())
     };
     let mut parts = board.race(work, show).await?;
     if !ctx.dry_run() {
         for p in parts
             .iter_mut()
-            .filter(|p| p.stale.is_none() && !p.people.is_empty())
+            .filter(|p| p.stale.is_none() && p.skipped.is_none() && !p.people.is_empty())
         {
             let saved = match (p.provider, pd, og) {
                 (PD, Some(c), _) => oncall::save(c, state_dir, &pd_schedules, &p.people, now),
@@ -479,6 +650,191 @@ pub async fn page_ic(
     page.early = board.shown().is_some();
     page.call = board.at_end();
     Ok(page)
+}
+
+/// The PagerDuty part of the IC page, in its mode.
+async fn pd_part(
+    c: &pagerduty::Client,
+    plan: &Plan<'_>,
+    mode: Mode,
+    service: Option<&str>,
+) -> CliResult<Part> {
+    if let Some(why) = &plan.skip {
+        return Ok(plan.skipped(c, why));
+    }
+    let mut part = Part::new(PD, "PagerDuty", &plan.schedules);
+    let state_dir = plan.state_dir();
+    if mode == Mode::Service {
+        // One round trip: the page on the service ∥ who is on call (for the names and numbers).
+        let d = pd_page(plan, &[], service);
+        let (sent, found) = tokio::join!(plan.send(&mut part, d), async {
+            let mut found = oncall::lookup(c, &plan.schedules, state_dir, plan.timeout).await;
+            plan.looked_up("PagerDuty", &found);
+            if let Ok(l) = &mut found {
+                // Numbers are fetched only for whom the cache has none: no second trip.
+                let mut new: Vec<OnCall> = l
+                    .people
+                    .iter()
+                    .filter(|p| p.contacts.is_empty())
+                    .cloned()
+                    .collect();
+                if !new.is_empty() && l.stale.is_none() {
+                    oncall::refresh_contacts(c, &mut new, plan.timeout).await;
+                    for n in new {
+                        if let Some(p) = l.people.iter_mut().find(|p| p.user_id == n.user_id) {
+                            p.contacts = n.contacts;
+                        }
+                    }
+                    plan.board.contacts(plan.i, &l.people);
+                }
+            }
+            found
+        });
+        let r = sent?;
+        let live = found.as_ref().is_ok_and(|l| l.stale.is_none());
+        plan.take(&mut part, found);
+        // Whom PagerDuty assigned the new incident to: an IC on call it did not assign was
+        // not paged (the policy's first level does not page that schedule).
+        if r.ok && !ic_page::already(&r) {
+            let assigned: Vec<String> = r
+                .receipt
+                .as_ref()
+                .map(|x| &x.body["incident"]["assignments"])
+                .and_then(|a| a.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a["assignee"]["id"].as_str().map(str::to_string))
+                .collect();
+            if !assigned.is_empty() {
+                part.missed = part
+                    .people
+                    .iter()
+                    .filter(|p| !assigned.contains(&p.user_id))
+                    .cloned()
+                    .collect();
+                let reached: Vec<OnCall> = part
+                    .people
+                    .iter()
+                    .filter(|p| assigned.contains(&p.user_id))
+                    .cloned()
+                    .collect();
+                plan.board.reaches(plan.i, &reached);
+                if live && let Some(s) = service {
+                    learn(plan, s, r.receipt.as_ref(), part.missed.is_empty());
+                }
+            }
+        }
+        part.result = Some(r);
+        return Ok(part);
+    }
+    // Lookup, then the page to whom it found (or, found nobody, to the service).
+    let (found, late) = lookup_first(c, &plan.schedules, state_dir, plan.timeout).await;
+    match &found {
+        Ok(l) if late => {
+            plan.board
+                .looked_up(plan.i, &l.people, l.stale.as_ref().map(|s| s.0), None)
+        }
+        _ => plan.looked_up("PagerDuty", &found),
+    }
+    let live = found.as_ref().is_ok_and(|l| l.stale.is_none());
+    if plan.take(&mut part, found) && part.people.is_empty() {
+        let why = "nobody is on call for any of pagerduty.ic_schedules".to_string();
+        plan.board.sent(plan.i, false, Some(why.clone()));
+        part.error = Some(why);
+        return Ok(part);
+    }
+    // Nobody could be looked up, live or cached: the page still goes out (and is retried, and
+    // kept in the outbox), to the IC service, whose escalation policy pages whoever is on call.
+    // A lost lookup never loses the page.
+    let d = pd_page(plan, &part.people, service);
+    let mut people = part.people.clone();
+    let (sent, ()) = tokio::join!(plan.send(&mut part, d), async {
+        if part_is_live(live, &people) {
+            oncall::refresh_contacts(c, &mut people, plan.timeout).await;
+            plan.board.contacts(plan.i, &people);
+        }
+    });
+    let r = sent?;
+    if live {
+        part.people = people;
+        if mode == Mode::Assign
+            && r.ok
+            && !ic_page::already(&r)
+            && let Some(s) = service
+            && let Some(ep) = r
+                .receipt
+                .as_ref()
+                .and_then(|x| x.body["incident"]["escalation_policy"]["id"].as_str())
+        {
+            let level1 = ic_page::level1_by_oncall(ep, &plan.schedules, &part.people);
+            learn(plan, s, r.receipt.as_ref(), level1);
+        }
+    }
+    part.result = Some(r);
+    Ok(part)
+}
+
+fn part_is_live(live: bool, people: &[OnCall]) -> bool {
+    live && !people.is_empty()
+}
+
+/// Remembers whether the IC service's policy pages every IC schedule on level 1, from a page
+/// that showed it (the next `page-ic` pages in one round trip, or stops doing so).
+fn learn(
+    plan: &Plan<'_>,
+    service: &str,
+    receipt: Option<&crate::providers::Receipt>,
+    level1: bool,
+) {
+    if plan.ctx.dry_run() || !plan.send {
+        return;
+    }
+    let ep = receipt
+        .and_then(|r| r.body["incident"]["escalation_policy"]["id"].as_str())
+        .map(str::to_string);
+    let p = ic_page::Policy {
+        service: service.to_string(),
+        schedules: plan.schedules.clone(),
+        escalation_policy: ep,
+        level1,
+        checked_at: plan.now,
+    };
+    if let Err(e) = ic_page::store_policy(plan.state_dir(), &p) {
+        plan.ctx
+            .warn(format!("could not write the IC policy cache: {e}"));
+    }
+}
+
+/// The Opsgenie part: the alert names the IC schedules, so it goes out at once, beside the
+/// lookup (for the names, the numbers and the schedules nobody is on call for).
+async fn og_part(c: &opsgenie::Client, plan: &Plan<'_>) -> CliResult<Part> {
+    if let Some(why) = &plan.skip {
+        return Ok(plan.skipped(c, why));
+    }
+    let mut part = Part::new(opsgenie::PROVIDER, "Opsgenie", &plan.schedules);
+    let d = opsgenie::ic_alert(
+        &plan.title,
+        &plan.details,
+        plan.key.clone(),
+        &plan.schedules,
+        plan.inc_id.as_deref(),
+    );
+    let state_dir = plan.state_dir();
+    let (sent, found) = tokio::join!(plan.send(&mut part, d), async {
+        let mut found = oncall::lookup(c, &plan.schedules, state_dir, plan.timeout).await;
+        plan.looked_up("Opsgenie", &found);
+        if let Ok(l) = &mut found
+            && l.stale.is_none()
+        {
+            oncall::refresh_contacts(c, &mut l.people, plan.timeout).await;
+            plan.board.contacts(plan.i, &l.people);
+        }
+        found
+    });
+    let r = sent?;
+    plan.take(&mut part, found);
+    part.result = Some(r);
+    Ok(part)
 }
 
 /// A new incident in state `paging`, made current: the IC page's home until `inc declare`.
@@ -511,7 +867,7 @@ pub async fn announce(ctx: &Ctx, page: &PageOutcome) -> CliResult<Vec<DeliveryRe
 fn outcome(parts: Vec<Part>, inc: Option<Incident>, dry_run: bool) -> PageOutcome {
     let mut paged = Vec::new();
     for p in &parts {
-        if p.people.is_empty() {
+        if p.people.is_empty() && p.gaps.is_empty() {
             for (i, s) in p.schedules.iter().enumerate() {
                 paged.push(Paged::Schedule {
                     role: role(i),
@@ -527,8 +883,15 @@ fn outcome(parts: Vec<Part>, inc: Option<Incident>, dry_run: bool) -> PageOutcom
             name: o.name.clone(),
             email: o.email.clone(),
             user_id: o.user_id.clone(),
-            ok: p.ok(),
+            ok: p.reached(o),
             phone: o.phone().map(str::to_string),
+            pager: p.provider,
+        }));
+        paged.extend(p.gaps.iter().map(|(i, s)| Paged::Gap {
+            role: role(*i),
+            schedule: s.clone(),
+            ok: false,
+            nobody_on_call: true,
             pager: p.provider,
         }));
     }
@@ -536,7 +899,7 @@ fn outcome(parts: Vec<Part>, inc: Option<Incident>, dry_run: bool) -> PageOutcom
     let incident = of(PD).and_then(|p| p.result.as_ref()).map(|r| PdIncident {
         id: r.id.clone(),
         url: r.url.clone(),
-        already_open: r.note.is_some(),
+        already_open: ic_page::already(r),
     });
     let alert = of(opsgenie::PROVIDER).map(|p| {
         let r = p.result.as_ref();
@@ -550,9 +913,15 @@ fn outcome(parts: Vec<Part>, inc: Option<Incident>, dry_run: bool) -> PageOutcom
     let errors = parts
         .iter()
         .filter_map(|p| {
-            p.error.as_ref().map(|e| PagerError {
+            let (error, skipped) = match (&p.skipped, &p.error) {
+                (Some(s), _) => (s.clone(), true),
+                (None, Some(e)) => (e.clone(), false),
+                (None, None) => return None,
+            };
+            Some(PagerError {
                 pager: p.provider,
-                error: e.clone(),
+                error,
+                skipped,
             })
         })
         .collect();
@@ -574,36 +943,55 @@ fn outcome(parts: Vec<Part>, inc: Option<Incident>, dry_run: bool) -> PageOutcom
     }
 }
 
-/// Everyone a failed page should have reached and no other page did (once each), and the
-/// schedules of failed pages nobody could be looked up for.
-fn call_now(parts: &[Part]) -> (Vec<OnCall>, Vec<String>) {
+/// Everyone no page reached, by person or by IC role (once each), and the schedules of
+/// failed pages nobody could be looked up for.
+fn call_now(parts: &[Part]) -> (Vec<Callee>, Vec<String>) {
     let same_email = |a: &OnCall, b: &OnCall| {
         a.email
             .as_deref()
             .zip(b.email.as_deref())
             .is_some_and(|(x, y)| x.eq_ignore_ascii_case(y))
     };
-    // Is this person reached by some page that went out?
-    let reached = |who: &OnCall| {
-        parts.iter().filter(|p| p.ok()).any(|p| {
-            p.people.iter().any(|a| {
-                a.user_id == who.user_id && a.schedule_id == who.schedule_id || same_email(a, who)
-            })
+    // Reached: the same person by any page that went out, or the same IC role through
+    // another pager.
+    let reached = |part: &Part, who: &OnCall| {
+        parts.iter().any(|p| {
+            let person = p.people.iter().any(|a| {
+                p.reached(a)
+                    && ((p.provider == part.provider && a.user_id == who.user_id)
+                        || same_email(a, who))
+            });
+            let role = p.provider != part.provider && p.roles_reached().contains(&who.role);
+            person || role
         })
     };
-    let failed: Vec<&Part> = parts.iter().filter(|p| !p.ok()).collect();
-    let mut call: Vec<OnCall> = Vec::new();
-    for o in failed.iter().flat_map(|p| &p.people) {
-        let dup = call
-            .iter()
-            .any(|c| c.user_id == o.user_id || same_email(c, o));
-        if !dup && !reached(o) {
-            call.push(o.clone());
+    let mut call: Vec<Callee> = Vec::new();
+    for p in parts {
+        let cached_at = p.stale.as_ref().map(|s| s.fetched_at);
+        for o in &p.people {
+            let dup = call.iter().any(|c| {
+                (c.pager == p.provider && c.user_id == o.user_id)
+                    || c.email
+                        .as_deref()
+                        .zip(o.email.as_deref())
+                        .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+            });
+            if !dup && !reached(p, o) && !p.result.as_ref().is_some_and(|r| r.dry_run) {
+                call.push(Callee {
+                    role: o.role.clone(),
+                    name: o.name.clone(),
+                    email: o.email.clone(),
+                    user_id: o.user_id.clone(),
+                    phone: o.phone().map(str::to_string),
+                    pager: p.provider,
+                    cached_at,
+                });
+            }
         }
     }
-    let unknown = failed
+    let unknown = parts
         .iter()
-        .filter(|p| p.people.is_empty())
+        .filter(|p| !p.ok() && p.people.is_empty() && p.gaps.is_empty())
         .flat_map(|p| p.schedules.iter().cloned())
         .collect();
     (call, unknown)
@@ -616,6 +1004,7 @@ fn room_message(parts: &[Part]) -> String {
         let who: Vec<String> = p
             .people
             .iter()
+            .filter(|o| !p.ok() || p.reached(o))
             .map(|o| format!("{} {}", o.role, o.name))
             .collect();
         let link = p
@@ -626,6 +1015,7 @@ fn room_message(parts: &[Part]) -> String {
             .unwrap_or_default();
         let rehearsed = p.result.as_ref().is_some_and(|r| r.dry_run);
         lines.push(match (p.ok(), p.already()) {
+            _ if p.skipped.is_some() => format!("✘ IC page via {} skipped (no credential)", p.name),
             _ if rehearsed => format!(
                 "IC page via {} not sent (drill): would have paged {}",
                 p.name,
@@ -643,43 +1033,56 @@ fn room_message(parts: &[Part]) -> String {
                 who.join(", ")
             ),
         });
+        for (i, s) in &p.gaps {
+            lines.push(format!(
+                "✘ nobody is on call for {} schedule {s} ({}): no {} IC was paged",
+                p.name,
+                role(*i),
+                role(*i)
+            ));
+        }
+        for m in &p.missed {
+            lines.push(format!(
+                "✘ {} {} is on call but was not paged via {}: call them by phone",
+                m.role, m.name, p.name
+            ));
+        }
     }
     lines.join("\n")
 }
 
-/// The PagerDuty page: one incident assigned to every on-call IC (REST), or an Events v2 trigger.
-fn pd_page(
-    ctx: &Ctx,
-    people: &[OnCall],
-    title: &str,
-    key: &str,
-    inc_id: Option<&str>,
-    drill_service: Option<&str>,
-) -> CliResult<Delivery> {
-    let cfg = ctx
-        .config()?
-        .values
-        .pagerduty
-        .as_ref()
-        .expect("checked by pagers()");
+/// The PagerDuty page: one incident on the IC service (assigned to `people`, else to whom its
+/// escalation policy pages), carrying the inc marker in its body; or an Events v2 trigger.
+fn pd_page(plan: &Plan<'_>, people: &[OnCall], service: Option<&str>) -> Delivery {
     let user_ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
-    Ok(match drill_service.or(cfg.ic_service.as_deref()) {
-        Some(service) => pagerduty::create_incident(NewIncident {
-            action: "page_ic",
-            title: title.to_string(),
-            service,
-            urgency: "high",
-            incident_key: key.to_string(),
-            assignees: &user_ids,
-            escalation_policy: None,
-            bridge: None,
-            inc_id,
-        }),
+    match service {
+        Some(service) => pagerduty::with_body(
+            pagerduty::create_incident(NewIncident {
+                action: "page_ic",
+                title: plan.title.clone(),
+                service,
+                urgency: "high",
+                incident_key: plan.key.clone(),
+                assignees: &user_ids,
+                escalation_policy: None,
+                bridge: None,
+                inc_id: plan.inc_id.as_deref(),
+            }),
+            &plan.details,
+        ),
         None => {
-            let details = json!({ "ics": people.iter().map(|p| json!({"role": p.role, "name": p.name, "email": p.email})).collect::<Vec<_>>() });
-            pagerduty::trigger(title, key.to_string(), details, inc_id)
+            let details = json!({
+                "ics": people.iter().map(|p| json!({"role": p.role, "name": p.name, "email": p.email})).collect::<Vec<_>>(),
+                "inc": plan.details,
+            });
+            pagerduty::trigger(
+                &plan.title,
+                plan.key.clone(),
+                details,
+                plan.inc_id.as_deref(),
+            )
         }
-    })
+    }
 }
 
 /// The alert's description: what is wrong, and how to join.
@@ -851,6 +1254,16 @@ pub async fn page(
         ctx.dry_run(),
     );
     let board = &board;
+    // No token: nothing is written or sent; whom the cache knows for the target is shown.
+    if !ctx.dry_run()
+        && let Some(why) = pd.token_problem()
+    {
+        board.sent(0, false, Some(format!("nothing was paged ({why})")));
+        if let Some(c) = board.at_end().filter(|c| !c.people.is_empty()) {
+            show(Step::CallNow(&c));
+        }
+        return Err(CliError::config(why));
+    }
     let work = async {
         let target = target(pd, t, timeout, cached.as_ref(), board).await?;
         if let Target::Users(u) = &target {
@@ -870,6 +1283,7 @@ pub async fn page(
                         schedule_id: None,
                         schedule: None,
                         escalation_policy: None,
+                        escalation_policy_id: None,
                         level: None,
                         user_id: id.clone(),
                         name: name.clone(),
@@ -992,10 +1406,18 @@ pub async fn page(
         delivery.target = who.join(", ");
         board.sending(0);
         let rehearsed = delivery.action == "page" && drill_service.is_some_and(|s| s.is_none());
+        // A re-run that finds the same page open reports it, journaled once.
+        let known: Vec<String> = inc
+            .as_ref()
+            .map(|i| i.refs.iter().filter_map(|r| r.id.clone()).collect())
+            .unwrap_or_default();
+        let keep = |r: &DeliveryResult| {
+            !ic_page::already(r) || !known.iter().any(|k| r.id.as_ref() == Some(k))
+        };
         let results = if rehearsed {
             ctx.rehearse(vec![delivery]).await?
         } else {
-            ctx.deliver(vec![delivery]).await?
+            ctx.deliver_journaling(vec![delivery], keep).await?
         };
         let ok = results.first().is_some_and(|r| r.ok);
         let why = results.first().and_then(|r| r.error.clone());
@@ -1047,18 +1469,47 @@ pub struct Listed {
     pub pager: &'static str,
 }
 
+/// An IC schedule nobody is on call for.
+#[derive(Debug, Serialize)]
+pub struct Gap {
+    pub role: &'static str,
+    pub schedule: String,
+    pub pager: &'static str,
+}
+
 /// Who is on call: from every pager asked, stale when a pager answered from its cache.
 #[derive(Debug, Serialize)]
 pub struct OnCallList {
     pub oncall: Vec<Listed>,
     pub stale: bool,
     pub fetched_at: Option<Timestamp>,
+    /// The IC schedules nobody is on call for (`--ic`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
+    /// The pagers whose credential is missing (not asked: `skipped`) or refused: the cache
+    /// answered for them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<PagerError>,
     /// More than one pager was asked.
     #[serde(skip)]
     pub several: bool,
     /// Each pager that answered from its cache, by name.
     #[serde(skip)]
     pub stale_pagers: Vec<(&'static str, Stale)>,
+    /// Pagers asked (skipped ones included).
+    #[serde(skip)]
+    pub asked: usize,
+}
+
+impl OnCallList {
+    /// 78 when no pager could be asked for want of a (valid) credential, 3 when one of several.
+    pub fn exit(&self) -> CliResult {
+        match self.skipped.len() {
+            0 => Ok(()),
+            n if n == self.asked => Err(CliError::silent(ErrorKind::Config)),
+            _ => Err(CliError::silent(ErrorKind::Partial)),
+        }
+    }
 }
 
 /// One pager's answer.
@@ -1066,12 +1517,30 @@ struct Answer {
     provider: &'static str,
     name: &'static str,
     found: oncall::Lookup,
+    schedules: Vec<String>,
+    skipped: Option<String>,
 }
 
-/// Looks up one pager (live, else its cache), refreshes contacts and writes the cache.
+/// Looks up one pager (live, else its cache), refreshes contacts and writes the cache. A pager
+/// whose credential is missing is not asked: its cache answers, and the answer says why.
 async fn ask<R: Roster>(ctx: &Ctx, pager: &R, schedules: &[String]) -> CliResult<Answer> {
     let config = ctx.config()?;
     let timeout = config.values.delivery.timeout.0;
+    if let Some(why) = pager.credential_problem() {
+        let key = pager.cache_key(schedules);
+        let found = Lookup::cached(&config.state_dir, &key, why.clone()).unwrap_or(Lookup {
+            people: Vec::new(),
+            stale: None,
+            refused: false,
+        });
+        return Ok(Answer {
+            provider: pager.provider(),
+            name: pager.name(),
+            found,
+            schedules: schedules.to_vec(),
+            skipped: Some(why),
+        });
+    }
     let _waiting = ctx.waiting(vec![Wait::new(
         pager.provider(),
         "oncall",
@@ -1103,6 +1572,8 @@ async fn ask<R: Roster>(ctx: &Ctx, pager: &R, schedules: &[String]) -> CliResult
         provider: pager.provider(),
         name: pager.name(),
         found,
+        schedules: schedules.to_vec(),
+        skipped: None,
     })
 }
 
@@ -1146,25 +1617,25 @@ pub async fn on_call(ctx: &Ctx, q: &OnCallQuery) -> CliResult<OnCallList> {
     let now = ctx.now();
     let stale_pagers: Vec<(&'static str, Stale)> = answers
         .iter()
-        .filter_map(|a| {
-            let (at, err) = a.found.stale.clone()?;
-            let age = now.as_second() - at.as_second();
-            Some((
-                a.name,
-                Stale {
-                    fetched_at: at,
-                    error: err,
-                    age,
-                },
-            ))
-        })
+        .filter_map(|a| Some((a.name, Stale::of(a.found.stale.clone(), now)?)))
         .collect();
     let mut oncall: Vec<Listed> = Vec::new();
+    let mut gap_list = Vec::new();
     for a in &answers {
         oncall.extend(a.found.people.iter().cloned().map(|person| Listed {
             person,
             pager: a.provider,
         }));
+        // A schedule nobody is on call for (known only when the pager or its cache answered).
+        if q.ic && (a.skipped.is_none() || a.found.stale.is_some()) {
+            gap_list.extend(gaps(&a.schedules, &a.found.people).into_iter().map(
+                |(i, schedule)| Gap {
+                    role: role(i),
+                    schedule,
+                    pager: a.provider,
+                },
+            ));
+        }
     }
     if let Some(who) = &q.who {
         let w = who.to_lowercase();
@@ -1176,12 +1647,34 @@ pub async fn on_call(ctx: &Ctx, q: &OnCallQuery) -> CliResult<OnCallList> {
                     .as_deref()
                     .is_some_and(|e| e.eq_ignore_ascii_case(who))
         });
+        gap_list.clear();
     }
+    // A pager not asked (no credential) or that refused the credential: the list is the
+    // cache's, and the exit says the configuration is wrong.
+    let skipped = answers
+        .iter()
+        .filter_map(|a| match (&a.skipped, &a.found.stale) {
+            (Some(why), _) => Some(PagerError {
+                pager: a.provider,
+                error: why.clone(),
+                skipped: true,
+            }),
+            (None, Some((_, why))) if a.found.refused => Some(PagerError {
+                pager: a.provider,
+                error: why.clone(),
+                skipped: false,
+            }),
+            _ => None,
+        })
+        .collect();
     Ok(OnCallList {
         oncall,
         stale: !stale_pagers.is_empty(),
         fetched_at: stale_pagers.first().map(|(_, s)| s.fetched_at),
+        gaps: gap_list,
+        skipped,
         several: answers.len() > 1,
         stale_pagers,
+        asked: answers.len(),
     })
 }

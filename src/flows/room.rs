@@ -231,6 +231,8 @@ pub async fn open_rooms(
     inc: &Incident,
     messages: &[String],
 ) -> CliResult<Vec<DeliveryResult>> {
+    // The people the rooms mention and invite are known by email: say how, once, if I am not.
+    super::people::hint(ctx);
     let text = messages::tagged(inc, &messages.join("\n"));
     // hook: other chat providers add their `open_*` future to this join
     let (slack, hooks, mx) = tokio::join!(
@@ -315,41 +317,70 @@ async fn open_slack(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Deli
     };
     let key = |step: &str| format!("inc-{}-slack-{step}", inc.id);
     let mut results = Vec::new();
+    // Who the roster names, in Slack: looked up while the channel is made, so the roster's
+    // mentions and the invites wait on nothing more than the channel.
+    let named = super::people::named(ctx, inc);
     let channel = if cfg.per_incident_channel {
         let name = slack_channel_name(ctx, inc, cfg);
-        let created = ctx
-            .deliver(vec![slack::create_channel(
+        let (created, users) = tokio::join!(
+            ctx.deliver(vec![slack::create_channel(
                 &name,
                 inc.security,
                 key("channel"),
                 &inc.id,
-            )])
-            .await?;
+            )]),
+            super::people::on_slack(ctx, &named)
+        );
+        let created = created?;
         let id = created[0].id.clone();
         let ok = created[0].ok;
         results.extend(created);
-        match id {
+        let channel = match id {
             Some(id) => id,
             None if ctx.dry_run() && ok => format!("#{name}"),
             None => return Ok(results),
-        }
+        };
+        (channel, users)
     } else {
         match shared_or_drill(inc, cfg.channel.clone(), drill::config(ctx).exec_channel) {
-            Some(c) => c,
+            Some(c) => (c, super::people::on_slack(ctx, &named).await),
             None => return Ok(results),
         }
     };
-    results.extend(fill_slack(ctx, inc, &channel, text).await?);
+    let (channel, users) = channel;
+    results.extend(fill_slack(ctx, inc, &channel, text, &users).await?);
     Ok(results)
 }
 
-/// The rest of a Slack room once its channel exists: topic ∥ roster → pin ∥ invites. Also run
-/// by `inc outbox retry` when a channel create that had failed finally goes through.
+/// The declaration's text with its roster line written another way (mentions, pills) and
+/// every other line by `plain` (escaped for the provider).
+fn with_roster(
+    inc: &Incident,
+    text: &str,
+    plain: impl Fn(&str) -> String,
+    roster: String,
+) -> String {
+    let ours = messages::roster(inc);
+    let mut roster = Some(roster);
+    text.lines()
+        .map(|l| match roster.take_if(|_| l == ours) {
+            Some(r) => r,
+            None => plain(l),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The rest of a Slack room once its channel exists: topic ∥ roster → pin ∥ invites. The
+/// roster mentions each person Slack knows (`users`: looked up by email), and those people
+/// (the IC among them) are invited to a channel inc created. Also run by `inc outbox retry`
+/// when a channel create that had failed finally goes through.
 async fn fill_slack(
     ctx: &Ctx,
     inc: &Incident,
     channel: &str,
     text: &str,
+    users: &[(String, slack::User)],
 ) -> CliResult<Vec<DeliveryResult>> {
     let config = ctx.config()?;
     let Some(cfg) = &config.values.slack else {
@@ -358,40 +389,29 @@ async fn fill_slack(
     let key = |step: &str| format!("inc-{}-slack-{step}", inc.id);
     let channel = channel.to_string();
     let mut results = Vec::new();
-    // People given as emails are invited to a channel inc created.
-    let emails: Vec<String> = inc
-        .roles
-        .values()
-        .flatten()
-        .filter(|p| p.contains('@'))
-        .cloned()
-        .collect();
+    let mut ids: Vec<String> = Vec::new();
+    for (_, u) in users {
+        if !ids.contains(&u.id) {
+            ids.push(u.id.clone());
+        }
+    }
     let invite = async {
-        if !cfg.per_incident_channel || emails.is_empty() {
+        if !cfg.per_incident_channel || ids.is_empty() {
             return Ok(Vec::new());
         }
-        let Ok(client) = ctx.slack() else {
-            return Ok(Vec::new());
-        };
-        let mut users = Vec::new();
-        for e in &emails {
-            match client.user_by_email(e).await {
-                Ok(Some(u)) => users.push(u),
-                Ok(None) => ctx.warn(format!("slack: no user with the email {e}; not invited")),
-                Err(err) => ctx.warn(format!("slack: could not look up {e}: {err}")),
-            }
-        }
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        ctx.deliver(vec![slack::invite(
-            &channel,
-            &users,
-            key("invite"),
-            &inc.id,
-        )])
-        .await
+        ctx.deliver(vec![slack::invite(&channel, &ids, key("invite"), &inc.id)])
+            .await
     };
+    let mention = |p: &str| match users.iter().find(|(who, _)| who.eq_ignore_ascii_case(p)) {
+        Some((_, u)) => u.mention(),
+        None => slack::escape(p),
+    };
+    let text = with_roster(
+        inc,
+        text,
+        slack::escape,
+        messages::roster_with(inc, mention),
+    );
     let topic = async {
         if cfg.per_incident_channel {
             ctx.deliver(vec![slack::set_topic(
@@ -406,13 +426,7 @@ async fn fill_slack(
         }
     };
     let roster = async {
-        let mut post = slack::post(
-            &channel,
-            &slack::escape(text),
-            None,
-            key("roster"),
-            Some(&inc.id),
-        );
+        let mut post = slack::post(&channel, &text, None, key("roster"), Some(&inc.id));
         carry_declaration(&mut post, inc);
         let posted = ctx.deliver(vec![post]).await?;
         let mut out = posted.clone();
@@ -488,28 +502,70 @@ async fn open_matrix(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Del
         };
         (matrix::join_room(&room, key("join"), &inc.id), room)
     };
-    let mut results = ctx.deliver(vec![open]).await?;
+    // Who the roster names, in Matrix: found while the room is made.
+    let named = super::people::named(ctx, inc);
+    let (opened, users) = tokio::join!(
+        ctx.deliver(vec![open]),
+        super::people::on_matrix(ctx, &named)
+    );
+    let mut results = opened?;
     let room = match (results[0].id.clone(), results[0].ok) {
         (Some(id), _) => id,
         (None, true) if ctx.dry_run() => placeholder,
         _ => return Ok(results),
     };
-    results.extend(fill_matrix(ctx, inc, &room, own, text).await?);
+    results.extend(fill_matrix(ctx, inc, &room, own, text, &users).await?);
     Ok(results)
 }
 
-/// The rest of a Matrix room once it exists: topic ∥ roster → pin (pins and topic only in a
-/// room inc created). Also run by `inc outbox retry` when a create that had failed goes through.
+/// The rest of a Matrix room once it exists: topic ∥ roster → pin ∥ invites (pins, topic and
+/// invites only in a room inc created). The roster pills each person Matrix knows (`users`).
+/// Also run by `inc outbox retry` when a create that had failed goes through.
 async fn fill_matrix(
     ctx: &Ctx,
     inc: &Incident,
     room: &str,
     own: bool,
     text: &str,
+    users: &[(String, String)],
 ) -> CliResult<Vec<DeliveryResult>> {
     let key = |step: &str| format!("inc-{}-matrix-{step}", inc.id);
     let room = room.to_string();
     let mut results = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    for (_, id) in users {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    let invite = async {
+        if !own || ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let invites = ids
+            .iter()
+            .map(|id| {
+                matrix::invite(
+                    &room,
+                    id,
+                    key(&format!("invite-{}", matrix::fnv(id))),
+                    &inc.id,
+                )
+            })
+            .collect();
+        ctx.deliver(invites).await
+    };
+    let pill = |p: &str| match users.iter().find(|(who, _)| who.eq_ignore_ascii_case(p)) {
+        Some((_, id)) => matrix::pill(id, p),
+        None => matrix::html_text(p),
+    };
+    let html = with_roster(
+        inc,
+        text,
+        matrix::html_text,
+        messages::roster_with(inc, pill),
+    )
+    .replace('\n', "<br>");
     let topic = async {
         if own {
             ctx.deliver(vec![
@@ -522,7 +578,11 @@ async fn fill_matrix(
         }
     };
     let roster = async {
-        let mut post = matrix::post(&room, text, key("roster"), Some(&inc.id));
+        let mut post = if ids.is_empty() {
+            matrix::post(&room, text, key("roster"), Some(&inc.id))
+        } else {
+            matrix::post_mentioning(&room, text, &html, &ids, key("roster"), Some(&inc.id))
+        };
         carry_declaration(&mut post, inc);
         let mut out = ctx.deliver(vec![post]).await?;
         if let Some(event) = out
@@ -537,9 +597,10 @@ async fn fill_matrix(
         }
         Ok::<_, crate::error::CliError>(out)
     };
-    let (a, b) = tokio::join!(topic, roster);
+    let (a, b, c) = tokio::join!(topic, roster, invite);
     results.extend(a?);
     results.extend(b?);
+    results.extend(c?);
     Ok(results)
 }
 
@@ -665,10 +726,16 @@ pub async fn after_retry(ctx: &Ctx, r: &DeliveryResult) -> CliResult<Vec<Deliver
         ]
         .join("\n"),
     );
+    let named = super::people::named(ctx, &inc);
     match (r.provider.as_str(), r.action.as_str()) {
-        (slack::PROVIDER, "create_channel") => fill_slack(ctx, &inc, id, &text).await,
-        (matrix::PROVIDER, "create_room") => fill_matrix(ctx, &inc, id, true, &text).await,
-        (matrix::PROVIDER, "join_room") => fill_matrix(ctx, &inc, id, false, &text).await,
+        (slack::PROVIDER, "create_channel") => {
+            let users = super::people::on_slack(ctx, &named).await;
+            fill_slack(ctx, &inc, id, &text, &users).await
+        }
+        (matrix::PROVIDER, action @ ("create_room" | "join_room")) => {
+            let users = super::people::on_matrix(ctx, &named).await;
+            fill_matrix(ctx, &inc, id, action == "create_room", &text, &users).await
+        }
         _ => Ok(Vec::new()),
     }
 }

@@ -2,6 +2,7 @@
 //! acknowledgements it journals), `inc show`, `inc timeline` and `inc list`. One entry point per
 //! reading, each returning a typed outcome.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -433,6 +434,80 @@ fn role_key(r: Role) -> &'static str {
 pub struct ShowOutcome {
     pub incident: Incident,
     pub todos: Vec<Todo>,
+    /// What was delivered where, one entry per provider (not one row per delivery).
+    pub places: Vec<Place>,
+}
+
+/// One provider's part of an incident: the places inc opened or published there, and how many
+/// deliveries of each kind went through.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Place {
+    pub provider: String,
+    /// The incidents, channels, rooms and pages inc opened (their URL, else `name (id)`).
+    pub opened: Vec<String>,
+    /// Delivered: action → how many.
+    pub delivered: BTreeMap<String, usize>,
+    /// Failed (still in the outbox or dropped): action → how many.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub failed: BTreeMap<String, usize>,
+}
+
+/// The deliveries of an incident grouped by provider, in the order each provider was first used.
+pub fn places(inc: &Incident) -> Vec<Place> {
+    const OPENING: &[&str] = &[
+        "create_incident",
+        "page_ic",
+        "create_channel",
+        "create_room",
+        "join_room",
+        "publish_postmortem",
+    ];
+    let mut out: Vec<Place> = Vec::new();
+    for e in &inc.events {
+        let EventKind::Delivery {
+            provider,
+            action,
+            target,
+            ok,
+            id,
+            url,
+            ..
+        } = &e.kind
+        else {
+            continue;
+        };
+        let at = match out.iter().position(|p| &p.provider == provider) {
+            Some(i) => i,
+            None => {
+                out.push(Place {
+                    provider: provider.clone(),
+                    opened: Vec::new(),
+                    delivered: BTreeMap::new(),
+                    failed: BTreeMap::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let place = &mut out[at];
+        let counts = if *ok {
+            &mut place.delivered
+        } else {
+            &mut place.failed
+        };
+        *counts.entry(action.clone()).or_default() += 1;
+        if *ok && OPENING.contains(&action.as_str()) {
+            let shown = match (url, id) {
+                (Some(u), _) => u.clone(),
+                (None, Some(i)) if i != target => format!("{target} ({i})"),
+                (None, Some(i)) => i.clone(),
+                (None, None) => target.clone(),
+            };
+            if !place.opened.contains(&shown) {
+                place.opened.push(shown);
+            }
+        }
+    }
+    out
 }
 
 /// `inc timeline`: an incident's events, oldest first (all of them in `--json`).
@@ -467,6 +542,12 @@ pub struct Listed {
     pub current: bool,
     /// A practice incident (listed only with `--all`).
     pub drill: bool,
+    /// The state could not be read from the shared record just now: it is this machine's
+    /// view as of `as_of` (its last pull), and another responder may have changed it since.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Timestamp>,
 }
 
 /// Is the incident to act on (`--incident`, else the current one) still open (for `inc`
@@ -491,6 +572,7 @@ pub async fn show(ctx: &Ctx, id: Option<String>) -> CliResult<ShowOutcome> {
     let (inc, _) = super::sync::refresh(ctx, incident(ctx, id)?).await?;
     Ok(ShowOutcome {
         todos: inc.todos.clone(),
+        places: places(&inc),
         incident: inc,
     })
 }
@@ -506,31 +588,113 @@ pub async fn timeline(ctx: &Ctx, id: Option<String>, all: bool) -> CliResult<Tim
 }
 
 /// `inc list [--open] [--all]`: drills only with `all`; an incident that cannot be read is a
-/// warning.
+/// warning. This machine's view only: see [`list_fresh`].
 pub fn list(ctx: &Ctx, open_only: bool, all: bool) -> CliResult<ListOutcome> {
+    let (incidents, hidden_drills) = listed_incidents(ctx, all)?;
+    Ok(list_of(ctx, incidents, open_only, hidden_drills, &[]))
+}
+
+/// How many open incidents `inc list` refreshes, newest first; older ones show as of their
+/// last pull.
+const LIST_REFRESH: usize = 10;
+
+/// `inc list` with the states refreshed: each open incident that is shared (carried in a
+/// configured provider) pulls its shared record first, all at once and within one delivery
+/// timeout, so an incident another responder resolved shows `resolved`. One that could not be
+/// read says as of when its state is.
+pub async fn list_fresh(ctx: &Ctx, open_only: bool, all: bool) -> CliResult<ListOutcome> {
+    let (mut incidents, hidden_drills) = listed_incidents(ctx, all)?;
+    let timeout = ctx.config()?.values.delivery.timeout.0;
+    let shared: Vec<usize> = (0..incidents.len())
+        .filter(|&i| incidents[i].is_open() && !super::sync::places(&incidents[i]).is_empty())
+        .collect();
+    let before = ctx.take_warnings();
+    let pulls = shared.iter().take(LIST_REFRESH).map(|&i| {
+        let inc = &incidents[i];
+        async move {
+            // Concurrent, each within the timeout: the whole refresh is one timeout at most.
+            let ok = tokio::time::timeout(timeout, super::sync::pull(ctx, inc))
+                .await
+                .is_ok_and(|p| p.is_ok_and(|p| p.sources.iter().all(|s| s.ok)));
+            (i, ok)
+        }
+    });
+    let done = match ctx.dry_run() {
+        true => Vec::new(),
+        false => futures_util::future::join_all(pulls).await,
+    };
+    // One warning per failure, however many incidents it touched.
+    let mut said = before;
+    for w in ctx.take_warnings() {
+        if !said.contains(&w) {
+            said.push(w);
+        }
+    }
+    for w in said {
+        ctx.warn(w);
+    }
+    let mut stale = Vec::new();
+    for &i in &shared {
+        match done.iter().find(|(j, _)| *j == i) {
+            Some((_, true)) => {
+                if let Ok(fresh) = ctx.load(&incidents[i].id) {
+                    incidents[i] = fresh;
+                }
+            }
+            _ => stale.push(incidents[i].id.clone()),
+        }
+    }
+    Ok(list_of(ctx, incidents, open_only, hidden_drills, &stale))
+}
+
+/// Every incident of the journal, newest first (drills only with `all`), and how many drills
+/// were left out.
+fn listed_incidents(ctx: &Ctx, all: bool) -> CliResult<(Vec<Incident>, usize)> {
     let journal = ctx.journal()?;
-    let current = journal.current();
     let mut incidents = Vec::new();
     let mut hidden_drills = 0;
     for id in journal.list()?.into_iter().rev() {
         match ctx.load(&id) {
-            Ok(inc) if open_only && !inc.is_open() => {}
             Ok(inc) if inc.drill && !all => hidden_drills += 1,
-            Ok(inc) => incidents.push(Listed {
+            Ok(inc) => incidents.push(inc),
+            Err(e) => ctx.warn(format!("{id}: {}", e.message)),
+        }
+    }
+    Ok((incidents, hidden_drills))
+}
+
+fn list_of(
+    ctx: &Ctx,
+    incidents: Vec<Incident>,
+    open_only: bool,
+    hidden_drills: usize,
+    stale: &[String],
+) -> ListOutcome {
+    let journal = ctx.journal().ok();
+    let current = journal.as_ref().and_then(|j| j.current());
+    let incidents = incidents
+        .into_iter()
+        .filter(|inc| !open_only || inc.is_open())
+        .map(|inc| {
+            let stale = stale.contains(&inc.id);
+            Listed {
                 current: current.as_deref() == Some(inc.id.as_str()),
                 state: inc.state(),
+                as_of: stale
+                    .then(|| journal.as_ref().and_then(|j| j.synced_at(&inc.id)))
+                    .flatten(),
+                stale,
                 id: inc.id,
                 title: inc.title,
                 severity: inc.severity,
                 declared_at: inc.declared_at,
                 resolved_at: inc.resolved_at,
                 drill: inc.drill,
-            }),
-            Err(e) => ctx.warn(format!("{id}: {}", e.message)),
-        }
-    }
-    Ok(ListOutcome {
+            }
+        })
+        .collect();
+    ListOutcome {
         incidents,
         hidden_drills,
-    })
+    }
 }

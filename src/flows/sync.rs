@@ -459,14 +459,22 @@ fn note_event(
     by: Option<String>,
     human_id: String,
 ) -> Option<Event> {
-    let (id, kind) = match wire::parse_marker(text) {
-        Some((inc, ev, text)) if inc == inc_id => (
-            ev,
-            EventKind::Mirrored {
-                provider: provider.into(),
-                text: text.chars().take(10_000).collect(),
-            },
-        ),
+    let (id, kind, by) = match wire::parse_marker(text) {
+        Some((inc, ev, text)) if inc == inc_id => {
+            // inc's own note names its author first ("carol: …"): the pager's user is its bot.
+            let (by, text) = match crate::messages::split_author(&text) {
+                Some((who, rest)) => (Some(who), rest),
+                None => (by, text),
+            };
+            (
+                ev,
+                EventKind::Mirrored {
+                    provider: provider.into(),
+                    text: text.chars().take(10_000).collect(),
+                },
+                by,
+            )
+        }
         Some(_) => return None,
         None => (
             human_id,
@@ -474,6 +482,7 @@ fn note_event(
                 text: text.chars().take(10_000).collect(),
                 note_type: None,
             },
+            by,
         ),
     };
     Some(Event {

@@ -95,7 +95,11 @@ pub async fn note(
             note_type,
         },
     )?;
-    let msgs = vec![messages::note(note_type, &text)];
+    // Rooms and pagers show inc's bot as the poster: the text says who wrote it.
+    let msgs = vec![messages::authored(
+        event.by.as_deref(),
+        &messages::note(note_type, &text),
+    )];
     let results = ctx
         .deliver(super::mirrors(ctx, inc, Some(&event), &msgs, true))
         .await?;
@@ -125,7 +129,10 @@ pub async fn todo(ctx: &Ctx, inc: &Incident, text: String) -> CliResult<Noted> {
             at.map_or(now.todos.len(), |i| i + 1)
         }
     };
-    let msgs = vec![messages::todo(&text)];
+    let msgs = vec![messages::authored(
+        event.by.as_deref(),
+        &messages::todo(&text),
+    )];
     let results = ctx
         .deliver(super::mirrors(ctx, inc, Some(&event), &msgs, true))
         .await?;
@@ -163,8 +170,10 @@ async fn tell(
     })
 }
 
-/// Gives `person` a role other than IC (the IC holds no other role).
+/// Gives `person` a role other than IC (the IC holds no other role). A bare handle the
+/// incident knows by email is that email (`carol` never replaces `carol@example.com`).
 pub async fn role(ctx: &Ctx, inc: Incident, role: Role, person: String) -> CliResult<Changed> {
+    let person = super::people::known_as(&inc, &person);
     if inc.holder(Role::Ic) == Some(person.as_str()) {
         return Err(CliError::usage(format!(
             "{person} is the IC, and the IC holds no other role"
@@ -186,8 +195,9 @@ pub async fn role(ctx: &Ctx, inc: Incident, role: Role, person: String) -> CliRe
     tell(ctx, inc, &event, msgs, None, None).await
 }
 
-/// Hands command to a new IC, who gives up any other role.
+/// Hands command to a new IC, who gives up any other role (known as the incident knows them).
 pub async fn handover(ctx: &Ctx, inc: Incident, person: String) -> CliResult<Changed> {
+    let person = super::people::known_as(&inc, &person);
     let previous = inc.holder(Role::Ic).map(str::to_string);
     if previous.as_deref() == Some(person.as_str()) {
         return Ok(Changed::already(inc, Already::Ic(person)));

@@ -13,7 +13,7 @@ use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::{CliError, CliResult};
 use crate::messages;
-use crate::model::{EventKind, Incident};
+use crate::model::{Event, EventKind, Incident};
 
 /// What `inc status --watch` is asked.
 pub struct Request<'a> {
@@ -122,8 +122,6 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
                 (Vec::new(), Vec::new())
             }
         };
-        let me = ctx.me();
-        let remote_ids: HashSet<String> = pulled.iter().filter_map(|e| e.id.clone()).collect();
         let inc = match ctx
             .journal()
             .and_then(|j| j.load(&id).map_err(CliError::from))
@@ -156,6 +154,9 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             status::read_pager(ctx, &inc),
             status::read_changes(ctx, &inc)
         );
+        // Acknowledgements the pager's state shows before its log does: said now, once (the
+        // log entry that follows is then `seen_ack`).
+        let pager_acks = new_acks(&pager, &inc);
         match (&pager, &pager_alarm) {
             (Some(Err(e)), prev) if prev.as_deref() != Some(e.as_str()) => {
                 let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
@@ -171,30 +172,50 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             }
             _ => {}
         }
-        // Fields another responder changed: shown, but theirs to post (their inc already did).
-        let theirs: HashSet<&'static str> = if remote_ids.is_empty() {
-            HashSet::new()
-        } else {
-            let mine: Vec<_> = inc
+        let me = ctx.me();
+        // What another responder did since the last check, each once: not mine (from another
+        // machine of mine), not an acknowledgement this watch already saw in the pager.
+        let reported: Vec<&Event> = pulled
+            .iter()
+            .filter(|e| e.by.as_deref() != Some(me.as_str()))
+            .filter(|e| !seen_ack(e, &inc, &pulled))
+            .collect();
+        let all_ids: HashSet<&str> = pulled.iter().filter_map(|e| e.id.as_deref()).collect();
+        let reported_ids: HashSet<&str> = reported.iter().filter_map(|e| e.id.as_deref()).collect();
+        // The fields that differ without some events: the ones those events changed.
+        let changed_by = |ids: &HashSet<&str>| -> HashSet<&'static str> {
+            if ids.is_empty() {
+                return HashSet::new();
+            }
+            let rest: Vec<Event> = inc
                 .events
                 .iter()
-                .filter(|e| e.id.as_ref().is_none_or(|i| !remote_ids.contains(i)))
+                .filter(|e| e.id.as_deref().is_none_or(|i| !ids.contains(i)))
                 .cloned()
                 .collect();
-            match Incident::from_events(mine) {
-                Some(before) => {
-                    let a = status::glance(before, now, &config.values.cadence, &pager).fields;
-                    let b = status::glance(inc.clone(), now, &config.values.cadence, &pager).fields;
-                    b.iter()
-                        .filter(|(k, v)| {
-                            a.iter().find(|(ak, _)| ak == k).map(|(_, av)| av) != Some(v)
-                        })
-                        .map(|(k, _)| *k)
-                        .collect()
-                }
-                None => HashSet::new(),
-            }
+            let Some(before) = Incident::from_events(rest) else {
+                return HashSet::new();
+            };
+            let a = status::glance(before, now, &config.values.cadence, &pager).fields;
+            let b = status::glance(inc.clone(), now, &config.values.cadence, &pager).fields;
+            b.iter()
+                .filter(|(k, v)| a.iter().find(|(ak, _)| ak == k).map(|(_, av)| av) != Some(v))
+                .map(|(k, _)| *k)
+                .collect()
         };
+        // Theirs to post (their inc already did), and said by their line (not twice).
+        let theirs = changed_by(&all_ids);
+        let mut explained = changed_by(&reported_ids);
+        let reported: Vec<&Event> = reported.into_iter().chain(&pager_acks).collect();
+        if reported.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::Acknowledged { .. } | EventKind::Pager { .. }
+            )
+        }) {
+            // The pager's own state says the same as its log line.
+            explained.extend(PAGER_FIELDS);
+        }
         change.postable = change.lines.clone();
         // A provider another command saw down that answers again (said here, not posted).
         let read: Vec<&str> = read
@@ -205,13 +226,10 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         change
             .lines
             .extend(super::outbox::recheck(ctx, &read).await);
-        for e in pulled
-            .iter()
-            .filter(|e| e.by.as_deref() != Some(me.as_str()))
-        {
-            let line = messages::change_line(e);
-            change.remote.push(line.clone());
-            change.lines.push(line);
+        for e in &reported {
+            // JSON keeps the time it happened; a shown line has the check's clock already.
+            change.remote.push(messages::change_line(e));
+            change.lines.push(messages::remote_change(e));
         }
         let mut snap = status::glance(inc, now, &config.values.cadence, &pager);
         status::with_changes(&mut snap, changes.as_ref());
@@ -225,7 +243,9 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             if from != v {
                 // The unreadable pager is already an alarm line.
                 if !(k == &"pagerduty" && v.starts_with("unreadable")) {
-                    change.lines.push(format!("{k}: {from} → {v}"));
+                    if !explained.contains(k) {
+                        change.lines.push(format!("{k}: {from} → {v}"));
+                    }
                     if !theirs.contains(k) {
                         change.postable.push(format!("{k}: {from} → {v}"));
                     }
@@ -266,6 +286,54 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             return Ok(End::Resolved);
         }
     }
+}
+
+/// The glance's fields that come from the PagerDuty incident as read.
+const PAGER_FIELDS: [&str; 3] = ["pagerduty", "acknowledged by", "responders"];
+
+/// A pulled acknowledgement the journal already had from the pager's own state (the same
+/// person, the same pager incident, within 2 s): this watch reported it then.
+fn seen_ack(e: &Event, inc: &Incident, pulled: &[Event]) -> bool {
+    let EventKind::Acknowledged { who, incident, .. } = &e.kind else {
+        return false;
+    };
+    inc.events.iter().any(|k| {
+        !pulled.iter().any(|p| p.id.is_some() && p.id == k.id)
+            && (k.at.as_second() - e.at.as_second()).abs() <= 2
+            && matches!(&k.kind, EventKind::Acknowledged { who: w, incident: i, .. } if w == who && i == incident)
+    })
+}
+
+/// The acknowledgements the PagerDuty incident as read holds that the journal (as loaded
+/// before the read) did not: `Acknowledged` events at the pager's time.
+fn new_acks(pager: &Option<Result<serde_json::Value, String>>, inc: &Incident) -> Vec<Event> {
+    let Some(Ok(pd)) = pager else {
+        return Vec::new();
+    };
+    let pd_id = pd["id"].as_str().map(str::to_string);
+    pd["acknowledgements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let who = a["acknowledger"]["summary"].as_str().unwrap_or("someone");
+            let at: Timestamp = a["at"].as_str()?.parse().ok()?;
+            let known = inc.events.iter().any(|k| {
+                (k.at.as_second() - at.as_second()).abs() <= 2
+                    && matches!(&k.kind, EventKind::Acknowledged { who: w, incident: i, .. } if w == who && *i == pd_id)
+            });
+            (!known).then(|| Event {
+                id: None,
+                at,
+                by: Some(who.to_string()),
+                kind: EventKind::Acknowledged {
+                    provider: "pagerduty".into(),
+                    who: who.to_string(),
+                    incident: pd_id.clone(),
+                },
+            })
+        })
+        .collect()
 }
 
 /// "Stalk" mode: the changes of one check as one post in the incident room. The post is an

@@ -224,6 +224,54 @@ pub fn post(room: &str, text: &str, dedup_key: String, inc_id: Option<&str>) -> 
     send("post", room, content, dedup_key, inc_id)
 }
 
+/// A message that names people: `html` holds their pills ([`pill`]) and only `user_ids` are
+/// notified (`"m.mentions": {"user_ids": [...]}`); `text` is the plain form.
+pub fn post_mentioning(
+    room: &str,
+    text: &str,
+    html: &str,
+    user_ids: &[String],
+    dedup_key: String,
+    inc_id: Option<&str>,
+) -> Delivery {
+    let content = json!({
+        "msgtype": "m.text",
+        "body": text,
+        "format": "org.matrix.custom.html",
+        "formatted_body": html,
+        "m.mentions": { "user_ids": user_ids },
+    });
+    send("post", room, content, dedup_key, inc_id)
+}
+
+/// A user pill: a matrix.to link to `user_id` showing `name` (clients render it as the user).
+pub fn pill(user_id: &str, name: &str) -> String {
+    format!(
+        "<a href=\"https://matrix.to/#/{}\">{}</a>",
+        html_escape(user_id),
+        html_escape(name)
+    )
+}
+
+/// Text for an HTML body (`formatted_body`).
+pub fn html_text(s: &str) -> String {
+    html_escape(s).replace('\n', "<br>")
+}
+
+/// Invites a user to a room (the people of an incident to its own room).
+pub fn invite(room: &str, user_id: &str, dedup_key: String, inc_id: &str) -> Delivery {
+    delivery(
+        "invite",
+        room,
+        dedup_key,
+        Some(inc_id),
+        HttpRequest::post(
+            format!("{CS}/rooms/{}/invite", enc(room)),
+            json!({ "user_id": user_id }),
+        ),
+    )
+}
+
 /// A message that notifies the whole room: `@room` in the body, `"m.mentions": {"room": true}`,
 /// and an HTML form with the first line in bold.
 pub fn post_room_mention(
@@ -592,6 +640,22 @@ impl Client {
         Ok(id)
     }
 
+    /// The user the access token belongs to (`GET /account/whoami`, asked once).
+    pub async fn me(&self) -> Result<String, SendError> {
+        self.user_id().await
+    }
+
+    /// Whether the homeserver has this user (`GET /profile/{userId}`): how an email's
+    /// `@localpart:server` is checked before it is mentioned or invited.
+    pub async fn user_exists(&self, user_id: &str) -> Result<bool, SendError> {
+        let path = format!("{CS}/profile/{}", enc(user_id));
+        match self.raw("GET", &path, None).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is("M_NOT_FOUND") || e.status == Some(404) => Ok(false),
+            Err(e) => Err(self.redact(classify(e, &self.hint()))),
+        }
+    }
+
     /// The room id of an alias without joining it (read-only, for `inc doctor`).
     pub async fn resolve(&self, room: &str) -> Result<String, SendError> {
         if !room.starts_with('#') {
@@ -810,6 +874,13 @@ impl Client {
         }
         match self.raw(&req.method, &path, Some(&body)).await {
             Ok(b) => Ok(receipt(&b)),
+            // Inviting someone who is already there (a re-run, `outbox retry`) is done.
+            Err(e) if d.action == "invite" && e.message.contains("already in the room") => {
+                Ok(Receipt {
+                    note: Some("already in the room".into()),
+                    ..Default::default()
+                })
+            }
             // The alias is taken (Synapse says M_ROOM_IN_USE, or 409 when another request made
             // it a moment earlier): join and reuse that room.
             Err(e)

@@ -64,6 +64,17 @@ impl Client {
         })
     }
 
+    /// Why nothing can be sent to Opsgenie at all: its API key cannot be read (the variable is
+    /// unset, `token_cmd` failed). Commands check it before they write or send anything.
+    pub fn key_problem(&self) -> Option<String> {
+        let e = self.token.as_ref().err()?;
+        let e = match e.strip_prefix("token_cmd") {
+            Some(rest) => format!("opsgenie.token_cmd{rest}"),
+            None => e.clone(),
+        };
+        Some(format!("no Opsgenie API key: {e}; run `inc doctor`"))
+    }
+
     async fn call(
         &self,
         method: &str,
@@ -71,8 +82,8 @@ impl Client {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Response, SendError> {
-        let token = self.token.as_ref().map_err(|e| SendError::Auth {
-            message: format!("no Opsgenie API key: {e}; run `inc doctor`"),
+        let token = self.token.as_ref().map_err(|_| SendError::Auth {
+            message: self.key_problem().unwrap_or_default(),
         })?;
         let url = http::join(&self.api, path, query);
         let auth = format!("GenieKey {}", token.expose());
@@ -411,6 +422,7 @@ fn collect(participants: &Value, role: &str, parent: &Value, name: &str, out: &m
                 schedule_id,
                 schedule: Some(name.to_string()),
                 escalation_policy: None,
+                escalation_policy_id: None,
                 level: None,
                 user_id,
                 name: user.to_string(),
@@ -561,9 +573,10 @@ pub fn close(alias: &str, note: &str, dedup_key: String, inc_id: Option<&str>) -
     )
 }
 
-/// The IC page's alias for an inc incident (the same key as the PagerDuty page).
-pub fn ic_alias(inc_id: &str) -> String {
-    format!("inc-{inc_id}-ic-page")
+/// The IC page's alias for these IC schedules: the same on every machine, so that a second
+/// `inc page-ic` anywhere finds the open alert instead of paging again.
+pub fn ic_alias(schedules: &[String]) -> String {
+    cut(&format!("inc-ic-page-{}", schedules.join(",")), 512)
 }
 
 #[cfg(test)]
@@ -582,13 +595,13 @@ mod tests {
     fn the_ic_alert_names_each_schedule_and_carries_no_secret() {
         let s = vec!["IC Primary".to_string(), "IC Backup".to_string()];
         let long = "x".repeat(500);
-        let d = ic_alert(&long, "d", ic_alias("x"), &s, Some("x"));
+        let d = ic_alert(&long, "d", ic_alias(&s), &s, Some("x"));
         let b = http_of(&d).body.as_ref().unwrap();
         assert_eq!(
             b["responders"][1],
             json!({ "type": "schedule", "name": "IC Backup" })
         );
-        assert_eq!(b["alias"], "inc-x-ic-page");
+        assert_eq!(b["alias"], "inc-ic-page-IC Primary,IC Backup");
         assert_eq!(b["message"].as_str().unwrap().len(), 130);
         assert!(!serde_json::to_string(&d).unwrap().contains("GenieKey"));
         let n = add_note("inc-x-ic-page", "hi", "k".into(), None);

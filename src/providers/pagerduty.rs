@@ -25,6 +25,10 @@ pub struct OnCall {
     pub schedule_id: Option<String>,
     pub schedule: Option<String>,
     pub escalation_policy: Option<String>,
+    /// The escalation policy's id (PagerDuty), to tell whether the IC service's policy pages
+    /// this schedule on its first level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation_policy_id: Option<String>,
     pub level: Option<i64>,
     pub user_id: String,
     pub name: String,
@@ -122,9 +126,28 @@ impl Client {
     }
 
     fn token(&self) -> Result<&Secret, SendError> {
-        self.token.as_ref().map_err(|e| SendError::Auth {
-            message: format!("no PagerDuty token: {e}; run `inc doctor`"),
+        self.token.as_ref().map_err(|_| SendError::Auth {
+            message: self.token_problem().unwrap_or_default(),
         })
+    }
+
+    /// Why no REST request can be made at all: the token cannot be read (the variable is unset,
+    /// `token_cmd` failed). Commands check it before they write or send anything.
+    pub fn token_problem(&self) -> Option<String> {
+        let e = self.token.as_ref().err()?;
+        let e = match e.strip_prefix("token_cmd") {
+            Some(rest) => format!("pagerduty.token_cmd{rest}"),
+            None => e.clone(),
+        };
+        Some(format!("no PagerDuty token: {e}; run `inc doctor`"))
+    }
+
+    /// The same for the Events API v2 routing key (`None` when it is set, or not configured).
+    pub fn routing_key_problem(&self) -> Option<String> {
+        match &self.routing_key {
+            Some(Err(e)) => Some(format!("no PagerDuty routing key: {e}; run `inc doctor`")),
+            _ => None,
+        }
     }
 
     /// A REST call with the exact headers PagerDuty requires (`From` on every write).
@@ -257,6 +280,56 @@ impl Client {
                 return Ok(items);
             }
         }
+    }
+
+    /// One object (`key` of the answer) at `path`, or `None` when PagerDuty has no such thing
+    /// (404).
+    async fn get_one(&self, path: &str, key: &str) -> Result<Option<Value>, SendError> {
+        match self.rest("GET", path, &[], None).await {
+            Ok(r) => Ok(Some(r.body[key].clone()).filter(|v| v.is_object())),
+            Err(SendError::Rejected {
+                status: Some(404), ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A service (with its escalation policy reference), `None` when there is no such service.
+    pub async fn service(&self, id: &str) -> Result<Option<Value>, SendError> {
+        self.get_one(&format!("/services/{id}"), "service").await
+    }
+
+    /// An escalation policy (with its rules), `None` when there is no such policy.
+    pub async fn escalation_policy(&self, id: &str) -> Result<Option<Value>, SendError> {
+        self.get_one(&format!("/escalation_policies/{id}"), "escalation_policy")
+            .await
+    }
+
+    /// A schedule, `None` when there is no such schedule.
+    pub async fn schedule(&self, id: &str) -> Result<Option<Value>, SendError> {
+        self.get_one(&format!("/schedules/{id}"), "schedule").await
+    }
+
+    /// The open IC pages inc opened on `service` (any machine's: their key is the service's)
+    /// since `since`, newest first.
+    pub async fn open_ic_pages(
+        &self,
+        service: &str,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<Value>, SendError> {
+        let q = vec![
+            ("service_ids[]".to_string(), service.to_string()),
+            ("statuses[]".to_string(), "triggered".to_string()),
+            ("statuses[]".to_string(), "acknowledged".to_string()),
+            (
+                "since".to_string(),
+                since.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ),
+            ("sort_by".to_string(), "created_at:desc".to_string()),
+        ];
+        let mut pages = self.get_all("/incidents", &q, "incidents").await?;
+        pages.retain(|i| i["incident_key"].as_str().is_some_and(is_ic_page_key));
+        Ok(pages)
     }
 
     /// One page of a service's change events between `since` and `until` (RFC 3339 in UTC:
@@ -453,6 +526,7 @@ impl Client {
                 escalation_policy: e["escalation_policy"]["summary"]
                     .as_str()
                     .map(str::to_string),
+                escalation_policy_id: e["escalation_policy"]["id"].as_str().map(str::to_string),
                 level: e["escalation_level"].as_i64(),
                 user_id: user_id.to_string(),
                 name: user["name"]
@@ -658,6 +732,33 @@ pub fn create_incident(n: NewIncident<'_>) -> Delivery {
         n.inc_id,
         HttpRequest::post("/incidents", json!({ "incident": incident })),
     )
+}
+
+/// The IC page's `incident_key` on `service`: the same on every machine, so that PagerDuty
+/// itself refuses a second open IC page there (SPEC "The page is part of the incident").
+pub fn ic_page_key(service: &str) -> String {
+    format!("{IC_PAGE_KEY}{service}")
+}
+
+const IC_PAGE_KEY: &str = "inc-ic-page-";
+
+/// Is this the `incident_key` of an IC page inc opened (on any machine)?
+pub fn is_ic_page_key(key: &str) -> bool {
+    key.starts_with(IC_PAGE_KEY)
+}
+
+/// A new incident that carries `details` as its body from its creation (the IC page's inc
+/// marker: another machine's `inc attach` reads it back with `include[]=body`).
+pub fn with_body(mut d: Delivery, details: &str) -> Delivery {
+    if let Request::Http(h) = &mut d.request
+        && let Some(b) = h.body.as_mut()
+    {
+        b["incident"]["body"] = json!({
+            "type": "incident_body",
+            "details": details.chars().take(10_000).collect::<String>(),
+        });
+    }
+    d
 }
 
 /// An Events API v2 trigger; the routing key is added when it is sent, never stored.

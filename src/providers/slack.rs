@@ -414,13 +414,13 @@ impl Client {
         Ok(out)
     }
 
-    /// The Slack user id for an email, if there is one.
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<String>, SendError> {
+    /// The Slack user behind an email, with the names their profile shows, if there is one.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, SendError> {
         match self
             .call("users.lookupByEmail", &json!({ "email": email }))
             .await
         {
-            Ok(b) => Ok(b["user"]["id"].as_str().map(str::to_string)),
+            Ok(b) => Ok(User::from_api(&b["user"], None)),
             Err(SendError::Rejected { message, .. }) if message.ends_with("users_not_found") => {
                 Ok(None)
             }
@@ -470,25 +470,7 @@ impl Client {
     /// user. `email` needs the `users:read.email` scope.
     pub async fn user(&self, id: &str) -> Result<Option<User>, SendError> {
         match self.call("users.info", &json!({ "user": id })).await {
-            Ok(b) => {
-                let u = &b["user"];
-                let flag = |k: &str| u[k].as_bool().unwrap_or(false);
-                let text = |v: &Value| {
-                    v.as_str()
-                        .filter(|s| !s.is_empty())
-                        .map(|s| s.chars().take(200).collect::<String>())
-                };
-                Ok(Some(User {
-                    id: text(&u["id"]).unwrap_or_else(|| id.to_string()),
-                    name: text(&u["name"]).unwrap_or_default(),
-                    real_name: text(&u["profile"]["real_name"]).or_else(|| text(&u["real_name"])),
-                    email: text(&u["profile"]["email"]),
-                    is_bot: flag("is_bot"),
-                    is_restricted: flag("is_restricted"),
-                    is_ultra_restricted: flag("is_ultra_restricted"),
-                    deleted: flag("deleted"),
-                }))
-            }
+            Ok(b) => Ok(User::from_api(&b["user"], Some(id))),
             Err(SendError::Rejected { message, .. })
                 if message.ends_with(": user_not_found")
                     || message.ends_with(": user_not_visible") =>
@@ -547,6 +529,38 @@ pub struct User {
 }
 
 impl User {
+    /// From the API's `user` object (`users.info`, `users.lookupByEmail`); its id, else
+    /// `id`, else `None`. Texts come from people's profiles: control characters are dropped
+    /// and each is at most 200 characters.
+    pub fn from_api(u: &Value, id: Option<&str>) -> Option<User> {
+        let flag = |k: &str| u[k].as_bool().unwrap_or(false);
+        let text = |v: &Value| {
+            v.as_str()
+                .map(|s| {
+                    s.chars()
+                        .filter(|c| !c.is_control())
+                        .take(200)
+                        .collect::<String>()
+                })
+                .filter(|s| !s.is_empty())
+        };
+        Some(User {
+            id: text(&u["id"]).or_else(|| id.map(str::to_string))?,
+            name: text(&u["name"]).unwrap_or_default(),
+            real_name: text(&u["profile"]["real_name"]).or_else(|| text(&u["real_name"])),
+            email: text(&u["profile"]["email"]),
+            is_bot: flag("is_bot"),
+            is_restricted: flag("is_restricted"),
+            is_ultra_restricted: flag("is_ultra_restricted"),
+            deleted: flag("deleted"),
+        })
+    }
+
+    /// `<@U0123ABCD>`: Slack shows the person's name and notifies them.
+    pub fn mention(&self) -> String {
+        format!("<@{}>", self.id)
+    }
+
     /// A guest of either kind.
     pub fn is_guest(&self) -> bool {
         self.is_restricted || self.is_ultra_restricted

@@ -35,8 +35,18 @@ pub fn attached(ctx: &Ctx, a: &Attached, claimed: Option<&Claimed>) -> CliResult
             a.read_from.join(", ")
         }
     ));
-    if let Some(c) = claimed {
-        human.push(format!("  you are now {}", c.role.label()));
+    match claimed {
+        Some(c) if c.already => human.push(format!(
+            "  you are already {} (as {})",
+            c.role.label(),
+            c.person
+        )),
+        Some(c) => human.push(format!(
+            "  you are now {} (as {})",
+            c.role.label(),
+            c.person
+        )),
+        None => {}
     }
     if a.unmarked {
         ctx.io.warn(&format!(

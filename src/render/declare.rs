@@ -29,6 +29,13 @@ impl Outcome for Declared {
                     .to_string(),
             );
         }
+        if let Some(p) = &self.adopted_page {
+            human.push(format!(
+                "{} Adopted the open IC page {}: its acknowledgements are in this timeline; `inc resolve` resolves it",
+                io.tick(true),
+                crate::flows::declare::describe_page(p)
+            ));
+        }
         if let Some(c) = &inc.codename {
             human.push(format!(
                 "Security incident: use the codename \"{c}\" anywhere others can see"

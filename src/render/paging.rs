@@ -8,47 +8,53 @@ use super::Outcome;
 use crate::ctx::Ctx;
 use crate::deliver::DeliveryResult;
 use crate::error::CliResult;
-use crate::flows::call_now::{CallNow, Step};
+use crate::flows::call_now::{CallNow, Callee, Step};
 use crate::flows::paging::{OnCallList, PageOutcome, Stale, TargetPaged, role};
 use crate::io::{Io, Style};
 use crate::messages;
 use crate::providers::pagerduty::PROVIDER as PD;
 
 impl Outcome for PageOutcome {
-    /// Each person (or schedule) with ✔/✘, what the pager noted, and the incident or alert.
+    /// Each person (or schedule) with ✔/✘, the schedules nobody is on call for, what the pager
+    /// noted, and the incident or alert.
     fn human(&self, io: &Io) -> Vec<String> {
         let several = self.parts.len() > 1;
         let mut out = Vec::new();
         for p in &self.parts {
             // A drill's page that was only rehearsed (SPEC "Drills").
             let rehearsed = p.result.as_ref().is_some_and(|r| r.dry_run);
-            let verb = match (p.ok(), p.already()) {
+            let verb = |reached: bool| match () {
+                _ if p.skipped.is_some() => "skipped",
                 _ if rehearsed => "would page",
                 _ if p.unconfirmed() => "sent, unconfirmed",
-                (true, false) => "paged",
-                (true, true) => "already paged",
-                (false, _) => "NOT paged",
+                _ if reached && p.already() => "already paged",
+                _ if reached => "paged",
+                _ => "NOT paged",
             };
-            let mark = if rehearsed {
-                "-".to_string()
-            } else {
-                io.tick(p.ok())
+            let mark = |reached: bool| {
+                if rehearsed {
+                    "-".to_string()
+                } else {
+                    io.tick(reached)
+                }
             };
             let via = if several {
                 format!(" via {}", p.name)
             } else {
                 String::new()
             };
-            if p.people.is_empty() {
+            if p.people.is_empty() && p.gaps.is_empty() {
                 for (i, s) in p.schedules.iter().enumerate() {
                     out.push(format!(
-                        "{} {verb:<13} {:<8} schedule {s}{via}",
-                        mark.clone(),
+                        "{} {:<13} {:<8} schedule {s}{via}",
+                        mark(p.ok()),
+                        verb(p.ok()),
                         role(i)
                     ));
                 }
             }
             for o in &p.people {
+                let reached = p.reached(o);
                 let email = o
                     .email
                     .as_deref()
@@ -56,10 +62,19 @@ impl Outcome for PageOutcome {
                     .map(|e| format!(" <{e}>"))
                     .unwrap_or_default();
                 out.push(format!(
-                    "{} {verb:<13} {:<8} {}{email}{via}",
-                    mark.clone(),
+                    "{} {:<13} {:<8} {}{email}{via}",
+                    mark(reached),
+                    verb(reached),
                     o.role,
                     o.name
+                ));
+            }
+            for (i, s) in &p.gaps {
+                out.push(format!(
+                    "{} {:<13} {:<8} schedule {s}{via}",
+                    io.tick(false),
+                    "nobody on call",
+                    role(*i)
                 ));
             }
             let Some(r) = &p.result else { continue };
@@ -127,7 +142,13 @@ fn call_now(io: &Io, c: &CallNow) {
 
 /// The people of a call-now, with their numbers and where those come from.
 fn callees(io: &Io, c: &CallNow) {
-    for p in &c.people {
+    callee_lines(io, &c.people, &c.unknown, c.shown_at);
+}
+
+/// Each person to call with their number (or that none is known), what could not be resolved
+/// to anyone, and the age of the on-call cache the numbers come from.
+fn callee_lines(io: &Io, people: &[Callee], unknown: &[String], now: jiff::Timestamp) {
+    for p in people {
         let who = if p.role.is_empty() {
             p.name.clone()
         } else {
@@ -144,16 +165,16 @@ fn callees(io: &Io, c: &CallNow) {
             )),
         }
     }
-    for u in &c.unknown {
+    for u in unknown {
         io.say(&format!(
             "  {u}: no one known to call (no on-call lookup answered, nothing cached)"
         ));
     }
-    if let Some(at) = c.people.iter().filter_map(|p| p.cached_at).min() {
+    if let Some(at) = people.iter().filter_map(|p| p.cached_at).min() {
         io.say(&format!(
             "  (from the on-call cache of {}, {} old)",
             messages::time(at),
-            messages::elapsed(c.shown_at.as_second() - at.as_second())
+            messages::elapsed(now.as_second() - at.as_second())
         ));
     }
 }
@@ -188,7 +209,7 @@ pub fn page_ic(ctx: &Ctx, o: &PageOutcome) {
             io.warn(&format!("cannot read who is on call in {}: {e}", p.name));
         }
     }
-    for p in &o.parts {
+    for p in o.parts.iter().filter(|p| p.skipped.is_none()) {
         if let Some(s) = &p.stale {
             stale_warning(io, p.name, s, "IC list from the cache of");
         }
@@ -211,40 +232,48 @@ pub fn page_ic(ctx: &Ctx, o: &PageOutcome) {
     }
     let several = o.parts.len() > 1;
     let failed: Vec<_> = o.parts.iter().filter(|p| !p.ok()).collect();
-    for p in &failed {
-        let why = p
-            .error
-            .clone()
-            .or_else(|| p.result.as_ref().and_then(|r| r.error.clone()))
-            .unwrap_or_else(|| "unknown error".into());
-        let what = if several {
-            format!("the {} page failed", p.name)
-        } else {
-            "the page failed".to_string()
-        };
-        io.warn(&format!("{what}: {why}"));
+    for p in &o.parts {
+        if let Some(why) = &p.skipped {
+            io.warn(&format!("{} was skipped: {why}", p.name));
+        } else if !p.ok() {
+            let why = p
+                .error
+                .clone()
+                .or_else(|| p.result.as_ref().and_then(|r| r.error.clone()))
+                .unwrap_or_else(|| "unknown error".into());
+            let what = if several {
+                format!("the {} page failed", p.name)
+            } else {
+                "the page failed".to_string()
+            };
+            io.warn(&format!("{what}: {why}"));
+        }
+        for (i, s) in &p.gaps {
+            io.warn(&format!(
+                "nobody is on call for {} schedule {s} ({}): no {} IC was paged there; fix the rotation, or page someone with `inc page`",
+                p.name,
+                role(*i),
+                role(*i)
+            ));
+        }
+        for m in &p.missed {
+            io.warn(&format!(
+                "{} ({}) is on call for {} but {} did not page them: the IC service's escalation policy does not page that schedule on its first level (`inc doctor` checks it)",
+                m.name,
+                m.role,
+                m.schedule_id.as_deref().or(m.schedule.as_deref()).unwrap_or("an IC schedule"),
+                p.name
+            ));
+        }
+        if let Some(f) = &p.forgotten {
+            io.warn(f);
+        }
     }
     if !o.call_now.is_empty() || !o.unknown.is_empty() {
         io.say(&io.paint("CALL THEM NOW:", Style::Fail));
-    }
-    for p in &o.call_now {
-        match p.phone() {
-            Some(phone) => io.say(&format!("  {:<8} {}: {phone}", p.role, p.name)),
-            None => io.say(&format!(
-                "  {:<8} {}: no phone number known{}",
-                p.role,
-                p.name,
-                p.email
-                    .as_deref()
-                    .map(|e| format!(" (email {e})"))
-                    .unwrap_or_default()
-            )),
-        }
-    }
-    for s in &o.unknown {
-        io.say(&format!(
-            "  whoever is on call for schedule {s}: not known (no on-call lookup)"
-        ));
+        let at = ctx.now();
+        let unknown: Vec<String> = o.unknown.iter().map(|s| format!("schedule {s}")).collect();
+        callee_lines(io, &o.call_now, &unknown, at);
     }
     if o.early && failed.is_empty() {
         went_out(io, o.call.as_ref(), "The page");
@@ -307,23 +336,57 @@ pub fn page(ctx: &Ctx, o: &TargetPaged) -> CliResult {
     exit
 }
 
-/// Shows who is on call: the warnings, then the JSON document, or a table (ROLE, SCHEDULE,
-/// NAME, EMAIL, PHONE, SMS, and PAGER when several pagers answered).
+/// Shows who is on call: the warnings (a stale list and its age, a pager not asked for want of
+/// its credential, an IC schedule nobody is on call for), then the JSON document, or a table
+/// (ROLE, SCHEDULE, NAME, EMAIL, PHONE, SMS, and PAGER when several pagers answered).
 pub fn on_call(ctx: &Ctx, list: &OnCallList) {
     let io = &ctx.io;
     super::warnings(ctx);
+    let skipped = |name: &str| {
+        list.skipped
+            .iter()
+            .any(|s| s.skipped && crate::providers::display_name(s.pager) == name)
+    };
     for (name, s) in &list.stale_pagers {
-        stale_warning(io, name, s, "showing the cached list from");
+        if skipped(name) {
+            io.warn(&format!(
+                "{name} not asked; showing the cached list from {} ({} old)",
+                messages::time(s.fetched_at),
+                messages::elapsed(s.age)
+            ));
+        } else {
+            stale_warning(io, name, s, "showing the cached list from");
+        }
+    }
+    for g in &list.gaps {
+        io.warn(&format!(
+            "nobody is on call for {} schedule {} ({}): `inc page-ic` cannot page a {} IC there",
+            crate::providers::display_name(g.pager),
+            g.schedule,
+            g.role,
+            g.role
+        ));
+    }
+    let all_skipped = !list.skipped.is_empty() && list.skipped.len() == list.asked;
+    for s in &list.skipped {
+        let name = crate::providers::display_name(s.pager);
+        if all_skipped {
+            io.say(&format!("{} {}", io.paint("error:", Style::Fail), s.error));
+        } else if s.skipped {
+            io.warn(&format!("{name} was skipped: {}", s.error));
+        }
     }
     if io.json {
         io.json_doc(&json!(list));
         return;
     }
-    if list.oncall.is_empty() {
-        io.status("no one is on call for that");
+    if list.oncall.is_empty() && list.gaps.is_empty() {
+        if list.skipped.is_empty() {
+            io.status("no one is on call for that");
+        }
         return;
     }
-    let rows = list
+    let mut rows: Vec<Vec<String>> = list
         .oncall
         .iter()
         .map(|l| {
@@ -353,6 +416,20 @@ pub fn on_call(ctx: &Ctx, list: &OnCallList) {
             row
         })
         .collect();
+    for g in &list.gaps {
+        let mut row = vec![
+            g.role.to_string(),
+            g.schedule.clone(),
+            "(nobody on call)".to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+        if list.several {
+            row.push(g.pager.to_string());
+        }
+        rows.push(row);
+    }
     let mut headers = vec!["ROLE", "SCHEDULE", "NAME", "EMAIL", "PHONE", "SMS"];
     if list.several {
         headers.push("PAGER");

@@ -90,13 +90,48 @@ impl Outcome for ShowOutcome {
         if let Some(p) = &inc.public {
             rows.push(("public", messages::public_summary(p)));
         }
-        for r in &inc.refs {
-            let at = r.url.as_deref().or(r.id.as_deref()).unwrap_or("");
-            rows.push(("link", format!("{} {} {at}", r.provider, r.action)));
+        // One row per provider: what inc opened there, and how many deliveries of each kind.
+        for p in &self.places {
+            let count = |m: &std::collections::BTreeMap<String, usize>| {
+                m.iter()
+                    .map(|(a, n)| match n {
+                        1 => a.replace('_', " "),
+                        n => format!("{} ×{n}", a.replace('_', " ")),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut line = p.opened.join(" · ");
+            if !line.is_empty() {
+                line.push_str(" · ");
+            }
+            line.push_str(&count(&p.delivered));
+            if !p.failed.is_empty() {
+                line.push_str(&format!(" · failed: {}", count(&p.failed)));
+            }
+            rows.push((provider_label(&p.provider), line));
         }
         let mut out = vec![io.fields(&rows)];
         out.extend(todos(inc));
         out
+    }
+}
+
+/// A provider's name in `inc show`'s rows.
+fn provider_label(p: &str) -> &'static str {
+    match p {
+        "pagerduty" => "PagerDuty",
+        "opsgenie" => "Opsgenie",
+        "slack" => "Slack",
+        "matrix" => "Matrix",
+        "statuspage" => "Statuspage",
+        "email" => "email",
+        "confluence" => "Confluence",
+        "github" => "GitHub",
+        "x" => "X",
+        "mastodon" => "Mastodon",
+        "bluesky" => "Bluesky",
+        _ => "webhook",
     }
 }
 
@@ -209,10 +244,16 @@ impl Outcome for ListOutcome {
                 } else {
                     i.title.clone()
                 };
+                // A state that could not be refreshed says how old it is.
+                let state = match (i.stale, i.as_of) {
+                    (false, _) => i.state.to_string(),
+                    (true, Some(t)) => format!("{}? (as of {})", i.state, messages::time(t)),
+                    (true, None) => format!("{}? (never synced)", i.state),
+                };
                 vec![
                     format!("{mark}{}", i.id),
                     i.severity.to_string(),
-                    i.state.into(),
+                    state,
                     messages::time(i.declared_at),
                     title,
                 ]

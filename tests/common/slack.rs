@@ -378,11 +378,18 @@ impl Respond for Responder {
                 }
                 None => fail("channel_not_found"),
             },
-            "users.lookupByEmail" => match s("email").as_str() {
-                "ann@example.com" => ok(json!({ "user": { "id": "UANN" } })),
-                "bob@example.com" => ok(json!({ "user": { "id": "UBOB" } })),
-                _ => fail("users_not_found"),
-            },
+            "users.lookupByEmail" => {
+                let user = |id: &str, name: &str, real: &str| {
+                    ok(json!({ "user": { "id": id, "name": name, "real_name": real,
+                        "profile": { "real_name": real, "display_name": name, "email": s("email") } } }))
+                };
+                match s("email").as_str() {
+                    "ann@example.com" => user("UANN", "ann", "Ann Primary"),
+                    "bob@example.com" => user("UBOB", "bob", "Bob Backup"),
+                    "carol@example.com" => user("UCAROL", "carol", "Carol Scribe"),
+                    _ => fail("users_not_found"),
+                }
+            }
             "chat.postMessage" => {
                 let ch = s("channel");
                 let Some(i) = find(&st, &ch) else {
