@@ -40,10 +40,13 @@ pub fn parse_args(args: Vec<OsString>) -> Result<cli::Cli, u8> {
     use clap::FromArgMatches;
     if let Some(mut cmd) = cli::narrow(&args) {
         match cmd.try_get_matches_from_mut(&args) {
-            Ok(m) if control_in_args(&cmd, &m).is_none() => {
-                if let Ok(parsed) = cli::Cli::from_arg_matches(&m) {
-                    // Freed at exit anyway: dropping the tree costs more than building it.
+            Ok(mut m) if control_in_args(&cmd, &m).is_none() => {
+                // In place (`from_arg_matches` would parse a clone of the matches).
+                if let Ok(parsed) = cli::Cli::from_arg_matches_mut(&mut m) {
+                    // Freed at exit anyway: dropping the tree and the matches costs more than
+                    // building them.
                     std::mem::forget(cmd);
+                    std::mem::forget(m);
                     return Ok(parsed);
                 }
             }
