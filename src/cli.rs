@@ -23,18 +23,161 @@ Environment:
   INC_<SECTION>_<KEY>  overrides one config key, e.g. INC_CADENCE_STATUS_INTERVAL=10s
   NO_COLOR         disables colour in --color auto";
 
-/// Run your team's major-incident process from the shell: page the IC, declare the incident,
-/// keep the timeline, watch status, and end the call.
-///
-/// `inc` alone shows the open incident (as `inc status` does) on a terminal, else the short help.
-#[derive(Parser, Debug)]
-#[command(name = "inc", version, propagate_version = true, max_term_width = 100, after_long_help = EXIT_CODES)]
-pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
+/// The root command's attributes, written once for [`Cli`] (the whole tree) and for the root
+/// alone (`root_only::Cli`), which start-up completes with the one subcommand a line names.
+macro_rules! root {
+    ($(#[$doc:meta])* $name:ident { $($field:tt)* }) => {
+        /// Run your team's major-incident process from the shell: page the IC, declare the incident,
+        /// keep the timeline, watch status, and end the call.
+        ///
+        /// `inc` alone shows the open incident (as `inc status` does) on a terminal, else the short help.
+        #[derive(Parser, Debug)]
+        #[command(name = "inc", version, propagate_version = true, max_term_width = 100, after_long_help = EXIT_CODES)]
+        $(#[$doc])*
+        pub struct $name {
+            #[command(flatten)]
+            pub global: GlobalArgs,
+            $($field)*
+        }
+    };
+}
+
+root!(Cli {
     /// None: `inc` alone (the open incident on a terminal, else the short help).
     #[command(subcommand)]
     pub command: Option<Command>,
+});
+
+/// The root alone: the same derive under the same name, so that it is, argument for argument
+/// and group for group, the root of [`Cli`] without its subcommands.
+mod root_only {
+    use super::{EXIT_CODES, GlobalArgs, Parser};
+    root!(Cli {});
+}
+
+/// Builds one subcommand on its own, exactly as the derive builds it inside the whole tree.
+type Build = fn(clap::Command) -> clap::Command;
+
+/// Every subcommand by name, for start-up: building the whole tree costs more than everything
+/// else `inc --version` or a local `inc status` does, so [`narrow`] builds the root and the one
+/// subcommand named. `tests::every_subcommand_builds_alone_as_in_the_tree` holds this list to
+/// the [`Command`] enum; a subcommand missing here is still parsed, through the whole tree.
+const ALONE: &[(&str, Build)] = &[
+    ("init", <commands::init::Args as clap::Args>::augment_args),
+    (
+        "page-ic",
+        <commands::page_ic::Args as clap::Args>::augment_args,
+    ),
+    ("page", <commands::page::Args as clap::Args>::augment_args),
+    (
+        "attach",
+        <commands::attach::Args as clap::Args>::augment_args,
+    ),
+    ("sync", <commands::sync::Args as clap::Args>::augment_args),
+    (
+        "oncall",
+        <commands::oncall::Args as clap::Args>::augment_args,
+    ),
+    (
+        "declare",
+        <commands::declare::Args as clap::Args>::augment_args,
+    ),
+    ("role", <commands::role::Args as clap::Args>::augment_args),
+    (
+        "handover",
+        <commands::role::HandoverArgs as clap::Args>::augment_args,
+    ),
+    ("sev", <commands::sev::Args as clap::Args>::augment_args),
+    ("note", <commands::note::Args as clap::Args>::augment_args),
+    (
+        "todo",
+        <commands::note::TodoArgs as clap::Args>::augment_args,
+    ),
+    (
+        "status",
+        <commands::status::Args as clap::Args>::augment_args,
+    ),
+    (
+        "changes",
+        <commands::changes::Args as clap::Args>::augment_args,
+    ),
+    ("service", |c| {
+        <commands::service::Command as clap::Subcommand>::augment_subcommands(
+            c.subcommand_required(true).arg_required_else_help(true),
+        )
+    }),
+    ("comms", <commands::comms::Args as clap::Args>::augment_args),
+    (
+        "notify-exec",
+        <commands::notify_exec::Args as clap::Args>::augment_args,
+    ),
+    (
+        "resolve",
+        <commands::resolve::Args as clap::Args>::augment_args,
+    ),
+    ("postmortem", |c| {
+        <commands::postmortem::Command as clap::Subcommand>::augment_subcommands(
+            c.subcommand_required(true).arg_required_else_help(true),
+        )
+    }),
+    ("email", <commands::email::Args as clap::Args>::augment_args),
+    ("list", <commands::list::Args as clap::Args>::augment_args),
+    ("show", <commands::show::Args as clap::Args>::augment_args),
+    (
+        "timeline",
+        <commands::show::TimelineArgs as clap::Args>::augment_args,
+    ),
+    ("outbox", |c| {
+        <commands::outbox::Command as clap::Subcommand>::augment_subcommands(
+            c.subcommand_required(true).arg_required_else_help(true),
+        )
+    }),
+    (
+        "doctor",
+        <commands::doctor::Args as clap::Args>::augment_args,
+    ),
+    (
+        "completions",
+        <commands::completions::Args as clap::Args>::augment_args,
+    ),
+    ("man", <commands::man::Args as clap::Args>::augment_args),
+];
+
+/// The global options that take a value (`--config FILE`): the word after them is no
+/// subcommand.
+const GLOBAL_VALUES: &[&str] = &["--config", "--incident", "--color"];
+
+/// The subcommand a command line names: its first word that is no option and no value of a
+/// global option. `None` when there is none, or when it is not plain text.
+pub fn named(args: &[std::ffi::OsString]) -> Option<&str> {
+    let mut words = args.iter().skip(1);
+    while let Some(w) = words.next() {
+        let w = w.to_str()?;
+        if w == "--" {
+            return None;
+        }
+        if GLOBAL_VALUES.contains(&w) {
+            words.next();
+        } else if !w.starts_with('-') || w == "-" {
+            return Some(w);
+        }
+    }
+    None
+}
+
+/// The part of the command tree a command line needs: the root with its global flags and the
+/// one subcommand it names (the root alone when it names none). `None` when the name is no
+/// subcommand this list knows: the whole tree parses it (and says what is wrong).
+pub fn narrow(args: &[std::ffi::OsString]) -> Option<clap::Command> {
+    use clap::CommandFactory;
+    let root = root_only::Cli::command();
+    match named(args) {
+        None => Some(root),
+        Some(name) => {
+            let (name, build) = ALONE.iter().find(|(n, _)| *n == name)?;
+            Some(root.subcommand(build(clap::Command::new(*name))))
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,6 +270,64 @@ mod tests {
     #[test]
     fn cli_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    /// The narrow tree is the whole tree, one subcommand at a time: the root and each
+    /// subcommand of `ALONE` built on their own give, together, exactly `Cli::command()`
+    /// (every argument, setting, help text), so a command parses the same either way.
+    #[test]
+    fn every_subcommand_builds_alone_as_in_the_tree() {
+        let whole = Cli::command();
+        let names: Vec<&str> = whole.get_subcommands().map(|c| c.get_name()).collect();
+        let alone: Vec<&str> = ALONE.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            alone, names,
+            "ALONE lists every subcommand, in the tree's order"
+        );
+        let mut rebuilt = root_only::Cli::command();
+        for (name, build) in ALONE {
+            rebuilt = rebuilt.subcommand(build(clap::Command::new(*name)));
+        }
+        assert_eq!(format!("{rebuilt:#?}"), format!("{whole:#?}"));
+    }
+
+    /// A command line parses to the same `Cli` through the narrow tree as through the whole.
+    #[test]
+    fn narrow_parses_as_the_whole_tree() {
+        use clap::FromArgMatches;
+        for line in [
+            "inc --version",
+            "inc note --version",
+            "inc",
+            "inc --json",
+            "inc status --json",
+            "inc --config c.toml --incident x note hello -q",
+            "inc --color never declare t --sev 1 --ic me",
+            "inc postmortem new --owner ann",
+            "inc outbox retry a b",
+            "inc notify-exec --summary s --actions a --impact i --eta e",
+            "inc page-ic -m hi",
+        ] {
+            let args: Vec<std::ffi::OsString> = line.split(' ').map(Into::into).collect();
+            let whole = Cli::command().try_get_matches_from(&args);
+            let narrow = narrow(&args).expect("known").try_get_matches_from(&args);
+            match (whole, narrow) {
+                (Ok(w), Ok(n)) => assert_eq!(
+                    format!("{:?}", Cli::from_arg_matches(&w).unwrap()),
+                    format!("{:?}", Cli::from_arg_matches(&n).unwrap()),
+                    "{line}"
+                ),
+                (Err(w), Err(n)) => {
+                    assert_eq!(w.kind(), n.kind(), "{line}");
+                    assert_eq!(w.render().to_string(), n.render().to_string(), "{line}");
+                }
+                (w, n) => panic!("{line}: whole {:?}, narrow {:?}", w.is_ok(), n.is_ok()),
+            }
+        }
+        let args = |l: &str| -> Vec<std::ffi::OsString> { l.split(' ').map(Into::into).collect() };
+        assert_eq!(named(&args("inc --config note status")), Some("status"));
+        assert_eq!(named(&args("inc -- note")), None);
+        assert!(narrow(&args("inc nosuch")).is_none());
     }
 
     #[test]

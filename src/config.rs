@@ -525,8 +525,17 @@ pub struct DrillConfig {
     pub service: Option<String>,
     /// The prefix of a drill's own Slack channel and Matrix room [default: `drill-`].
     pub slack_channel_prefix: Option<String>,
-    /// The Slack channel a drill's exec summaries go to [default: the incident room].
+    /// The Slack channel a drill's exec summaries go to [default: the incident room]; also its
+    /// room when `[slack] per_incident_channel = false` (a drill never posts in a shared real
+    /// channel: without it, the terminal is the drill's room).
     pub exec_channel: Option<String>,
+    /// The Matrix room a drill's exec summaries go to, and its room when `[matrix]
+    /// per_incident_room = false` [default: the incident room, else the terminal].
+    pub exec_room: Option<String>,
+    /// Who a drill's `inc email` goes to, and only them [default: nobody: shown as `--dry-run`
+    /// shows it].
+    #[serde(default)]
+    pub email_to: Vec<String>,
 }
 
 /// `[bot]`: `inc bot`, the room's own commands (SPEC "The room's own commands"). Every key is

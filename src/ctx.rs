@@ -204,6 +204,12 @@ pub struct Ctx {
     dry_from_here: std::cell::Cell<bool>,
     /// Where waits are reported (set by the renderer on a terminal; none elsewhere).
     progress: OnceCell<Box<dyn Progress>>,
+    /// Providers this run leaves out because their secret is missing ([`Ctx::gate`]), each
+    /// with why: nothing is sent to them, nothing of theirs goes to the outbox.
+    skipped: std::cell::RefCell<Vec<(String, String)>>,
+    /// The incident of this run has no room: the terminal is its room (a drill on a config
+    /// with shared rooms only: SPEC "Drills"), so the renderer shows what a room would read.
+    terminal_room: std::cell::Cell<bool>,
     /// This run's deliveries and where each stands (Ctrl-C reports them).
     ledger: Ledger,
     /// Set at the first wait on a provider: from then on Ctrl-C is answered by
@@ -261,6 +267,8 @@ impl Ctx {
             would_send: Default::default(),
             dry_from_here: Default::default(),
             progress: OnceCell::new(),
+            skipped: Default::default(),
+            terminal_room: Default::default(),
             ledger: Ledger::default(),
             armed: Default::default(),
             arm: tokio::sync::Notify::new(),
@@ -415,6 +423,15 @@ impl Ctx {
     /// `inc comms` would post is shown, and nothing is sent or written (SPEC "Drills").
     pub fn dry_run_from_here(&self) {
         self.dry_from_here.set(true);
+    }
+
+    /// The terminal is the incident's room for the rest of this run (see `terminal_room`).
+    pub fn set_terminal_is_room(&self) {
+        self.terminal_room.set(true);
+    }
+
+    pub fn terminal_is_room(&self) -> bool {
+        self.terminal_room.get()
     }
 
     /// A prompter when a human can answer, else `None` (scripts never block).
@@ -619,6 +636,110 @@ impl Ctx {
         self.config().is_ok_and(|c| c.values.pagerduty.is_some())
     }
 
+    /// Why `provider` cannot be sent to for want of its secret, naming the variable or
+    /// `token_cmd` (see [`Providers::missing_secret`]).
+    pub fn missing_secret(&self, provider: &str) -> Option<String> {
+        self.providers().ok()?.missing_secret(provider)
+    }
+
+    /// The secrets gate, before a command syncs, records or sends anything: of the providers
+    /// `reach` names (those the command would write to), the ones whose secret is missing. When
+    /// that is every one of them the command needs only them: exit 78, one line naming each
+    /// variable (or `token_cmd`) and `inc doctor`; nothing is sent, written or queued. When
+    /// another provider can do the job, the rest of the run leaves the missing ones out (no
+    /// request, no retry: each delivery to them fails as "not sent", kept in the outbox for
+    /// `inc outbox retry` once the secret is set, so the command exits 3 and says which and
+    /// why). Under `--dry-run` it only warns.
+    pub fn gate(&self, reach: &[String]) -> CliResult<()> {
+        self.gate_with(reach, false)
+    }
+
+    /// [`Ctx::gate`] for providers beside the command's own job (a post-mortem file, a public
+    /// update on the status page, the local journal of a pull): a missing secret leaves that
+    /// provider out, never exit 78.
+    pub fn gate_beside(&self, reach: &[String]) -> CliResult<()> {
+        self.gate_with(reach, true)
+    }
+
+    fn gate_with(&self, reach: &[String], beside: bool) -> CliResult<()> {
+        let mut missing: Vec<(String, String)> = Vec::new();
+        let mut reachable = false;
+        for p in reach {
+            if missing.iter().any(|(m, _)| m == p) {
+                continue;
+            }
+            match self.missing_secret(p) {
+                Some(why) => missing.push((p.clone(), why)),
+                None => reachable = true,
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let said = |list: &[(String, String)]| {
+            list.iter()
+                .map(|(p, why)| format!("{}: {why}", crate::providers::display_name(p)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        if self.dry_run() {
+            if !self.global.dry_run {
+                // A drill's rehearsal (`inc comms`, an email to nobody): nothing would be sent.
+                return Ok(());
+            }
+            self.warn(format!(
+                "{}: a real run would send nothing there (`inc doctor`)",
+                said(&missing)
+            ));
+            return Ok(());
+        }
+        if !reachable && !beside {
+            return Err(CliError::config(format!(
+                "{}: nothing was sent or written; `inc doctor` checks the credentials",
+                said(&missing)
+            )));
+        }
+        self.skipped.borrow_mut().extend(missing);
+        Ok(())
+    }
+
+    /// Did the gate leave a provider out of this run (the command exits 3)?
+    pub fn left_out(&self) -> bool {
+        !self.skipped.borrow().is_empty()
+    }
+
+    /// A delivery the gate left out: never sent (no request, no retry), but kept in the outbox
+    /// so that nothing is dropped: `inc outbox retry` sends it once the secret is set.
+    fn hold(&self, d: Delivery, why: &str) -> CliResult<DeliveryResult> {
+        let mut r = Self::not_sent(d, why);
+        let error = r.error.clone().unwrap_or_default();
+        let outbox = self.outbox()?;
+        // Attempts made in earlier runs still count (a retried create checks whether it landed).
+        let tried = outbox
+            .get(&crate::outbox::entry_id(&r.delivery.dedup_key))
+            .map_or(0, |e| e.attempts);
+        match outbox.put(&r.delivery, &error, tried, self.now()) {
+            Ok(id) => r.outbox = Some(id),
+            Err(io) => {
+                r.error = Some(format!(
+                    "{error}; and it could not be kept in the outbox: {io}"
+                ))
+            }
+        }
+        Ok(r)
+    }
+
+    fn not_sent(d: Delivery, why: &str) -> DeliveryResult {
+        let error = format!(
+            "not sent: {}: {why}; run `inc doctor`",
+            crate::providers::display_name(&d.provider)
+        );
+        DeliveryResult {
+            error: Some(error),
+            ..DeliveryResult::pending(d, false)
+        }
+    }
+
     /// The endpoints known to be down, in this user's state dir.
     fn marks(&self) -> CliResult<Marks> {
         Ok(Marks::new(&self.config()?.state_dir))
@@ -790,6 +911,8 @@ impl Ctx {
     /// journals each outcome on its incident, and returns the results in order. A delivery to
     /// a room whose creation waits in the outbox is not sent: it waits there behind it, in the
     /// order it came, for `inc outbox retry` to deliver into the room once it exists.
+    /// Deliveries to a provider the secrets gate left out come back as not sent, kept in the
+    /// outbox ([`Ctx::gate`]).
     pub async fn deliver(&self, deliveries: Vec<Delivery>) -> CliResult<Vec<DeliveryResult>> {
         self.deliver_journaling(deliveries, |_| true).await
     }
@@ -798,6 +921,48 @@ impl Ctx {
     /// same page already open is recorded by the flow that knows whether it belongs to the
     /// incident (once, not at every re-run).
     pub async fn deliver_journaling(
+        &self,
+        deliveries: Vec<Delivery>,
+        keep: impl Fn(&DeliveryResult) -> bool,
+    ) -> CliResult<Vec<DeliveryResult>> {
+        if deliveries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let skipped = self.skipped.borrow().clone();
+        if skipped
+            .iter()
+            .any(|(p, _)| deliveries.iter().any(|d| d.provider == *p))
+        {
+            let why: Vec<Option<String>> = deliveries
+                .iter()
+                .map(|d| {
+                    let w = skipped.iter().find(|(p, _)| *p == d.provider);
+                    w.map(|(_, w)| w.clone())
+                })
+                .collect();
+            let (mut held, mut go) = (Vec::new(), Vec::new());
+            for (d, w) in deliveries.into_iter().zip(&why) {
+                match w {
+                    Some(w) => held.push(self.hold(d, w)?),
+                    None => go.push(d),
+                }
+            }
+            self.journal_results(&held);
+            let mut sent = self.send_through(go, keep).await?.into_iter();
+            let mut held = held.into_iter();
+            // Back in the order asked: flows read results by position.
+            return Ok(why
+                .iter()
+                .filter_map(|w| match w {
+                    Some(_) => held.next(),
+                    None => sent.next(),
+                })
+                .collect());
+        }
+        self.send_through(deliveries, keep).await
+    }
+
+    async fn send_through(
         &self,
         deliveries: Vec<Delivery>,
         keep: impl Fn(&DeliveryResult) -> bool,

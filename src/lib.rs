@@ -32,11 +32,35 @@ pub fn command() -> clap::Command {
 /// Parses a command line (as the OS gave it: arguments need not be UTF-8). Bad usage or bad
 /// input has been reported when this returns `Err(exit code)`: clap's refusals, an argument
 /// that is not UTF-8, or one holding a terminal escape or another control character.
+///
+/// Only the part of the command tree the line names is built ([`cli::narrow`]): a line it
+/// refuses, or one asking for help, is parsed again through the whole tree, so every message
+/// and help text is the whole tree's.
 pub fn parse_args(args: Vec<OsString>) -> Result<cli::Cli, u8> {
     use clap::FromArgMatches;
+    if let Some(mut cmd) = cli::narrow(&args) {
+        match cmd.try_get_matches_from_mut(&args) {
+            Ok(mut m) if control_in_args(&cmd, &m).is_none() => {
+                // In place (`from_arg_matches` would parse a clone of the matches).
+                if let Ok(parsed) = cli::Cli::from_arg_matches_mut(&mut m) {
+                    // Freed at exit anyway: dropping the tree and the matches costs more than
+                    // building them.
+                    std::mem::forget(cmd);
+                    std::mem::forget(m);
+                    return Ok(parsed);
+                }
+            }
+            Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
+                // The same words as the whole tree's (`inc 0.1.0`); exit 0.
+                let _ = e.print();
+                return Err(0);
+            }
+            _ => {}
+        }
+    }
     let json = args.iter().any(|a| a == "--json");
-    let cmd = command();
-    let matches = match cmd.clone().try_get_matches_from(&args) {
+    let mut cmd = command();
+    let matches = match cmd.try_get_matches_from_mut(&args) {
         Ok(m) => m,
         Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
             let (n, arg) = args

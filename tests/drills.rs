@@ -212,7 +212,8 @@ impl World {
 }
 
 const DRILL_TABLE: &str = "[drill]\nic_schedules = [\"PDBSCHD\"]\nservice = \"PDRILLS\"\n\
-     slack_channel_prefix = \"drill-\"\nexec_channel = \"#incident-drills\"\n";
+     slack_channel_prefix = \"drill-\"\nexec_channel = \"#incident-drills\"\n\
+     email_to = [\"gameday@example.com\"]\n";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_drill_with_every_provider_reaches_nobody_outside_it() {
@@ -276,8 +277,12 @@ async fn a_drill_with_every_provider_reaches_nobody_outside_it() {
             "notify-exec",
             "--summary",
             "Primary database failed over",
+            "--actions",
+            "practising the failover",
             "--impact",
             "none (drill)",
+            "--eta",
+            "10 min",
             "--json",
         ],
     )
@@ -311,7 +316,10 @@ async fn a_drill_with_every_provider_reaches_nobody_outside_it() {
     ok(&run(&env, &["resolve"]).await);
     ok(&run(&env, &["postmortem", "new", "--owner", "me"]).await);
     ok(&run(&env, &["email", "--yes"]).await);
-    assert_eq!(w.smtp.wait_for(1).len(), 1, "the internal email");
+    let mails = w.smtp.wait_for(1);
+    assert_eq!(mails.len(), 1, "the internal email");
+    // Only to `[drill] email_to`, never to the real `[email] to` (eng-all@).
+    assert_eq!(mails[0]["rcpt_to"], "gameday@example.com", "{}", mails[0]);
 
     w.assert_nothing_outside().await;
     w.assert_all_marked(&room_id).await;
@@ -399,7 +407,21 @@ async fn without_a_drill_table_nobody_is_paged_and_no_pager_incident_opens() {
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("would page"), "{out}");
     // Exec summaries stay in the incident room.
-    ok(&run(&env, &["notify-exec", "--summary", "Practising"]).await);
+    ok(&run(
+        &env,
+        &[
+            "notify-exec",
+            "--summary",
+            "Practising",
+            "--actions",
+            "none",
+            "--impact",
+            "none",
+            "--eta",
+            "unknown",
+        ],
+    )
+    .await);
     let room: Vec<_> = w
         .slack
         .channels()
@@ -417,4 +439,238 @@ async fn without_a_drill_table_nobody_is_paged_and_no_pager_incident_opens() {
     assert_eq!(w.pd.count("POST /incidents"), 0);
     w.assert_nothing_outside().await;
     w.assert_clean();
+}
+
+/// Slack and Matrix configured with shared rooms only (`per_incident_channel = false`,
+/// `per_incident_room = false`), as many teams run them: the real `#incident-chat` and the real
+/// Matrix room, plus (when `drill_rooms`) the drill's own channel and room in `[drill]`.
+struct Shared {
+    slack: FakeSlack,
+    shared_channel: String,
+    drill_channel: String,
+    shared_room: String,
+    drill_room: String,
+    drill_alias: String,
+}
+
+impl Shared {
+    async fn start() -> Shared {
+        let slack = FakeSlack::start().await;
+        let shared_channel = slack.add_channel("incident-chat", false, true);
+        let drill_channel = slack.add_channel("incident-drills", false, true);
+        let s = synapse();
+        let (_, shared_room) = s.reader_room(&unique("shared").replace(' ', "-"));
+        let (drill_alias, drill_room) = s.reader_room(&unique("drills").replace(' ', "-"));
+        Shared {
+            slack,
+            shared_channel,
+            drill_channel,
+            shared_room,
+            drill_room,
+            drill_alias,
+        }
+    }
+
+    fn env(&self, drill: &str) -> TestEnv {
+        let s = synapse();
+        let shared_alias = s.call(
+            "GET",
+            &format!(
+                "/_matrix/client/v3/rooms/{}/state/m.room.canonical_alias",
+                common::synapse::enc(&self.shared_room)
+            ),
+            &s.reader_token,
+            None,
+        )["alias"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut env = TestEnv::with_config(&format!(
+            "[delivery]\ntimeout = \"2s\"\nretry_for = \"4s\"\nbackoff = \"50ms\"\n\n\
+             [slack]\napi_url = \"{}\"\nper_incident_channel = false\nchannel = \"#incident-chat\"\n\n\
+             [matrix]\nhomeserver = \"{}\"\nper_incident_room = false\nroom = \"{shared_alias}\"\n\n{drill}",
+            self.slack.api_url(),
+            s.url,
+        ));
+        env.set("SLACK_BOT_TOKEN", SLACK_TOKEN)
+            .set("MATRIX_ACCESS_TOKEN", &s.bot_token)
+            .set("INC_USER", "ann@example.com");
+        env
+    }
+
+    fn slack_posts_in(&self, channel: &str) -> Vec<String> {
+        self.slack
+            .posts()
+            .into_iter()
+            .filter(|(ch, _, _)| ch == channel)
+            .map(|(_, t, _)| t)
+            .collect()
+    }
+
+    fn matrix_bodies(&self, room: &str) -> Vec<String> {
+        let s = synapse();
+        s.messages(room, &s.reader_token)
+            .iter()
+            .map(|m| {
+                m["content"]["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+const EXEC: [&str; 9] = [
+    "notify-exec",
+    "--summary",
+    "Practising the failover",
+    "--actions",
+    "failing over",
+    "--impact",
+    "none (drill)",
+    "--eta",
+    "10 min",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drill_on_shared_rooms_never_posts_in_them() {
+    let w = Shared::start().await;
+    let env = w.env(&format!(
+        "[drill]\nexec_channel = \"#incident-drills\"\nexec_room = \"{}\"\n",
+        w.drill_alias
+    ));
+    ok(&run(
+        &env,
+        &["declare", "--drill", "Game day: failover", "--sev", "2"],
+    )
+    .await);
+    ok(&run(&env, &["note", "Failover started"]).await);
+    ok(&run(&env, &["sev", "1"]).await);
+    ok(&run(&env, &EXEC).await);
+    ok(&run(&env, &["resolve"]).await);
+
+    // Not one post in the team's real shared channel or room, counted on the fake's record and
+    // read back from Synapse as the room's owner.
+    assert_eq!(w.slack_posts_in(&w.shared_channel), Vec::<String>::new());
+    assert_eq!(w.matrix_bodies(&w.shared_room), Vec::<String>::new());
+    // The drill ran in the drill's own channel and room instead, every message tagged.
+    for (place, texts) in [
+        ("Slack #incident-drills", w.slack_posts_in(&w.drill_channel)),
+        ("Matrix drill room", w.matrix_bodies(&w.drill_room)),
+    ] {
+        assert!(texts.len() >= 4, "{place}: {texts:#?}");
+        assert!(
+            texts.iter().all(|t| t.starts_with(DRILL)),
+            "{place}: {texts:#?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("Failover started")),
+            "{place}: {texts:#?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("Executive update")),
+            "{place}: {texts:#?}"
+        );
+    }
+    w.slack.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_drill_rooms_a_drill_on_shared_rooms_uses_the_terminal() {
+    let w = Shared::start().await;
+    let env = w.env("");
+    let (out, err) = text(
+        &run(
+            &env,
+            &["declare", "--drill", "Game day: failover", "--sev", "2"],
+        )
+        .await,
+    );
+    assert!(
+        out.contains("Major incident declared") && out.contains("[DRILL]"),
+        "the roster is shown where the room would have read it:\n{out}\n{err}"
+    );
+    let (out, _) = text(&run(&env, &["note", "Failover started"]).await);
+    assert!(out.contains("Failover started"), "{out}");
+    let (out, _) = text(&run(&env, &EXEC).await);
+    assert!(out.contains("Executive update"), "{out}");
+    assert_eq!(w.slack.posts().len(), 0, "{:?}", w.slack.posts());
+    assert_eq!(w.slack.calls("conversations.join"), 0);
+    assert_eq!(w.matrix_bodies(&w.shared_room), Vec::<String>::new());
+    // A real incident on the same config still uses the shared rooms.
+    ok(&run(&env, &["declare", "Checkout returns 500s", "--sev", "2"]).await);
+    assert!(!w.slack_posts_in(&w.shared_channel).is_empty());
+    assert!(!w.matrix_bodies(&w.shared_room).is_empty());
+    w.slack.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drills_email_goes_only_to_email_to_else_nobody() {
+    let w = World::start().await;
+    // No [drill] email_to: nobody; the email is shown as --dry-run shows it.
+    let env = w.env("[drill]\n");
+    ok(&run(&env, &["declare", "--drill", "Game day", "--sev", "2"]).await);
+    let o = run(&env, &["email"]).await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(
+        out.contains("would send") && out.contains("[DRILL]"),
+        "{out}"
+    );
+    assert!(err.contains("email_to") && err.contains("nobody"), "{err}");
+    // `--to` in a drill reaches only the drill's addresses.
+    let env = w.env("[drill]\nemail_to = [\"gameday@example.com\"]\n");
+    ok(&run(&env, &["declare", "--drill", "Game day", "--sev", "2"]).await);
+    let o = run(
+        &env,
+        &["email", "--to", "eng-all@example.com,gameday@example.com"],
+    )
+    .await;
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(err.contains("not to eng-all@example.com"), "{err}");
+    let mails = w.smtp.wait_for(1);
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0]["rcpt_to"], "gameday@example.com", "{}", mails[0]);
+    assert!(mails[0]["subject"].as_str().unwrap().starts_with(DRILL));
+    w.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_shows_where_a_drill_goes() {
+    let w = Shared::start().await;
+    let env = w.env("[drill]\nexec_channel = \"#incident-drills\"\nemail_to = [\"gameday@\"]\n");
+    let o = run(&env, &["doctor", "--json"]).await;
+    let doc = json(&o);
+    let row = |name: &str| {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} row: {doc}"))
+    };
+    let rooms = row("drill rooms")["detail"].as_str().unwrap().to_string();
+    assert!(
+        rooms.contains("Slack #incident-drills (never #incident-chat)"),
+        "{rooms}"
+    );
+    assert!(rooms.contains("Matrix: none, the terminal"), "{rooms}");
+    assert!(
+        row("drill page")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no pager")
+    );
+    // [email] is not configured here: no email row; with it, a bad address is a ✘.
+    assert!(
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["check"] != "drill email")
+    );
+    w.slack.assert_clean();
 }

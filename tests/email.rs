@@ -280,14 +280,26 @@ fn wrong_password_is_a_credential_error() {
     assert!(err.contains("INC_SMTP_PASSWORD"), "{err}");
     assert_eq!(server.settled().len(), 0);
     assert_no_secret(&env, &[&o], "not-the-password-42");
-    // A username with no password anywhere: a clear error, nothing sent.
+    // A username with no password anywhere: a configuration error naming the variable and
+    // `inc doctor`, nothing sent or queued.
     env.vars.retain(|(k, _)| k != "INC_SMTP_PASSWORD");
+    let queued = env.json(&["outbox", "list"])["outbox"]
+        .as_array()
+        .unwrap()
+        .len();
     let o = run(&env, "05:01:00", &["email"]);
-    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
-    assert!(
-        text(&o).1.contains("$INC_SMTP_PASSWORD is not set"),
-        "{}",
-        text(&o).1
+    assert_eq!(o.status.code(), Some(78), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(err.contains("$INC_SMTP_PASSWORD is not set"), "{err}");
+    assert!(err.contains("inc doctor"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(
+        env.json(&["outbox", "list"])["outbox"]
+            .as_array()
+            .unwrap()
+            .len(),
+        queued,
+        "nothing queued"
     );
     // password_cmd is honoured.
     env.write_config(&config(

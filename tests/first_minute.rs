@@ -133,6 +133,12 @@ async fn the_timeline_shows_what_people_read_and_all_adds_the_delivery_records()
             "notify-exec",
             "--summary",
             "Checkout errors for 20% of EU users",
+            "--actions",
+            "rolling back",
+            "--impact",
+            "EU card payments fail",
+            "--eta",
+            "20 min",
         ],
     )
     .await);

@@ -15,6 +15,8 @@ use std::process::{Output, Stdio};
 
 use common::cmd::TestEnv;
 use common::pagerduty::{FakePd, TOKEN as PD_TOKEN};
+use common::slack::{FakeSlack, TOKEN as SLACK_TOKEN};
+use common::statuspage::{self, FakeStatuspage};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -80,7 +82,35 @@ async fn run_with(
     stdin: &[u8],
     setup: impl FnOnce(&mut std::process::Command),
 ) -> Output {
-    let mut cmd = env.std_command();
+    spawn(env.std_command(), args, stdin, setup).await
+}
+
+/// Runs `inc ARGS` as an unprivileged user (see [`unprivileged`]), from a copy of the binary
+/// in the test's HOME: the build's own binary lives in the checkout, which may sit under a
+/// directory only its owner can enter (a `mktemp -d` clone, most home directories).
+async fn run_unprivileged(env: &TestEnv, args: &[&[u8]]) -> Output {
+    open_home(env);
+    let bin = env.home.path().join("bin");
+    let copy = bin.join("inc");
+    if !copy.exists() {
+        std::fs::create_dir_all(&bin).unwrap();
+        let built = assert_cmd::cargo::cargo_bin("inc");
+        // A hard link when the checkout and the temp dir share a file system, else a copy.
+        if std::fs::hard_link(&built, &copy).is_err() {
+            std::fs::copy(&built, &copy).expect("copy the inc binary into the test's HOME");
+        }
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    spawn(env.std_command_with(&copy), args, b"", unprivileged).await
+}
+
+async fn spawn(
+    mut cmd: std::process::Command,
+    args: &[&[u8]],
+    stdin: &[u8],
+    setup: impl FnOnce(&mut std::process::Command),
+) -> Output {
     cmd.args(args.iter().map(|a| OsStr::from_bytes(a)));
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -407,15 +437,8 @@ async fn a_config_that_is_a_directory_or_unreadable_is_a_config_error() {
     let cfg = env.home.path().join("secret.toml");
     std::fs::write(&cfg, "[call]\nphone = \"1\"\n").unwrap();
     std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o000)).unwrap();
-    open_home(&env);
     let cfg_s = cfg.display().to_string();
-    let out = run_with(
-        &env,
-        &[b"--config", cfg_s.as_bytes(), b"list"],
-        b"",
-        unprivileged,
-    )
-    .await;
+    let out = run_unprivileged(&env, &[b"--config", cfg_s.as_bytes(), b"list"]).await;
     refused(&out, 78, &[cfg_s.as_str(), "ermission denied"]);
     assert!(env.state_files().is_empty(), "nothing written");
 }
@@ -470,22 +493,16 @@ async fn a_read_only_state_dir_fails_cleanly() {
     open_home(&env);
     read_only(&env.state);
     let before = snapshot(&env);
-    let out = run_with(&env, &[b"note", b"rolled back"], b"", unprivileged).await;
+    let out = run_unprivileged(&env, &[b"note", b"rolled back"]).await;
     refused(&out, 1, &["incident journal", "ermission denied"]);
-    let out = run_with(&env, &[b"todo", b"add an alert"], b"", unprivileged).await;
+    let out = run_unprivileged(&env, &[b"todo", b"add an alert"]).await;
     refused(&out, 1, &["incident journal", "ermission denied"]);
-    let out = run_with(
-        &env,
-        &[b"declare", b"second", b"--sev", b"2", b"-q"],
-        b"",
-        unprivileged,
-    )
-    .await;
+    let out = run_unprivileged(&env, &[b"declare", b"second", b"--sev", b"2", b"-q"]).await;
     refused(&out, 1, &["ermission denied"]);
     assert_eq!(snapshot(&env), before, "state unchanged");
     assert_eq!(sink.bodies().await.len(), sent, "nothing sent");
     // Reading still works.
-    let out = run_with(&env, &[b"list"], b"", unprivileged).await;
+    let out = run_unprivileged(&env, &[b"list"]).await;
     assert!(
         out.status.success(),
         "{}",
@@ -557,4 +574,698 @@ async fn a_full_disk_fails_cleanly_with_no_half_line() {
     );
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(text.lines().all(|l| l.starts_with('{') && l.ends_with('}')));
+}
+
+// ------------------------------------------------------------------ checked before the network
+
+/// A team's places, each a spec-validating fake that records every request (PagerDuty, Slack,
+/// Statuspage) plus an `[email]` table, and an incident declared in them: what bad input must
+/// never reach. Every check is counted on the fakes' own records.
+struct Places {
+    pd: FakePd,
+    slack: FakeSlack,
+    sp: FakeStatuspage,
+    env: TestEnv,
+}
+
+impl Places {
+    async fn start() -> Places {
+        let (pd, slack, sp) =
+            tokio::join!(FakePd::start(), FakeSlack::start(), FakeStatuspage::start());
+        let config = format!(
+            "{}\n[slack]\napi_url = \"{}\"\nper_incident_channel = true\nexec_channel = \"#exec\"\n\n{}\n\
+             [email]\nsmtp_url = \"smtp://127.0.0.1:9\"\nfrom = \"incidents@example.com\"\nto = [\"eng@example.com\"]\n",
+            pd.config(""),
+            slack.api_url(),
+            sp.config("")
+        );
+        let mut env = TestEnv::with_config(&config);
+        env.set("PAGERDUTY_TOKEN", PD_TOKEN)
+            .set("SLACK_BOT_TOKEN", SLACK_TOKEN)
+            .set("STATUSPAGE_API_KEY", statuspage::KEY);
+        let places = Places { pd, slack, sp, env };
+        let out = places
+            .run(&["declare", "Checkout is down", "--sev", "2", "-q"])
+            .await;
+        assert!(
+            out.status.success(),
+            "declare: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(places.requests() > 0, "the declaration reached the places");
+        places
+    }
+
+    /// Requests every fake has received so far.
+    fn requests(&self) -> usize {
+        [&self.pd.requests, &self.slack.requests, &self.sp.requests]
+            .iter()
+            .map(|r| r.lock().unwrap().len())
+            .sum()
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let raw: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        run_raw(&self.env, &raw, b"").await
+    }
+
+    /// `inc ARGS` is refused with `code`: its first stderr line names every one of `says`,
+    /// nothing is on stdout, no fake received a request and the state dir is unchanged.
+    async fn refused(&self, args: &[&str], code: i32, says: &[&str]) {
+        let (before, state) = (self.requests(), snapshot(&self.env));
+        let out = self.run(args).await;
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "inc {args:?}\n{stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: "), "inc {args:?}: {stderr}");
+        for s in says {
+            assert!(
+                first.contains(s),
+                "inc {args:?}: {s:?} missing from {first:?}"
+            );
+        }
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("warning"),
+            "{stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "inc {args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(
+            self.requests(),
+            before,
+            "inc {args:?} sent a request before refusing"
+        );
+        assert_eq!(
+            snapshot(&self.env),
+            state,
+            "inc {args:?} wrote to the state dir"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_notes_and_todos_send_nothing() {
+    let p = Places::start().await;
+    let long = "n".repeat(10_001);
+    p.refused(&["note", "   "], 2, &["the note is empty"]).await;
+    p.refused(&["note", &long], 2, &["10,000"]).await;
+    p.refused(&["note", "x", "--type", "rumour"], 2, &["--type"])
+        .await;
+    p.refused(&["todo", ""], 2, &["the TODO is empty"]).await;
+    p.refused(
+        &["note", "x", "--incident", "261130-0000-nope"],
+        4,
+        &["--incident"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_notify_exec_input_sends_nothing() {
+    let p = Places::start().await;
+    // The issue's case: a file that is not there synced with Slack and PagerDuty first.
+    p.refused(
+        &["notify-exec", "--file", "/nonexistent/x.txt"],
+        2,
+        &["--file", "/nonexistent/x.txt"],
+    )
+    .await;
+    // One field of four in a script: the @here never goes out.
+    p.refused(
+        &["notify-exec", "--summary", "SEV-2: checkout errors"],
+        2,
+        &["missing --actions, --impact and --eta"],
+    )
+    .await;
+    p.refused(
+        &[
+            "notify-exec",
+            "--actions",
+            "a",
+            "--impact",
+            "i",
+            "--eta",
+            "e",
+        ],
+        2,
+        &["missing --summary"],
+    )
+    .await;
+    let file = p.env.home.path().join("update.txt");
+    std::fs::write(&file, "Summary: SEV-2\nImpact: EU cannot pay\n").unwrap();
+    let path = file.display().to_string();
+    p.refused(
+        &["notify-exec", "--file", &path],
+        2,
+        &["missing --actions and --eta"],
+    )
+    .await;
+    let huge = "x".repeat(3_001);
+    p.refused(
+        &[
+            "notify-exec",
+            "--summary",
+            &huge,
+            "--actions",
+            "a",
+            "--impact",
+            "i",
+            "--eta",
+            "e",
+        ],
+        2,
+        &["3,000"],
+    )
+    .await;
+    assert!(
+        p.slack
+            .posts()
+            .iter()
+            .all(|(_, t, _)| !t.contains("Executive update"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_postmortem_input_sends_nothing() {
+    let p = Places::start().await;
+    p.refused(
+        &[
+            "postmortem",
+            "new",
+            "--template",
+            "/nonexistent/t.md",
+            "--owner",
+            "ann",
+        ],
+        2,
+        &["--template", "/nonexistent/t.md"],
+    )
+    .await;
+    let broken = p.env.home.path().join("broken.md.j2");
+    std::fs::write(&broken, "# {{ incident.title }}\n{% if %}\n").unwrap();
+    let broken = broken.display().to_string();
+    p.refused(
+        &["postmortem", "new", "--template", &broken, "--owner", "ann"],
+        2,
+        &["broken.md.j2", "line 2"],
+    )
+    .await;
+    let typo = p.env.home.path().join("typo.md.j2");
+    std::fs::write(&typo, "# {{ incident.titel }}\n").unwrap();
+    let typo = typo.display().to_string();
+    p.refused(
+        &["postmortem", "new", "--template", &typo, "--owner", "ann"],
+        2,
+        &["typo.md.j2", "line 1"],
+    )
+    .await;
+    p.refused(
+        &["postmortem", "new", "--owner", "ann, bob"],
+        2,
+        &["--owner", "one person"],
+    )
+    .await;
+    p.refused(
+        &["postmortem", "new", "--owner", "ann@"],
+        2,
+        &["--owner", "not an email"],
+    )
+    .await;
+    p.refused(
+        &["postmortem", "new", "--owner", ""],
+        2,
+        &["--owner is empty"],
+    )
+    .await;
+    let dir = p.env.home.path().display().to_string();
+    p.refused(
+        &["postmortem", "new", "--owner", "ann", "--out", &dir],
+        2,
+        &["--out", "directory"],
+    )
+    .await;
+    p.refused(
+        &[
+            "postmortem",
+            "new",
+            "--owner",
+            "ann",
+            "--publish",
+            "confluence",
+        ],
+        78,
+        &["[confluence]"],
+    )
+    .await;
+    p.refused(
+        &[
+            "postmortem",
+            "new",
+            "--owner",
+            "ann",
+            "--publish",
+            "github",
+            "--out",
+            "x.md",
+        ],
+        2,
+        &["--out"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_email_input_sends_nothing() {
+    let p = Places::start().await;
+    p.refused(
+        &["email", "--to", "not-an-email-address"],
+        2,
+        &["--to", "not-an-email-address"],
+    )
+    .await;
+    p.refused(
+        &["email", "--to", "ann@example.com,bob@"],
+        2,
+        &["--to", "bob@"],
+    )
+    .await;
+    p.refused(&["email", "--to", ""], 2, &["--to is empty"])
+        .await;
+    p.refused(&["email", "--after", "lunch"], 2, &["--after"])
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_comms_input_sends_nothing() {
+    let p = Places::start().await;
+    p.refused(
+        &["comms", "identified", "", "--yes"],
+        2,
+        &["MESSAGE is empty"],
+    )
+    .await;
+    p.refused(
+        &["comms", "investigating", "--component", "api", "--yes"],
+        2,
+        &["--component api"],
+    )
+    .await;
+    p.refused(
+        &[
+            "comms",
+            "investigating",
+            "--component",
+            "db=major_outage",
+            "--yes",
+        ],
+        2,
+        &["db"],
+    )
+    .await;
+    p.refused(
+        &[
+            "comms",
+            "investigating",
+            "--component",
+            "api=on_fire",
+            "--yes",
+        ],
+        2,
+        &["on_fire"],
+    )
+    .await;
+    p.refused(
+        &["comms", "investigating", "--impact", "bogus", "--yes"],
+        2,
+        &["--impact"],
+    )
+    .await;
+    p.refused(
+        &["comms", "investigating", "--close", "--yes"],
+        2,
+        &["--close"],
+    )
+    .await;
+    assert_eq!(
+        p.sp.requests.lock().unwrap().len(),
+        0,
+        "the status page was never touched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_declare_input_sends_nothing() {
+    let p = Places::start().await;
+    let long = "t".repeat(201);
+    p.refused(&["declare", "  ", "--sev", "2"], 2, &["TITLE is empty"])
+        .await;
+    p.refused(&["declare", &long, "--sev", "2"], 2, &["200"])
+        .await;
+    p.refused(&["declare", "x", "--sev", "9"], 2, &["--sev"])
+        .await;
+    p.refused(
+        &["declare", "x", "--sev", "2", "--ic", "ann@"],
+        2,
+        &["--ic", "not an email"],
+    )
+    .await;
+    p.refused(
+        &["declare", "x", "--sev", "2", "--scribe", "sam smith"],
+        2,
+        &["--scribe", "no spaces"],
+    )
+    .await;
+    p.refused(
+        &[
+            "declare", "x", "--sev", "2", "--ic", "ann", "--deputy", "ann",
+        ],
+        2,
+        &["IC"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_sev_and_role_input_sends_nothing() {
+    let p = Places::start().await;
+    p.refused(&["sev", "9"], 2, &["SEVERITY"]).await;
+    p.refused(&["sev", "3"], 2, &["lower than the current SEV-2"])
+        .await;
+    p.refused(&["role", "king", "bob"], 2, &["king"]).await;
+    p.refused(&["role", "scribe", "sam smith"], 2, &["USER", "no spaces"])
+        .await;
+    p.refused(&["role", "scribe", "<sam>"], 2, &["USER", "'<'"])
+        .await;
+    p.refused(&["handover", ""], 2, &["USER is empty"]).await;
+    p.refused(&["handover", "bob@"], 2, &["USER", "not an email"])
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_attach_input_sends_nothing() {
+    let p = Places::start().await;
+    p.refused(
+        &["attach", "garbage ref"],
+        2,
+        &["REF", "not an incident reference"],
+    )
+    .await;
+    p.refused(&["attach", "https://example.com/foo"], 2, &["REF"])
+        .await;
+    p.refused(&["attach", "#inc-x", "--as", "ic"], 2, &["--as ic"])
+        .await;
+    p.refused(&["attach", "#inc-x", "--as", "king"], 2, &["--as"])
+        .await;
+    // Without REF a script must name it: the providers are not asked for a list.
+    p.refused(&["attach"], 2, &["missing REF"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_status_intervals_send_nothing() {
+    let p = Places::start().await;
+    p.refused(&["status", "--interval", "0s"], 2, &["--interval"])
+        .await;
+    p.refused(
+        &["status", "--watch", "--interval", "0s"],
+        2,
+        &["--interval"],
+    )
+    .await;
+    p.refused(
+        &["status", "--watch", "--interval", "soon"],
+        2,
+        &["--interval"],
+    )
+    .await;
+    p.refused(&["status", "--post"], 2, &["required"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_page_targets_send_nothing() {
+    let p = Places::start().await;
+    p.refused(&["page", "schedule:"], 2, &["TARGET 'schedule:'"])
+        .await;
+    p.refused(&["page", "ep:"], 2, &["TARGET 'ep:'"]).await;
+    p.refused(&["page", "dan@"], 2, &["TARGET 'dan@'", "not an email"])
+        .await;
+    p.refused(&["page", "not a target"], 2, &["TARGET 'not a target'"])
+        .await;
+    p.refused(&["page", "PDAN001", "-m", " "], 2, &["--message is empty"])
+        .await;
+    p.refused(&["page", ""], 2, &["TARGET is empty"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_resolve_input_sends_nothing() {
+    let p = Places::start().await;
+    p.refused(&["resolve", "--final-sev", "9"], 2, &["--final-sev"])
+        .await;
+    p.refused(
+        &["resolve", "--public-message", "  ", "--yes"],
+        2,
+        &["--public-message is empty"],
+    )
+    .await;
+    let long = "m".repeat(25_001);
+    p.refused(
+        &["resolve", "--public-message", &long, "--yes"],
+        2,
+        &["--public-message", "25,000"],
+    )
+    .await;
+}
+
+// ------------------------------------------------------------------ missing secrets
+
+/// Slack only (a spec-validating fake that records every request), with an incident declared
+/// while the token was there.
+async fn slack_only() -> (FakeSlack, TestEnv) {
+    let slack = FakeSlack::start().await;
+    let mut env = TestEnv::with_config(&format!(
+        "[delivery]\ntimeout = \"1s\"\nretry_for = \"2s\"\nbackoff = \"50ms\"\n\n\
+         [slack]\napi_url = \"{}\"\nper_incident_channel = true\nexec_channel = \"#exec\"\n",
+        slack.api_url()
+    ));
+    env.set("SLACK_BOT_TOKEN", SLACK_TOKEN);
+    let out = run_raw(
+        &env,
+        &[b"declare", b"Checkout is down", b"--sev", b"2", b"-q"],
+        b"",
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (slack, env)
+}
+
+fn raw<'a>(args: &[&'a str]) -> Vec<&'a [u8]> {
+    args.iter().map(|a| a.as_bytes()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_token_for_the_only_provider_is_78_and_nothing_happens() {
+    // Declared without the token: 78 before anything is written.
+    let slack = FakeSlack::start().await;
+    let fresh = TestEnv::with_config(&format!(
+        "[slack]\napi_url = \"{}\"\nper_incident_channel = true\n",
+        slack.api_url()
+    ));
+    let out = run_raw(
+        &fresh,
+        &[b"declare", b"Checkout is down", b"--sev", b"2"],
+        b"",
+    )
+    .await;
+    refused(
+        &out,
+        78,
+        &["Slack", "$SLACK_BOT_TOKEN is not set", "inc doctor"],
+    );
+    assert!(fresh.state_files().is_empty(), "{:?}", fresh.state_files());
+    assert_eq!(slack.requests.lock().unwrap().len(), 0);
+
+    let (slack, mut env) = slack_only().await;
+    env.vars.retain(|(k, _)| k != "SLACK_BOT_TOKEN");
+    let before = (slack.requests.lock().unwrap().len(), snapshot(&env));
+    for args in [
+        &["note", "Rolled back 4411"][..],
+        &["todo", "Alert on queue depth"],
+        &["sev", "1"],
+        &["role", "scribe", "sam@example.com"],
+        &["handover", "bob@example.com"],
+        &[
+            "notify-exec",
+            "--summary",
+            "s",
+            "--actions",
+            "a",
+            "--impact",
+            "i",
+            "--eta",
+            "e",
+        ],
+        &["resolve"],
+        &["sync"],
+        &["status", "--watch", "--post", "--interval", "1s"],
+        &["attach", "#inc-20261130-other"],
+    ] {
+        let out = run_raw(&env, &raw(args), b"").await;
+        let line = refused(&out, 78, &["$SLACK_BOT_TOKEN is not set", "inc doctor"]);
+        assert!(
+            line.contains("nothing was sent or written"),
+            "{args:?}: {line}"
+        );
+    }
+    assert_eq!(
+        (slack.requests.lock().unwrap().len(), snapshot(&env)),
+        before,
+        "no request, no journal line, no outbox entry"
+    );
+
+    // A `token_cmd` that fails is named the same way.
+    env.write_config(&format!(
+        "[slack]\napi_url = \"{}\"\nper_incident_channel = true\ntoken_cmd = \"exit 3\"\n",
+        slack.api_url()
+    ));
+    let out = run_raw(&env, &[b"note", b"Rolled back 4411"], b"").await;
+    refused(&out, 78, &["Slack", "token_cmd", "inc doctor"]);
+    assert_eq!(snapshot(&env), before.1);
+    assert_eq!(slack.requests.lock().unwrap().len(), before.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_another_place_a_missing_token_is_left_out_and_said_exit_3() {
+    let (pd, slack) = tokio::join!(FakePd::start(), FakeSlack::start());
+    slack.add_channel("exec", false, true);
+    let mut env = TestEnv::with_config(&format!(
+        "{}\n[slack]\napi_url = \"{}\"\nper_incident_channel = true\nexec_channel = \"#exec\"\n",
+        pd.config(""),
+        slack.api_url()
+    ));
+    env.set("PAGERDUTY_TOKEN", PD_TOKEN)
+        .set("SLACK_BOT_TOKEN", SLACK_TOKEN);
+    let out = run_raw(
+        &env,
+        &[b"declare", b"Checkout is down", b"--sev", b"2", b"-q"],
+        b"",
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pd_id = pd.incidents()[0]["id"].as_str().unwrap().to_string();
+    env.vars.retain(|(k, _)| k != "SLACK_BOT_TOKEN");
+    let to_slack = slack.requests.lock().unwrap().len();
+
+    // The note goes to PagerDuty; Slack is left out, said, and kept for later.
+    let out = run_raw(&env, &[b"note", b"Rolled back 4411", b"--json"], b"").await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("not sent")
+            && stderr.contains("$SLACK_BOT_TOKEN is not set")
+            && stderr.contains("inc doctor"),
+        "{stderr}"
+    );
+    let notes = pd.notes_of(&pd_id);
+    assert!(
+        notes.iter().any(|n| n["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Rolled back 4411")),
+        "{notes:?}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let slack_d: Vec<_> = doc["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["provider"] == "slack")
+        .collect();
+    assert_eq!(slack_d.len(), 1, "{doc}");
+    assert_eq!(
+        (slack_d[0]["ok"].as_bool(), slack_d[0]["attempts"].as_u64()),
+        (Some(false), Some(0)),
+        "{doc}"
+    );
+    assert!(
+        slack_d[0]["outbox"].is_string(),
+        "kept until the token is set: {doc}"
+    );
+
+    // Executive update: PagerDuty's status update goes, the exec channel waits for its token.
+    let out = run_raw(
+        &env,
+        &raw(&[
+            "notify-exec",
+            "--summary",
+            "s",
+            "--actions",
+            "a",
+            "--impact",
+            "i",
+            "--eta",
+            "e",
+        ]),
+        b"",
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        pd.count(&format!("POST /incidents/{pd_id}/status_updates")),
+        1
+    );
+
+    // A reading command shows the local view and says why Slack was not read.
+    let out = run_raw(&env, &[b"status"], b"").await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("$SLACK_BOT_TOKEN is not set") && stderr.contains("inc doctor"),
+        "{stderr}"
+    );
+    assert_eq!(
+        slack.requests.lock().unwrap().len(),
+        to_slack,
+        "not one request reached Slack"
+    );
+
+    // With the token back, the outbox delivers what was left out, once.
+    env.set("SLACK_BOT_TOKEN", SLACK_TOKEN);
+    let out = run_raw(&env, &[b"outbox", b"retry"], b"").await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let posts = slack.posts();
+    assert_eq!(
+        posts
+            .iter()
+            .filter(|(_, t, _)| t.contains("Rolled back 4411"))
+            .count(),
+        1,
+        "{posts:?}"
+    );
+    assert_eq!(
+        posts
+            .iter()
+            .filter(|(_, t, _)| t.contains("Executive update"))
+            .count(),
+        1,
+        "{posts:?}"
+    );
 }

@@ -548,14 +548,17 @@ async fn github_bad_token_and_dry_run() {
         server.uri()
     ));
     incident(&env);
-    // No token: nothing reaches GitHub, and the error names the variable.
+    // No token: a configuration error naming the variable and `inc doctor`; nothing reaches
+    // GitHub, nothing is written or queued.
+    let before = env.state_files();
     let o = run(&env, &["postmortem", "new", "--owner", "ann"]).await;
-    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert_eq!(o.status.code(), Some(78), "{:?}", text(&o));
     assert!(
-        text(&o).1.contains("$GITHUB_TOKEN is not set"),
+        text(&o).1.contains("$GITHUB_TOKEN is not set") && text(&o).1.contains("inc doctor"),
         "{}",
         text(&o).1
     );
+    assert_eq!(env.state_files(), before, "nothing written");
     assert!(state.lock().unwrap().log.is_empty());
     // A refused token: the provider's words, never the token.
     env.set("GITHUB_TOKEN", "ghp_wrong");

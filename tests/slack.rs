@@ -358,15 +358,22 @@ async fn notify_exec_refuses_a_public_exec_channel_for_security_incidents() {
     )
     .await;
     let before = slack.posts().len();
-    let o = run(&env, &["notify-exec", "--summary", "investigating"]).await;
+    let exec = [
+        "notify-exec",
+        "--summary",
+        "investigating",
+        "--actions",
+        "a",
+        "--impact",
+        "i",
+        "--eta",
+        "e",
+    ];
+    let o = run(&env, &exec).await;
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     assert!(text(&o).1.contains("not private"));
     assert_eq!(slack.posts().len(), before);
-    ok(
-        &env,
-        &["notify-exec", "--summary", "investigating", "--force"],
-    )
-    .await;
+    ok(&env, &[&exec[..], &["--force"]].concat()).await;
     // The exec post, and the incident room's line that carries it to the other responders.
     assert_eq!(slack.posts().len(), before + 2);
     slack.assert_clean();

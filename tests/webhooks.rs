@@ -234,8 +234,12 @@ async fn slack_and_every_webhook_receive_the_same_announcements() {
             "notify-exec",
             "--summary",
             "Checkout down",
+            "--actions",
+            "rolling back",
             "--impact",
             "EU customers cannot pay",
+            "--eta",
+            "20 min",
         ][..],
     ] {
         let o = run(&env, args).await;
@@ -348,8 +352,12 @@ async fn user_text_never_mentions_anyone() {
             "notify-exec",
             "--summary",
             sneaky,
+            "--actions",
+            "none",
             "--impact",
             "@everyone <!everyone>",
+            "--eta",
+            "unknown",
         ],
     )
     .await;

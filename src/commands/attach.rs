@@ -23,15 +23,16 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
-    let r = match &args.reference {
-        Some(raw) => attach::parse_ref(raw).map_err(CliError::usage)?,
-        None => choose(ctx).await?,
-    };
     if args.role == Some(Role::Ic) {
         return Err(CliError::usage(
             "--as ic: take command with `inc handover me` once attached",
         ));
     }
+    let r = match &args.reference {
+        Some(raw) => attach::parse_ref(raw).map_err(CliError::usage)?,
+        None => choose(ctx).await?,
+    };
+    ctx.gate(&crate::flows::reach::attach(&r))?;
     let attached = attach::attach(ctx, &r).await?;
     let role = match args.role {
         Some(role) if !ctx.dry_run() => {

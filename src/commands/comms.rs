@@ -76,6 +76,13 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         force: args.force,
     };
     let mut draft = comms::prepare(ctx, &req)?;
+    // The status page is the public record: without its key nothing goes public (78); the
+    // note in the incident room is beside it.
+    let inc = ctx.current_incident()?;
+    if ctx.config()?.values.statuspage.is_some() {
+        ctx.gate(&[crate::providers::statuspage::PROVIDER.to_string()])?;
+    }
+    ctx.gate_beside(&crate::flows::reach::timeline(ctx, &inc))?;
     crate::render::comms::ask_message(ctx, req.message.as_deref(), &mut draft)?;
     comms::settle(ctx, &mut draft)?;
     crate::render::comms::approve(ctx, &draft)?;

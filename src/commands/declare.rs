@@ -101,6 +101,8 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             services,
         },
     );
+    // Every secret the declaration needs, before anything is written.
+    ctx.gate(&crate::flows::reach::declare(ctx, &inc))?;
     super::dry_run_note(ctx, &format!("declare {}", inc.id));
     let mut declared = declare::declare_adopting(ctx, inc, !args.no_adopt).await?;
     // Several open IC pages: on a terminal, the user says which one is this incident's.

@@ -10,7 +10,7 @@ use crate::render;
 /// Send the internal email about the incident, with the post-mortem link, over SMTP
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  inc email\n  inc email --to eng-all@example.com,support@example.com\n  inc email --after meeting\n\nSecurity incidents: the subject is only \"Attorney Work Project\", and recipients outside the\nsender's domain are refused (inc cannot encrypt mail) unless --force."
+    after_help = "Examples:\n  inc email\n  inc email --to eng-all@example.com,support@example.com\n  inc email --after meeting\n\nSecurity incidents: the subject is only \"Attorney Work Project\", and recipients outside the\nsender's domain are refused (inc cannot encrypt mail) unless --force.\n\nDrills: the email goes only to [drill] email_to (else to nobody, shown as --dry-run shows it)."
 )]
 pub struct Args {
     /// Recipients, repeated or comma-separated [default: [email] to]
@@ -30,7 +30,11 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         after: args.after,
         force: args.force,
     };
-    let prepared = flow::prepare(ctx, req).await?;
+    // Addresses and config first: bad input never waits for a sync.
+    let checked = req.check(ctx)?;
+    // The email needs only SMTP: without its password, 78 before anything else.
+    ctx.gate(&[crate::providers::email::PROVIDER.to_string()])?;
+    let prepared = flow::prepare(ctx, checked).await?;
     // The warnings about the post-mortem link come before what the sending says.
     render::warnings(ctx);
     let sent = flow::send(ctx, prepared).await?;

@@ -49,16 +49,10 @@ pub(crate) fn text_arg(ctx: &Ctx, text: &str, what: &str) -> CliResult<String> {
     Ok(text)
 }
 
-/// A person as given (`me` is whoever runs inc).
+/// A person as given (`me` is whoever runs inc), checked before anything is sent
+/// ([`crate::flows::input::person`]).
 pub(crate) fn person(ctx: &Ctx, given: &str, flag: &str) -> CliResult<String> {
-    let given = given.trim();
-    if given.is_empty() {
-        return Err(CliError::usage(format!("{flag} is empty")));
-    }
-    if given.eq_ignore_ascii_case("me") {
-        return Ok(ctx.me());
-    }
-    Ok(given.to_string())
+    crate::flows::input::person(ctx, given, flag)
 }
 
 /// Refuses to change an incident under `--dry-run` without saying so first.

@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::CliResult;
-use crate::flows::timeline;
+use crate::flows::{reach, timeline};
 use crate::model::NoteType;
 
 /// Add a note to the timeline (`-` reads it from stdin)
@@ -29,6 +29,7 @@ pub struct TodoArgs {
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let inc = ctx.current_incident()?;
     let text = super::text_arg(ctx, &args.text, "the note")?;
+    ctx.gate(&reach::timeline(ctx, &inc))?;
     let noted = timeline::note(ctx, &inc, text, args.note_type).await?;
     crate::render::emit(ctx, &noted)
 }
@@ -36,5 +37,6 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
 pub async fn todo(ctx: &Ctx, args: TodoArgs) -> CliResult {
     let inc = ctx.current_incident()?;
     let text = super::text_arg(ctx, &args.text, "the TODO")?;
+    ctx.gate(&reach::timeline(ctx, &inc))?;
     crate::render::emit(ctx, &timeline::todo(ctx, &inc, text).await?)
 }

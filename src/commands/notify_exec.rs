@@ -8,7 +8,8 @@ use crate::flows::exec::{self, ExecUpdate};
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Fields come from the flags, from --file (lines `Summary: ...`, `Actions: ...`, \
-`Impact: ...`, `ETA: ...`; `-` reads stdin), or are asked one by one on a terminal, with a preview to confirm.\n\n\
+`Impact: ...`, `ETA: ...`; `-` reads stdin), or are asked one by one on a terminal, with a preview to confirm. \
+In a script every field must be given (\"unknown\" is an answer): a missing one is exit 2 naming its flag, and nothing is sent.\n\n\
 Examples:\n  inc notify-exec --summary \"SEV-1: checkout down, bad deploy\" --actions \"rolling back\" --impact \"EU customers cannot pay\" --eta \"20 min\"\n  inc notify-exec --file update.txt --yes"
 )]
 pub struct Args {
@@ -33,7 +34,7 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
-    let (inc, _) = crate::flows::sync::refresh(ctx, ctx.current_incident()?).await?;
+    let inc = ctx.current_incident()?;
     let mut u = match &args.file {
         Some(f) if f == "-" => exec::parse_file(&ctx.io.read_stdin()?),
         Some(f) => {
@@ -68,7 +69,10 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             }
         }
     }
-    exec::check(&u)?;
+    // The whole update is checked before the sync: a bad or missing field sends nothing.
+    exec::check(&u, prompter.is_none())?;
+    ctx.gate(&crate::flows::reach::exec(ctx, &inc))?;
+    let (inc, _) = crate::flows::sync::refresh(ctx, inc).await?;
     if let Some(p) = &prompter
         && !ctx.global.yes
     {

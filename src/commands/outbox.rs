@@ -29,7 +29,18 @@ pub enum Command {
 pub async fn run(ctx: &Ctx, cmd: Command) -> CliResult {
     match cmd {
         Command::List => render::list(ctx, &flow::list(ctx)?),
-        Command::Retry { ids } => render::retried(ctx, &flow::retry(ctx, &ids).await?),
+        Command::Retry { ids } => {
+            // Entries whose provider has no secret cannot go: 78 when that is all of them.
+            let mut reach: Vec<String> = Vec::new();
+            for e in flow::list(ctx)?.outbox {
+                if (ids.is_empty() || ids.contains(&e.id)) && !reach.contains(&e.delivery.provider)
+                {
+                    reach.push(e.delivery.provider);
+                }
+            }
+            ctx.gate(&reach)?;
+            render::retried(ctx, &flow::retry(ctx, &ids).await?)
+        }
         Command::Drop { ids, all } => {
             let ids = if all { flow::ids(ctx)? } else { ids };
             if all && !ctx.global.yes && !ctx.dry_run() {

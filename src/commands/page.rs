@@ -24,6 +24,7 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
+    crate::flows::input::page_target(&args.target, args.message.as_deref())?;
     let req = TargetPage {
         target: args.target,
         message: args.message,

@@ -46,14 +46,27 @@ pub async fn run(ctx: &Ctx, cmd: Command) -> CliResult {
 }
 
 async fn new(ctx: &Ctx, args: NewArgs) -> CliResult {
+    let given = match &args.owner {
+        Some(o) => Some(super::person(ctx, o, "--owner")?),
+        None => None,
+    };
     let req = Request {
         template: args.template,
         publish: args.publish,
         out: args.out,
         force: args.force,
+        owner: given,
     };
-    let prepared = flow::prepare(ctx, req).await?;
-    let owner = owner(ctx, args.owner, &prepared.inc)?;
+    // The flags, the template and the owner first: bad input never waits for a sync.
+    let checked = req.check(ctx)?;
+    // Publishing needs its target's secret; the announcement is beside the document.
+    ctx.gate(&checked.needs())?;
+    ctx.gate_beside(&crate::flows::reach::timeline(
+        ctx,
+        &ctx.current_incident()?,
+    ))?;
+    let prepared = flow::prepare(ctx, checked).await?;
+    let owner = owner(ctx, prepared.owner.clone(), &prepared.inc)?;
     let draft = flow::write(ctx, prepared, owner)?;
     if draft.to_stdout {
         return show::to_stdout(ctx, &draft.outcome);
@@ -65,22 +78,21 @@ async fn new(ctx: &Ctx, args: NewArgs) -> CliResult {
     render::emit(ctx, &flow::announce(ctx, draft).await?)
 }
 
-/// The one owner: `--owner`, else the one already recorded, else asked; required in scripts.
+/// The one owner: `--owner` (checked), else the one already recorded, else asked; required
+/// in scripts.
 fn owner(ctx: &Ctx, given: Option<String>, inc: &Incident) -> CliResult<String> {
-    let given = match given {
-        Some(o) => o,
-        None => {
-            if let Some(o) = inc.postmortem.as_ref().and_then(|p| p.owner.clone()) {
-                return Ok(o);
-            }
-            let Some(p) = ctx.prompter() else {
-                return Err(CliError::usage(
-                    "--owner is required: name the one person who owns the post-mortem",
-                )
-                .hint("e.g. inc postmortem new --owner ann@example.com"));
-            };
-            p.input("Post-mortem owner (one person, name or email)", None)?
-        }
+    if let Some(o) = given {
+        return Ok(o);
+    }
+    if let Some(o) = inc.postmortem.as_ref().and_then(|p| p.owner.clone()) {
+        return Ok(o);
+    }
+    let Some(p) = ctx.prompter() else {
+        return Err(CliError::usage(
+            "--owner is required: name the one person who owns the post-mortem",
+        )
+        .hint("e.g. inc postmortem new --owner ann@example.com"));
     };
-    flow::one_owner(super::person(ctx, &given, "--owner")?)
+    let given = p.input("Post-mortem owner (one person, name or email)", None)?;
+    flow::one_owner(super::person(ctx, &given, "the owner")?)
 }

@@ -19,7 +19,16 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
-    let (inc, _) = crate::flows::sync::refresh(ctx, ctx.current_incident()?).await?;
+    let inc = ctx.current_incident()?;
+    // The public message is input: checked (and stdin read) before the sync.
+    let public_message = match args.public_message.as_deref() {
+        Some("-") => Some(ctx.io.read_stdin()?),
+        other => other.map(str::to_string),
+    }
+    .map(|m| crate::flows::comms::check_resolution_message(ctx, &m))
+    .transpose()?;
+    ctx.gate(&crate::flows::reach::resolve(ctx, &inc))?;
+    let (inc, _) = crate::flows::sync::refresh(ctx, inc).await?;
     if let Some(already) = resolve::already(&inc) {
         return crate::render::resolve::already(ctx, &already);
     }
@@ -35,7 +44,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
             None => inc.severity,
         },
     };
-    let public = crate::render::comms::ask_resolution(ctx, &inc, args.public_message.as_deref())?;
+    let public = crate::render::comms::ask_resolution(ctx, &inc, public_message.as_deref())?;
     super::dry_run_note(ctx, &format!("resolve {}", inc.id));
     let resolved = resolve::resolve(ctx, inc, severity, public.as_ref()).await?;
     crate::render::emit(ctx, &resolved)

@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::CliResult;
-use crate::flows::timeline;
+use crate::flows::{reach, timeline};
 use crate::model::Role;
 
 /// Assign a role: ic, deputy, scribe, cl (customer liaison), il (internal liaison), sme
@@ -30,6 +30,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     }
     let inc = ctx.current_incident()?;
     let person = super::person(ctx, &args.user, "USER")?;
+    ctx.gate(&reach::timeline(ctx, &inc))?;
     let changed = timeline::role(ctx, inc, args.role, person).await?;
     crate::render::timeline::changed(ctx, &changed)
 }
@@ -37,6 +38,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
 pub async fn handover(ctx: &Ctx, args: HandoverArgs) -> CliResult {
     let inc = ctx.current_incident()?;
     let person = super::person(ctx, &args.user, "USER")?;
+    ctx.gate(&reach::timeline(ctx, &inc))?;
     let changed = timeline::handover(ctx, inc, person).await?;
     crate::render::timeline::changed(ctx, &changed)
 }

@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::CliResult;
-use crate::flows::timeline;
+use crate::flows::{reach, timeline};
 use crate::model::Severity;
 
 /// Raise the severity (it only goes up during an incident), or set the final one with --final
@@ -18,6 +18,7 @@ pub struct Args {
 
 pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
     let inc = ctx.current_incident()?;
+    ctx.gate(&reach::timeline(ctx, &inc))?;
     let changed = timeline::severity(ctx, inc, args.severity, args.is_final).await?;
     crate::render::timeline::changed(ctx, &changed)
 }

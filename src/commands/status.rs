@@ -30,6 +30,11 @@ pub async fn run(ctx: &Ctx, args: Args) -> CliResult {
         interval: args.interval,
         post: args.post,
     };
+    if args.post {
+        // The stalk's posts need a room it can post in.
+        let inc = ctx.current_incident()?;
+        ctx.gate(&crate::flows::reach::rooms(ctx, &inc))?;
+    }
     let outcome = status::load(ctx, &req).await?;
     if !args.watch {
         return render::status::data(ctx, &outcome);

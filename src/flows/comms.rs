@@ -274,6 +274,17 @@ fn template(ctx: &Ctx, name: &str, fill: &Fill<'_>) -> CliResult<String> {
 }
 
 /// The checked `[statuspage]` table (page id, templates), if there is one.
+/// `inc resolve --public-message`, checked before the sync: a status page to post it on, and
+/// words Statuspage takes (whether a public incident is open is known after the sync).
+pub fn check_resolution_message(ctx: &Ctx, text: &str) -> CliResult<String> {
+    if statuspage_config(ctx)?.is_none() {
+        return Err(CliError::usage(
+            "--public-message needs a [statuspage] table in the config",
+        ));
+    }
+    check_message(text, "--public-message")
+}
+
 fn statuspage_config(ctx: &Ctx) -> CliResult<Option<&StatuspageConfig>> {
     let Some(sp) = ctx.config()?.values.statuspage.as_ref() else {
         return Ok(None);

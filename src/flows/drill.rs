@@ -81,3 +81,109 @@ impl DrillPage {
         }
     }
 }
+
+/// `inc doctor`'s `[drill]` rows: where a drill would go with this config (information), and
+/// the `[drill]` values that would make one fail (✘): schedules without a service, an address
+/// that is not one.
+pub fn doctor_rows(ctx: &Ctx) -> Vec<(&'static str, Option<bool>, String)> {
+    let Ok(config) = ctx.config() else {
+        return Vec::new();
+    };
+    let v = &config.values;
+    let d = &v.drill;
+    let mut rows = Vec::new();
+    let set = |o: &Option<String>| {
+        o.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string)
+    };
+    let pagers = v.pagerduty.is_some() || v.opsgenie.is_some();
+    rows.push(match (d.ic_schedules.is_empty(), &d.service) {
+        _ if !pagers => ("drill page", None, "no pager configured".to_string()),
+        (true, _) => (
+            "drill page",
+            None,
+            "nobody: page-ic shows who would have been paged (drill.ic_schedules unset)".into(),
+        ),
+        (false, Some(s)) => (
+            "drill page",
+            None,
+            format!("{} on service {s}", d.ic_schedules.join(", ")),
+        ),
+        (false, None) if v.pagerduty.is_some() => (
+            "drill page",
+            Some(false),
+            "drill.ic_schedules needs drill.service: the PagerDuty service a drill's IC page is opened on".into(),
+        ),
+        (false, None) => (
+            "drill page",
+            None,
+            format!("{} through Opsgenie", d.ic_schedules.join(", ")),
+        ),
+    });
+    if v.pagerduty.is_some() {
+        rows.push((
+            "drill incident",
+            None,
+            match &d.service {
+                Some(s) => format!("PagerDuty incidents on service {s}"),
+                None => "no PagerDuty incident (drill.service unset): chat and the journal".into(),
+            },
+        ));
+    }
+    let prefix = set(&d.slack_channel_prefix).unwrap_or_else(|| DEFAULT_PREFIX.to_string());
+    let mut rooms = Vec::new();
+    let mut exec = Vec::new();
+    if let Some(s) = &v.slack {
+        let shared = s.channel.as_deref().unwrap_or("the shared channel");
+        rooms.push(match (s.per_incident_channel, set(&d.exec_channel)) {
+            (true, _) => format!("Slack {prefix}…"),
+            (false, Some(c)) => format!("Slack {c} (never {shared})"),
+            (false, None) => {
+                format!("Slack: none, the terminal (never {shared}; set drill.exec_channel)")
+            }
+        });
+        exec.push(match set(&d.exec_channel) {
+            Some(c) => format!("Slack {c}"),
+            None => "Slack: the drill's room".to_string(),
+        });
+    }
+    if let Some(m) = &v.matrix {
+        let shared = m.room.as_deref().unwrap_or("the shared room");
+        rooms.push(match (m.per_incident_room, set(&d.exec_room)) {
+            (true, _) => format!("Matrix #{prefix}…"),
+            (false, Some(r)) => format!("Matrix {r} (never {shared})"),
+            (false, None) => {
+                format!("Matrix: none, the terminal (never {shared}; set drill.exec_room)")
+            }
+        });
+        exec.push(match set(&d.exec_room) {
+            Some(r) => format!("Matrix {r}"),
+            None => "Matrix: the drill's room".to_string(),
+        });
+    }
+    if !rooms.is_empty() {
+        rows.push(("drill rooms", None, rooms.join("; ")));
+        rows.push(("drill exec updates", None, exec.join("; ")));
+    }
+    if v.email.is_some() {
+        let bad = d
+            .email_to
+            .iter()
+            .find(|a| a.trim().parse::<lettre::message::Mailbox>().is_err());
+        rows.push(match bad {
+            Some(a) => (
+                "drill email",
+                Some(false),
+                format!("drill.email_to '{a}' is not an email address"),
+            ),
+            None if d.email_to.is_empty() => (
+                "drill email",
+                None,
+                "nobody (drill.email_to unset): shown as --dry-run shows it".into(),
+            ),
+            None => ("drill email", None, d.email_to.join(", ")),
+        });
+    }
+    rows
+}

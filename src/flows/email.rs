@@ -1,6 +1,7 @@
 //! The internal email about an incident (after the call, or after the post-mortem meeting) with
-//! the post-mortem link, over SMTP. Two steps: [`prepare`] checks everything and leaves its
-//! warnings on the context; [`send`] sends.
+//! the post-mortem link, over SMTP. Three steps: [`Request::check`] checks the input before
+//! anything leaves the machine, [`prepare`] pulls and builds the email (leaving its warnings on
+//! the context), [`send`] sends.
 
 use lettre::message::Mailbox;
 use serde::Serialize;
@@ -43,77 +44,133 @@ pub struct Summary {
     pub postmortem: Option<String>,
 }
 
-/// Checks the `[email]` config and the recipients (a security incident's email stays inside the
-/// sender's domain unless `force`) and builds the email; warns when the post-mortem link is not
-/// one others can open.
-pub async fn prepare(ctx: &Ctx, req: Request) -> CliResult<Prepared> {
+/// The input checked ([`Request::check`]): the sender and the recipients, before any sync.
+pub struct Checked {
+    from: String,
+    to: Vec<String>,
+    after: After,
+}
+
+impl Request {
+    /// Checks everything that needs no network: the `[email]` config, every address, a
+    /// security incident's domain rule (unless `force`), and a drill's recipients (SPEC
+    /// "Drills": only `[drill] email_to`, else nobody, shown as `--dry-run` shows it). Bad input
+    /// is exit 2, a bad config value 78; nothing has been synced or sent.
+    pub fn check(self, ctx: &Ctx) -> CliResult<Checked> {
+        let inc = ctx.current_incident()?;
+        let config = ctx.config()?;
+        let hint = "`inc doctor` shows what is configured";
+        let Some(ec) = &config.values.email else {
+            return Err(CliError::config(
+                "email is not configured: add an [email] table (smtp_url, from, to) to the config",
+            )
+            .hint(hint));
+        };
+        if ec.smtp_url.is_none() {
+            return Err(CliError::config("email.smtp_url is not set").hint(hint));
+        }
+        let from = ec
+            .from
+            .clone()
+            .ok_or_else(|| CliError::config("email.from is not set").hint(hint))?;
+        if let Err(e) = from.parse::<Mailbox>() {
+            return Err(CliError::config(format!(
+                "email.from '{from}' is not an email address: {e}"
+            )));
+        }
+        let given = !self.to.is_empty();
+        let to = addresses(&self.to, "--to", CliError::usage)?;
+        if given && to.is_empty() {
+            return Err(CliError::usage("--to is empty: name the recipients"));
+        }
+        let mut to = if given {
+            to
+        } else {
+            addresses(&ec.to, "email.to", CliError::config)?
+        };
+        if inc.drill {
+            let drill = addresses(
+                &super::drill::config(ctx).email_to,
+                "drill.email_to",
+                CliError::config,
+            )?;
+            let left_out: Vec<&String> = to.iter().filter(|a| !drill.contains(a)).collect();
+            if given && !left_out.is_empty() {
+                ctx.warn(format!(
+                    "{} is a drill: its email goes only to [drill] email_to; not to {}",
+                    inc.id,
+                    join(&left_out)
+                ));
+            }
+            if drill.is_empty() && !ctx.dry_run() {
+                ctx.dry_run_from_here();
+                ctx.warn(format!(
+                    "{} is a drill and [drill] email_to is empty: the email goes to nobody; shown as --dry-run shows it",
+                    inc.id
+                ));
+            }
+            to = drill;
+        } else if to.is_empty() {
+            return Err(CliError::usage(
+                "--to is required: no recipients given and [email] to is empty",
+            )
+            .hint("e.g. inc email --to eng-all@example.com"));
+        }
+        if inc.security && !self.force {
+            let home = email::domain_of(&from);
+            let outside: Vec<&String> = to.iter().filter(|a| email::domain_of(a) != home).collect();
+            if !outside.is_empty() {
+                return Err(CliError::usage(format!(
+                    "{} is a security incident: its email stays inside {} (inc cannot encrypt mail); refused: {}",
+                    inc.id,
+                    home.as_deref().unwrap_or("the sender's domain"),
+                    join(&outside)
+                ))
+                .hint("send it encrypted yourself, or --force"));
+            }
+        }
+        Ok(Checked {
+            from,
+            to,
+            after: self.after,
+        })
+    }
+}
+
+/// Addresses as given to `key` (blank ones left out), each a valid address: `refuse` (exit 2
+/// for a flag, 78 for a config key) names the first that is not.
+fn addresses(
+    given: &[String],
+    key: &str,
+    refuse: fn(String) -> CliError,
+) -> CliResult<Vec<String>> {
+    let mut out = Vec::new();
+    for a in given.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        if let Err(e) = a.parse::<Mailbox>() {
+            return Err(refuse(format!("{key} '{a}' is not an email address: {e}")));
+        }
+        if !out.iter().any(|o: &String| o == a) {
+            out.push(a.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn join(list: &[&String]) -> String {
+    list.iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Pulls what other responders added (the post-mortem link may be theirs), then builds the
+/// email; warns when the post-mortem link is not one others can open.
+pub async fn prepare(ctx: &Ctx, checked: Checked) -> CliResult<Prepared> {
+    let Checked { from, to, after } = checked;
     // A reading command: pull what other responders added first.
     let (inc, _) = super::sync::refresh(ctx, ctx.current_incident()?).await?;
-    let config = ctx.config()?;
-    let hint = "`inc doctor` shows what is configured";
-    let Some(ec) = &config.values.email else {
-        return Err(CliError::config(
-            "email is not configured: add an [email] table (smtp_url, from, to) to the config",
-        )
-        .hint(hint));
-    };
-    if ec.smtp_url.is_none() {
-        return Err(CliError::config("email.smtp_url is not set").hint(hint));
-    }
-    let from = ec
-        .from
-        .clone()
-        .ok_or_else(|| CliError::config("email.from is not set").hint(hint))?;
-    if let Err(e) = from.parse::<Mailbox>() {
-        return Err(CliError::config(format!(
-            "email.from '{from}' is not an email address: {e}"
-        )));
-    }
-    let (to, flag) = if req.to.is_empty() {
-        (ec.to.clone(), "email.to")
-    } else {
-        (req.to, "--to")
-    };
-    let to: Vec<String> = to
-        .iter()
-        .map(|a| a.trim().to_string())
-        .filter(|a| !a.is_empty())
-        .collect();
-    if to.is_empty() {
-        return Err(CliError::usage(
-            "--to is required: no recipients given and [email] to is empty",
-        )
-        .hint("e.g. inc email --to eng-all@example.com"));
-    }
-    for a in &to {
-        if let Err(e) = a.parse::<Mailbox>() {
-            let msg = format!("{flag} '{a}' is not an email address: {e}");
-            return Err(if flag == "--to" {
-                CliError::usage(msg)
-            } else {
-                CliError::config(msg)
-            });
-        }
-    }
-    if inc.security && !req.force {
-        let home = email::domain_of(&from);
-        let outside: Vec<&String> = to.iter().filter(|a| email::domain_of(a) != home).collect();
-        if !outside.is_empty() {
-            return Err(CliError::usage(format!(
-                "{} is a security incident: its email stays inside {} (inc cannot encrypt mail); refused: {}",
-                inc.id,
-                home.as_deref().unwrap_or("the sender's domain"),
-                outside
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .hint("send it encrypted yourself, or --force"));
-        }
-    }
     let link = super::postmortem::link(&inc);
-    match (link, req.after) {
+    match (link, after) {
         (None, After::Meeting) => {
             return Err(CliError::usage(
                 "no post-mortem for this incident yet: run `inc postmortem new` first",
@@ -128,20 +185,20 @@ pub async fn prepare(ctx: &Ctx, req: Request) -> CliResult<Prepared> {
         _ => {}
     }
     let now = ctx.now();
-    let subject = postmortem::email_subject(&inc, req.after);
-    let body = postmortem::email_body(&inc, req.after, link, now);
-    let after = match req.after {
+    let subject = postmortem::email_subject(&inc, after);
+    let body = postmortem::email_body(&inc, after, link, now);
+    let after = match after {
         After::Call => "call",
         After::Meeting => "meeting",
     };
     // Stable for this email (a retry from the outbox reuses it); a later run is a new email.
     let key = format!("inc-{}-email-{after}-{}", inc.id, inc.events.len());
     let message = EmailMessage {
+        message_id: email::message_id(&key, &from),
         from,
         to: to.clone(),
         subject: subject.clone(),
         body,
-        message_id: email::message_id(&key, ec.from.as_deref().unwrap_or_default()),
         date: Some(now),
     };
     let sent = Sent {

@@ -31,8 +31,34 @@ pub fn parse_file(text: &str) -> ExecUpdate {
     u
 }
 
-/// An update says the current state, and no field runs over 3,000 characters.
-pub fn check(u: &ExecUpdate) -> CliResult<()> {
+/// The four fields, each with the flag that gives it.
+const FLAGS: [&str; 4] = ["--summary", "--actions", "--impact", "--eta"];
+
+/// The flags of the fields `u` leaves empty, in order.
+pub fn missing(u: &ExecUpdate) -> Vec<&'static str> {
+    u.fields()
+        .iter()
+        .zip(FLAGS)
+        .filter(|((_, v), _)| v.trim().is_empty())
+        .map(|(_, flag)| flag)
+        .collect()
+}
+
+/// An update says the current state, and no field runs over 3,000 characters. `whole` (off a
+/// terminal, where nobody chose to leave a field out) needs all four fields: a script that
+/// gives one of four sends nothing (exit 2 naming the missing flags). Checked before any sync.
+pub fn check(u: &ExecUpdate, whole: bool) -> CliResult<()> {
+    let missing = missing(u);
+    if whole && !missing.is_empty() {
+        let names = match missing.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        return Err(CliError::usage(format!(
+            "missing {names}: an executive update gives all four fields, as flags or --file lines (\"unknown\" is an answer); nothing was sent"
+        )));
+    }
     if u.summary.is_empty() {
         return Err(CliError::usage(
             "missing --summary (the current state: severity and cause)",

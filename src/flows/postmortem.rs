@@ -1,8 +1,8 @@
 //! The post-mortem: the document built from the incident's journal with a template (the pure
 //! `crate::postmortem`), written as a file or published to Confluence or GitHub, and its link
 //! journaled and announced. Three steps, so that the command can ask for the owner after the
-//! checks and show a `--dry-run` file before anything is announced: [`prepare`], [`write`],
-//! [`announce`].
+//! checks and show a `--dry-run` file before anything is announced: [`Request::check`] (before
+//! anything leaves the machine), [`prepare`], [`write`], [`announce`].
 
 use std::path::{Path, PathBuf};
 
@@ -44,11 +44,27 @@ pub struct Request {
     pub out: Option<PathBuf>,
     /// Overwrite an edited file; publish a security incident's anyway.
     pub force: bool,
+    /// The owner as given (`me` already resolved); checked to be one person.
+    pub owner: Option<String>,
 }
 
-/// The checks passed: where it goes and with which template. The owner comes next.
+/// The input checked ([`Request::check`]) before any sync: where it goes, the template read
+/// and compiled, the owner given.
+pub struct Checked {
+    publish: Publish,
+    out: Option<PathBuf>,
+    force: bool,
+    template_name: String,
+    template_src: String,
+    owner: Option<String>,
+}
+
+/// The checks passed and the incident pulled: where it goes and with which template. The owner
+/// comes next.
 pub struct Prepared {
     pub inc: Incident,
+    /// The owner given (else the command asks, or takes the recorded one).
+    pub owner: Option<String>,
     publish: Publish,
     out: Option<PathBuf>,
     force: bool,
@@ -118,46 +134,89 @@ pub struct Summary {
     pub status: Option<&'static str>,
 }
 
-/// Checks where it goes (`--publish`, else `[postmortem] publish`), that the target is
-/// configured, that a security incident's stays a file (unless `force`), and reads the template.
-pub async fn prepare(ctx: &Ctx, req: Request) -> CliResult<Prepared> {
+impl Request {
+    /// Checks where it goes (`--publish`, else `[postmortem] publish`), that the target is
+    /// configured, the `--out` path, the owner given, and reads and compiles the template: all
+    /// before anything leaves the machine (bad input exit 2, a bad config value 78).
+    pub fn check(self, ctx: &Ctx) -> CliResult<Checked> {
+        let config = ctx.config()?;
+        let publish = match (self.publish, config.values.postmortem.publish.as_deref()) {
+            (Some(p), _) => p,
+            (None, None) => Publish::File,
+            (None, Some(s)) => {
+                <Publish as clap::ValueEnum>::from_str(s.trim(), true).map_err(|_| {
+                    CliError::config(format!(
+                        "postmortem.publish = \"{s}\": use file, confluence or github"
+                    ))
+                })?
+            }
+        };
+        if self.out.is_some() && publish != Publish::File {
+            return Err(CliError::usage(format!(
+                "--out writes a file; it does not go with --publish {}",
+                publish.name()
+            )));
+        }
+        if let Some(out) = &self.out
+            && out.is_dir()
+        {
+            return Err(CliError::usage(format!(
+                "--out {}: is a directory; name the file to write",
+                out.display()
+            )));
+        }
+        check_target(ctx, publish)?;
+        let owner = self.owner.map(one_owner).transpose()?;
+        let (template_name, template_src) = template(ctx, self.template.as_deref())?;
+        // A trial run on the local journal: a syntax error, an unknown variable or filter is
+        // reported now, not after the sync.
+        let inc = ctx.current_incident()?;
+        let owner_shown = owner.clone().unwrap_or_else(|| "owner".into());
+        let context = postmortem::context(&inc, &settings(ctx, owner_shown)?);
+        render(&template_name, &template_src, &context)?;
+        Ok(Checked {
+            publish,
+            out: self.out,
+            force: self.force,
+            template_name,
+            template_src,
+            owner,
+        })
+    }
+}
+
+impl Checked {
+    /// The provider publishing needs (its secret is checked before anything is written).
+    pub fn needs(&self) -> Vec<String> {
+        match self.publish {
+            Publish::File => Vec::new(),
+            Publish::Confluence => vec![confluence::PROVIDER.to_string()],
+            Publish::Github => vec![github::PROVIDER.to_string()],
+        }
+    }
+}
+
+/// Pulls what other responders added, then checks that a security incident's post-mortem stays
+/// a file (unless `force`).
+pub async fn prepare(ctx: &Ctx, c: Checked) -> CliResult<Prepared> {
     // A reading command: pull what other responders added first.
     let (inc, _) = super::sync::refresh(ctx, ctx.current_incident()?).await?;
-    let config = ctx.config()?;
-    let publish = match (req.publish, config.values.postmortem.publish.as_deref()) {
-        (Some(p), _) => p,
-        (None, None) => Publish::File,
-        (None, Some(s)) => {
-            <Publish as clap::ValueEnum>::from_str(s.trim(), true).map_err(|_| {
-                CliError::config(format!(
-                    "postmortem.publish = \"{s}\": use file, confluence or github"
-                ))
-            })?
-        }
-    };
-    if req.out.is_some() && publish != Publish::File {
-        return Err(CliError::usage(format!(
-            "--out writes a file; it does not go with --publish {}",
-            publish.name()
-        )));
-    }
-    check_target(ctx, publish)?;
-    if inc.security && publish != Publish::File && !req.force {
+    if inc.security && c.publish != Publish::File && !c.force {
         return Err(CliError::usage(format!(
             "{} is a security incident: its post-mortem stays a local file until forensics rule out an insider; not publishing it to {}",
             inc.id,
-            publish.name()
+            c.publish.name()
         ))
         .hint("--force publishes it anyway"));
     }
-    let (template_name, template_src) = template(ctx, req.template.as_deref())?;
     Ok(Prepared {
         inc,
-        publish,
-        out: req.out,
-        force: req.force,
-        template_name,
-        template_src,
+        owner: c.owner,
+        publish: c.publish,
+        out: c.out,
+        force: c.force,
+        template_name: c.template_name,
+        template_src: c.template_src,
     })
 }
 
@@ -238,23 +297,32 @@ fn check_target(ctx: &Ctx, publish: Publish) -> CliResult {
     Ok(())
 }
 
-/// Builds the document for `owner` and, for a file, writes it (unless it was edited since inc
-/// wrote it; nothing is written under `--dry-run`).
-pub fn write(ctx: &Ctx, p: Prepared, owner: String) -> CliResult<Draft> {
+/// The document's settings from `[postmortem]`, for `owner`.
+fn settings(ctx: &Ctx, owner: String) -> CliResult<Settings> {
     let pmc = &ctx.config()?.values.postmortem;
-    let settings = Settings {
-        owner: owner.clone(),
+    Ok(Settings {
+        owner,
         recording_url: pmc.recording_url.clone(),
         sev1_meeting_days: pmc.sev1_meeting_days.unwrap_or(3),
         sev2_meeting_business_days: pmc.sev2_meeting_business_days.unwrap_or(5),
         now: ctx.now(),
-    };
-    let context = postmortem::context(&p.inc, &settings);
-    let document =
-        postmortem::render(&p.template_name, &p.template_src, &context).map_err(|e| {
-            CliError::usage(e.to_string())
-                .hint("the template language is minijinja (Jinja2); README.md lists the variables")
-        })?;
+    })
+}
+
+/// The template rendered: a template error is exit 2 naming the file and the line.
+fn render(name: &str, source: &str, context: &postmortem::Context) -> CliResult<String> {
+    postmortem::render(name, source, context).map_err(|e| {
+        CliError::usage(e.to_string())
+            .hint("the template language is minijinja (Jinja2); README.md lists the variables")
+    })
+}
+
+/// Builds the document for `owner` and, for a file, writes it (unless it was edited since inc
+/// wrote it; nothing is written under `--dry-run`).
+pub fn write(ctx: &Ctx, p: Prepared, owner: String) -> CliResult<Draft> {
+    let pmc = &ctx.config()?.values.postmortem;
+    let context = postmortem::context(&p.inc, &settings(ctx, owner.clone())?);
+    let document = render(&p.template_name, &p.template_src, &context)?;
     let meeting = context.postmortem;
     let outcome = Postmortem {
         incident: p.inc.id.clone(),

@@ -44,14 +44,16 @@ impl ExecUpdate {
     }
 }
 
-/// Is any chat provider configured? (Without one, commands show the messages to the user.)
+/// Is any chat provider configured? (Without one, commands show the messages to the user, as
+/// they do for a drill that has no room of its own: SPEC "Drills".)
 pub fn configured(ctx: &Ctx) -> bool {
-    ctx.config().is_ok_and(|c| {
-        let v = &c.values;
-        v.slack.is_some() // hook: other chat providers add `|| v.<provider>.is_some()` here
+    !ctx.terminal_is_room()
+        && ctx.config().is_ok_and(|c| {
+            let v = &c.values;
+            v.slack.is_some() // hook: other chat providers add `|| v.<provider>.is_some()` here
             || crate::providers::webhook::any(v.webhooks.as_ref())
             || v.matrix.is_some()
-    })
+        })
 }
 
 /// The Slack channel of an incident: its own channel, else the configured shared one.
@@ -63,7 +65,20 @@ fn slack_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
     if cfg.per_incident_channel {
         return pending_place(ctx, inc, slack::PROVIDER, "create_channel");
     }
-    cfg.channel.clone()
+    shared_or_drill(inc, cfg.channel.clone(), drill::config(ctx).exec_channel)
+}
+
+/// The shared room a `per_incident_* = false` config names, except for a drill, which never
+/// posts in a shared real room (SPEC "Drills"): its `[drill]` room, else none (the terminal).
+fn shared_or_drill(
+    inc: &Incident,
+    shared: Option<String>,
+    drill: Option<String>,
+) -> Option<String> {
+    match inc.drill {
+        true => drill.filter(|d| !d.trim().is_empty()),
+        false => shared,
+    }
 }
 
 /// The name of the incident's own room while its creation waits in the outbox (the provider
@@ -127,6 +142,9 @@ pub fn room_posts(ctx: &Ctx, inc: &Incident, text: &str, key: &str) -> Vec<Deliv
         key,
         Some(&inc.id),
     ));
+    if inc.drill && out.is_empty() {
+        ctx.set_terminal_is_room();
+    }
     // A room command's own room gets the bot's reply instead, which carries the same event.
     out.retain(|d| !ctx.posts_itself(&d.provider, &d.target));
     out
@@ -227,7 +245,10 @@ pub async fn open_rooms(
     let mut all = slack?;
     all.extend(hooks?);
     all.extend(mx?);
-    let _ = &mut all;
+    if inc.drill && all.is_empty() {
+        // A drill without a room of its own: the terminal is its room (SPEC "Drills").
+        ctx.set_terminal_is_room();
+    }
     Ok(all)
 }
 
@@ -323,8 +344,8 @@ async fn open_slack(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Deli
         };
         (channel, users)
     } else {
-        match &cfg.channel {
-            Some(c) => (c.clone(), super::people::on_slack(ctx, &named).await),
+        match shared_or_drill(inc, cfg.channel.clone(), drill::config(ctx).exec_channel) {
+            Some(c) => (c, super::people::on_slack(ctx, &named).await),
             None => return Ok(results),
         }
     };
@@ -451,7 +472,7 @@ fn matrix_room(ctx: &Ctx, inc: &Incident) -> Option<String> {
     if cfg.per_incident_room {
         return pending_place(ctx, inc, matrix::PROVIDER, "create_room");
     }
-    cfg.room.clone()
+    shared_or_drill(inc, cfg.room.clone(), drill::config(ctx).exec_room)
 }
 
 /// Matrix: create the room with the incident's alias (or join the shared `room`) → topic ∥
@@ -477,10 +498,11 @@ async fn open_matrix(ctx: &Ctx, inc: &Incident, text: &str) -> CliResult<Vec<Del
             format!("#{alias}"),
         )
     } else {
-        let Some(room) = &cfg.room else {
+        let Some(room) = shared_or_drill(inc, cfg.room.clone(), drill::config(ctx).exec_room)
+        else {
             return Ok(Vec::new());
         };
-        (matrix::join_room(room, key("join"), &inc.id), room.clone())
+        (matrix::join_room(&room, key("join"), &inc.id), room)
     };
     // Who the roster names, in Matrix: found while the room is made.
     let named = super::people::named(ctx, inc);
@@ -616,13 +638,35 @@ fn slack_exec_post(inc: &Incident, update: &ExecUpdate, channel: &str, key: &str
 /// A drill's executive update (SPEC "Drills"): to `[drill] exec_channel` on Slack when set,
 /// everywhere else to the incident room only; never to the real exec channel or room.
 fn drill_exec_posts(ctx: &Ctx, inc: &Incident, update: &ExecUpdate, key: &str) -> Vec<Delivery> {
-    let channel = drill::config(ctx)
+    let cfg = drill::config(ctx);
+    let configured = |p: &str| {
+        ctx.config().is_ok_and(|c| match p {
+            slack::PROVIDER => c.values.slack.is_some(),
+            _ => c.values.matrix.is_some(),
+        })
+    };
+    let channel = cfg
         .exec_channel
-        .filter(|c| !c.trim().is_empty() && ctx.config().is_ok_and(|c| c.values.slack.is_some()));
+        .filter(|c| !c.trim().is_empty() && configured(slack::PROVIDER));
+    let room = cfg
+        .exec_room
+        .filter(|r| !r.trim().is_empty() && configured(matrix::PROVIDER));
     let mut out: Vec<Delivery> = room_posts(ctx, inc, &update.text(inc), key)
         .into_iter()
         .filter(|d| channel.is_none() || d.provider != slack::PROVIDER)
+        .filter(|d| room.is_none() || d.provider != matrix::PROVIDER)
         .collect();
+    if let Some(room) = room {
+        out.insert(
+            0,
+            matrix::post(
+                &room,
+                &messages::tagged(inc, &update.text(inc)),
+                format!("{key}-matrix"),
+                Some(&inc.id),
+            ),
+        );
+    }
     if let Some(channel) = channel {
         out.insert(0, slack_exec_post(inc, update, &channel, key));
     }

@@ -41,6 +41,12 @@ struct Session {
 }
 
 impl Client {
+    /// Why this client has no secret to send with (its variable unset, its `token_cmd`
+    /// failing), naming the variable or `token_cmd`; asked before anything is sent.
+    pub fn secret_error(&self) -> Option<String> {
+        self.password.as_ref().err().cloned()
+    }
+
     pub fn new(
         http: reqwest::Client,
         cfg: &BlueskyConfig,

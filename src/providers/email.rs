@@ -133,6 +133,16 @@ pub struct Client {
 }
 
 impl Client {
+    /// Why this client has no secret to send with (its variable unset, its `token_cmd`
+    /// failing), naming the variable or `token_cmd`; asked before anything is sent.
+    pub fn secret_error(&self) -> Option<String> {
+        let e = self.auth_error.as_deref()?;
+        Some(
+            e.trim_end_matches("; set it or run `inc doctor`")
+                .to_string(),
+        )
+    }
+
     pub fn new(
         cfg: &EmailConfig,
         config: &Config,

@@ -385,6 +385,30 @@ impl Providers {
     }
 }
 
+impl Providers {
+    /// Why `provider` cannot be sent to for want of its secret (its variable unset, its
+    /// `token_cmd` failing), naming the variable or `token_cmd`: `None` when it has one, or
+    /// is not configured (that is another error). The client is built (and `token_cmd` run)
+    /// once per run, so asking first costs nothing later.
+    pub fn missing_secret(&self, provider: &str) -> Option<String> {
+        match provider {
+            pagerduty::PROVIDER => self.pagerduty().ok()?.secret_error(),
+            opsgenie::PROVIDER => self.opsgenie().ok()?.secret_error(),
+            statuspage::PROVIDER => self.statuspage().ok()?.secret_error(),
+            email::PROVIDER => self.email().ok()?.secret_error(),
+            confluence::PROVIDER => self.confluence().ok()?.secret_error(),
+            github::PROVIDER => self.github().ok()?.secret_error(),
+            slack::PROVIDER => self.slack().ok()?.secret_error(),
+            matrix::PROVIDER => self.matrix().ok()?.secret_error(),
+            x::PROVIDER => self.x().ok()?.secret_error(),
+            mastodon::PROVIDER => self.mastodon().ok()?.secret_error(),
+            bluesky::PROVIDER => self.bluesky().ok()?.secret_error(),
+            p if webhook::is_webhook(p) => self.webhook().ok()?.secret_error(p),
+            _ => None,
+        }
+    }
+}
+
 /// A provider's client, built once on first use: `NotConfigured` without its config table, and
 /// the build error (a bad URL, an unreadable CA file) every time it is asked for after a failure.
 fn lazy<'a, C, T>(

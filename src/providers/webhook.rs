@@ -389,6 +389,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// Why `provider`'s webhook URL (its secret) cannot be had, naming its variable; asked
+    /// before anything is sent.
+    pub fn secret_error(&self, provider: &str) -> Option<String> {
+        resolve_url(&self.cfg, provider, &self.env).err()
+    }
+
     pub fn new(http: reqwest::Client, cfg: &WebhooksConfig, env: &Env) -> Client {
         Client {
             http,

@@ -31,6 +31,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// Why this client has no secret to send with (its variable unset, its `token_cmd`
+    /// failing), naming the variable or `token_cmd`; asked before anything is sent.
+    pub fn secret_error(&self) -> Option<String> {
+        self.token.as_ref().err().cloned()
+    }
+
     pub fn new(http: reqwest::Client, cfg: &XConfig, env: &Env) -> Result<Client, ConfigError> {
         let api = crate::config::check_http_url(cfg.api_url.as_deref().unwrap_or(DEFAULT_API))
             .map_err(|message| ConfigError::Invalid {

@@ -53,7 +53,12 @@ impl TestEnv {
 
     /// The same environment as [`TestEnv::inc`], as a std command (for processes a test spawns and stops).
     pub fn std_command(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("inc"));
+        self.std_command_with(assert_cmd::cargo::cargo_bin("inc"))
+    }
+
+    /// The same environment, running `program` (a copy of the binary another user can reach).
+    pub fn std_command_with(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
