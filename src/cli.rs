@@ -136,6 +136,7 @@ const ALONE: &[(&str, Build)] = &[
         "doctor",
         <commands::doctor::Args as clap::Args>::augment_args,
     ),
+    ("bot", <commands::bot::Args as clap::Args>::augment_args),
     (
         "completions",
         <commands::completions::Args as clap::Args>::augment_args,
