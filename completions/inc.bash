@@ -19,6 +19,9 @@ _inc() {
             inc,attach)
                 cmd="inc__subcmd__attach"
                 ;;
+            inc,bot)
+                cmd="inc__subcmd__bot"
+                ;;
             inc,changes)
                 cmd="inc__subcmd__changes"
                 ;;
@@ -100,8 +103,23 @@ _inc() {
             inc,todo)
                 cmd="inc__subcmd__todo"
                 ;;
+            inc__subcmd__bot,help)
+                cmd="inc__subcmd__bot__subcmd__help"
+                ;;
+            inc__subcmd__bot,manifest)
+                cmd="inc__subcmd__bot__subcmd__manifest"
+                ;;
+            inc__subcmd__bot__subcmd__help,help)
+                cmd="inc__subcmd__bot__subcmd__help__subcmd__help"
+                ;;
+            inc__subcmd__bot__subcmd__help,manifest)
+                cmd="inc__subcmd__bot__subcmd__help__subcmd__manifest"
+                ;;
             inc__subcmd__help,attach)
                 cmd="inc__subcmd__help__subcmd__attach"
+                ;;
+            inc__subcmd__help,bot)
+                cmd="inc__subcmd__help__subcmd__bot"
                 ;;
             inc__subcmd__help,changes)
                 cmd="inc__subcmd__help__subcmd__changes"
@@ -184,6 +202,9 @@ _inc() {
             inc__subcmd__help,todo)
                 cmd="inc__subcmd__help__subcmd__todo"
                 ;;
+            inc__subcmd__help__subcmd__bot,manifest)
+                cmd="inc__subcmd__help__subcmd__bot__subcmd__manifest"
+                ;;
             inc__subcmd__help__subcmd__outbox,drop)
                 cmd="inc__subcmd__help__subcmd__outbox__subcmd__drop"
                 ;;
@@ -254,7 +275,7 @@ _inc() {
 
     case "${cmd}" in
         inc)
-            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page attach sync oncall declare role handover sev note todo status changes service comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version init page-ic page attach sync oncall declare role handover sev note todo status changes service comms notify-exec resolve postmortem email list show timeline outbox doctor bot completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -288,6 +309,104 @@ _inc() {
             case "${prev}" in
                 --as)
                     COMPREPLY=($(compgen -W "ic deputy scribe cl il sme" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot)
+            opts="-y -q -v -h -V --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version manifest help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --incident)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot__subcmd__help)
+            opts="manifest help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot__subcmd__help__subcmd__manifest)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__bot__subcmd__manifest)
+            opts="-y -q -v -h -V --name --config --incident --json --dry-run --yes --no-input --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -544,7 +663,7 @@ _inc() {
             return 0
             ;;
         inc__subcmd__help)
-            opts="init page-ic page attach sync oncall declare role handover sev note todo status changes service comms notify-exec resolve postmortem email list show timeline outbox doctor completions man help"
+            opts="init page-ic page attach sync oncall declare role handover sev note todo status changes service comms notify-exec resolve postmortem email list show timeline outbox doctor bot completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +679,34 @@ _inc() {
         inc__subcmd__help__subcmd__attach)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__bot)
+            opts="manifest"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        inc__subcmd__help__subcmd__bot__subcmd__manifest)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

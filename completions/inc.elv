@@ -59,6 +59,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand timeline 'Show an incident''s timeline in UTC [default: the current incident]'
             cand outbox 'Messages that could not be delivered, kept until delivered or dropped'
             cand doctor 'Check the config, the state dir and every configured provider''s credentials'
+            cand bot 'Answer `!ic page`, `!status`, `!status stalk`, `!note`, `!todo`, `!sev`, `!role` in the rooms'
             cand completions 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print the man page, or write one page per command into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -708,6 +709,53 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'inc;bot'= {
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand manifest 'Print the Slack app manifest for inc bot (Socket Mode on, the bot scopes and events, with why)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;bot;manifest'= {
+            cand --name 'The app''s name in Slack'
+            cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
+            cand --incident 'Incident to act on [default: the current incident]'
+            cand --color 'When to use colour (NO_COLOR is honoured in `auto`)'
+            cand --json 'Print exactly one JSON document on stdout'
+            cand --dry-run 'Print every message that would be sent; send nothing, write nothing'
+            cand -y 'Skip confirmations'
+            cand --yes 'Skip confirmations'
+            cand --no-input 'Never prompt (a missing value is an error naming its flag)'
+            cand -q 'Print only ids and errors'
+            cand --quiet 'Print only ids and errors'
+            cand -v 'Log to stderr (repeat for more); secrets are never logged'
+            cand --verbose 'Log to stderr (repeat for more); secrets are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'inc;bot;help'= {
+            cand manifest 'Print the Slack app manifest for inc bot (Socket Mode on, the bot scopes and events, with why)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'inc;bot;help;manifest'= {
+        }
+        &'inc;bot;help;help'= {
+        }
         &'inc;completions'= {
             cand --config 'Config file [default: $INC_CONFIG, else $XDG_CONFIG_HOME/inc/config.toml]'
             cand --incident 'Incident to act on [default: the current incident]'
@@ -771,6 +819,7 @@ set edit:completion:arg-completer[inc] = {|@words|
             cand timeline 'Show an incident''s timeline in UTC [default: the current incident]'
             cand outbox 'Messages that could not be delivered, kept until delivered or dropped'
             cand doctor 'Check the config, the state dir and every configured provider''s credentials'
+            cand bot 'Answer `!ic page`, `!status`, `!status stalk`, `!note`, `!todo`, `!sev`, `!role` in the rooms'
             cand completions 'Print the shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print the man page, or write one page per command into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -839,6 +888,11 @@ set edit:completion:arg-completer[inc] = {|@words|
         &'inc;help;outbox;drop'= {
         }
         &'inc;help;doctor'= {
+        }
+        &'inc;help;bot'= {
+            cand manifest 'Print the Slack app manifest for inc bot (Socket Mode on, the bot scopes and events, with why)'
+        }
+        &'inc;help;bot;manifest'= {
         }
         &'inc;help;completions'= {
         }

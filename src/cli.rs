@@ -136,6 +136,7 @@ const ALONE: &[(&str, Build)] = &[
         "doctor",
         <commands::doctor::Args as clap::Args>::augment_args,
     ),
+    ("bot", <commands::bot::Args as clap::Args>::augment_args),
     (
         "completions",
         <commands::completions::Args as clap::Args>::augment_args,
@@ -210,6 +211,7 @@ pub enum Command {
     #[command(subcommand)]
     Outbox(commands::outbox::Command),
     Doctor(commands::doctor::Args),
+    Bot(commands::bot::Args),
     Completions(commands::completions::Args),
     Man(commands::man::Args),
 }
@@ -255,6 +257,7 @@ pub async fn dispatch(ctx: &Ctx, command: Option<Command>) -> CliResult {
         Command::Timeline(a) => commands::show::timeline(ctx, a).await,
         Command::Outbox(c) => commands::outbox::run(ctx, c).await,
         Command::Doctor(a) => commands::doctor::run(ctx, a).await,
+        Command::Bot(a) => commands::bot::run(ctx, a).await,
         Command::Completions(a) => commands::completions::run(ctx, a),
         Command::Man(a) => commands::man::run(ctx, a),
     }

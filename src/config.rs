@@ -538,6 +538,59 @@ pub struct DrillConfig {
     pub email_to: Vec<String>,
 }
 
+/// `[bot]`: `inc bot`, the room's own commands (SPEC "The room's own commands"). Every key is
+/// optional; without the table the bot serves the incident rooms inc created, with `!`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BotConfig {
+    /// Rooms served besides every incident room: Slack channels (`#name` or id), Matrix
+    /// rooms (`#alias:server` or `!id:server`).
+    pub rooms: Vec<String>,
+    /// What starts a command (`!ic page`).
+    pub prefix: String,
+    /// A command older than this when the bot first sees it is not acted on: "missed while inc
+    /// bot was away: type it again".
+    pub max_age: Dur,
+    /// Matrix senders' homeservers [default: the bot's own].
+    pub allowed_servers: Vec<String>,
+    /// Slack guests (`is_restricted` / `is_ultra_restricted`) may run commands.
+    pub allow_guests: bool,
+    /// Who may `!ic page` (emails, Matrix user ids) [default: anyone in the room].
+    pub pagers: Option<Vec<String>>,
+    /// The Slack app-level token's variable (`xapp-…`, scope `connections:write`).
+    pub app_token_env: Option<String>,
+    /// A command that prints the app-level token (a password manager), instead of the variable.
+    pub app_token_cmd: Option<String>,
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        BotConfig {
+            rooms: Vec::new(),
+            prefix: "!".into(),
+            max_age: Dur(Duration::from_secs(120)),
+            allowed_servers: Vec::new(),
+            allow_guests: false,
+            pagers: None,
+            app_token_env: None,
+            app_token_cmd: None,
+        }
+    }
+}
+
+impl BotConfig {
+    /// The default variable of the Slack app-level token.
+    pub const APP_TOKEN_ENV: &str = "SLACK_APP_TOKEN";
+
+    /// Where the Slack app-level token comes from, in the shape every other secret has.
+    pub fn app_token(&self) -> SecretSpec {
+        SecretSpec {
+            token_env: self.app_token_env.clone(),
+            token_cmd: self.app_token_cmd.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
@@ -574,6 +627,8 @@ pub struct FileConfig {
     pub postmortem: PostmortemConfig,
     #[serde(default)]
     pub tls: TlsConfig,
+    /// `[bot]`: `inc bot` (absent: the defaults, and `inc doctor` shows no bot rows).
+    pub bot: Option<BotConfig>,
 }
 
 const SECTIONS: &[&str] = &[
@@ -595,6 +650,7 @@ const SECTIONS: &[&str] = &[
     "drill",
     "postmortem",
     "tls",
+    "bot",
 ];
 
 /// The loaded configuration with the origin of each overridden setting.

@@ -1,8 +1,9 @@
 //! `Ctx`: what every command gets. Everything in it is lazy, so `inc --version`, `inc man` and
 //! the local commands never read more than they need, and only commands that send build clients.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use jiff::Timestamp;
 
@@ -96,6 +97,28 @@ impl Drop for Waiting<'_> {
     }
 }
 
+/// Who a command acts for when it is not the person at the terminal: the sender of a room
+/// command (`inc bot`). The ids of what the command writes (its events, an incident it opens)
+/// derive from the command's own id, so that two bots that both act on one command write the
+/// same things, which the providers and the merge then count once.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// The sender as an identity (a Slack profile email, a Matrix user id).
+    pub name: String,
+    /// Where the name comes from (`Matrix sender`, `Slack sender`).
+    pub source: &'static str,
+    /// `[a-z0-9]`, at least 8 characters, the same on every machine for one command.
+    pub key: String,
+    /// The command's own time (the provider's), for the ids of what it opens.
+    pub at: Timestamp,
+    /// The incident the command's room belongs to; `None`: no incident, never the journal's
+    /// current one.
+    pub incident: Option<String>,
+    /// Rooms (`provider`, room id or name) whose copy of a post the caller makes itself: the
+    /// command's room, where the reply is the post.
+    pub own_rooms: Vec<(String, String)>,
+}
+
 /// One delivery this run handed to the engine, and where it stands: what Ctrl-C reports.
 #[derive(Clone, Debug)]
 struct Flight {
@@ -109,12 +132,16 @@ struct Flight {
 /// What an earlier run delivered, by dedup key: the provider's id and URL.
 type DoneBefore = (Option<String>, Option<String>);
 
-/// Every delivery of this run, in the order they were handed to the engine.
+/// Every delivery of this run, in the order they were handed to the engine (none kept when
+/// the second field is set: the command answers signals itself).
 #[derive(Default)]
-struct Ledger(std::cell::RefCell<Vec<Flight>>);
+struct Ledger(std::cell::RefCell<Vec<Flight>>, Cell<bool>);
 
 impl Ledger {
     fn start(&self, d: &Delivery) {
+        if self.1.get() {
+            return;
+        }
         self.0.borrow_mut().push(Flight {
             delivery: d.clone(),
             stage: None,
@@ -123,6 +150,9 @@ impl Ledger {
     }
 
     fn done(&self, r: &DeliveryResult) {
+        if self.1.get() {
+            return;
+        }
         let mut flights = self.0.borrow_mut();
         if let Some(f) = flights
             .iter_mut()
@@ -158,9 +188,13 @@ pub struct Ctx {
     pub io: Io,
     pub global: GlobalArgs,
     pub env: Env,
-    config: OnceCell<Config>,
-    providers: OnceCell<Providers>,
+    config: OnceCell<Rc<Config>>,
+    providers: OnceCell<Rc<Providers>>,
     me: OnceCell<crate::identity::Identity>,
+    /// Set for a command from a room (`inc bot`): who it acts for.
+    actor: Option<Actor>,
+    /// The events recorded so far for the actor (their ids are the actor's key and a number).
+    events_made: Cell<u32>,
     /// Warnings flows leave for the renderer (flows never print).
     warnings: std::cell::RefCell<Vec<String>>,
     /// Under `--dry-run`: what would have been sent, for the renderer.
@@ -182,6 +216,10 @@ pub struct Ctx {
     /// [`Ctx::interrupted`] (before it, nothing is in flight and Ctrl-C ends the process).
     armed: std::cell::Cell<bool>,
     arm: tokio::sync::Notify,
+    /// The command answers SIGINT / SIGTERM itself (`inc bot`: what is in flight finishes):
+    /// Ctrl-C is not turned into [`Ctx::interrupted`], and the ledger keeps no flights (a run
+    /// that lasts weeks must not hold every delivery it ever made).
+    own_signals: Cell<bool>,
     /// Resuming a half-done action (a re-run `declare`): what was delivered before, by dedup
     /// key, is not sent again.
     done_before: std::cell::RefCell<std::collections::HashMap<String, DoneBefore>>,
@@ -223,6 +261,8 @@ impl Ctx {
             config: OnceCell::new(),
             providers: OnceCell::new(),
             me: OnceCell::new(),
+            actor: None,
+            events_made: Cell::new(0),
             warnings: Default::default(),
             would_send: Default::default(),
             dry_from_here: Default::default(),
@@ -232,6 +272,7 @@ impl Ctx {
             ledger: Ledger::default(),
             armed: Default::default(),
             arm: tokio::sync::Notify::new(),
+            own_signals: Cell::new(false),
             done_before: Default::default(),
             resumed: Default::default(),
         }
@@ -246,7 +287,62 @@ impl Ctx {
         if let Some(f) = &c.file {
             self.io.log(1, &format!("config: {}", f.display()));
         }
-        Ok(self.config.get_or_init(|| c))
+        Ok(self.config.get_or_init(|| Rc::new(c)))
+    }
+
+    /// A context for one command from a room (`inc bot`): the same config and provider clients
+    /// (their connections and caches are shared), acting for `actor` on its incident, with its
+    /// own warnings. The config must have been loaded.
+    pub fn for_actor(&self, actor: Actor) -> CliResult<Ctx> {
+        // Builds the clients' home (and loads the config) once, for every command to share.
+        self.providers()?;
+        let mut global = self.global.clone();
+        global.incident = actor.incident.clone();
+        global.json = false;
+        let mut ctx = Ctx::new(global, self.env.clone());
+        if let (Some(c), Some(p)) = (self.config.get(), self.providers.get()) {
+            let _ = ctx.config.set(Rc::clone(c));
+            let _ = ctx.providers.set(Rc::clone(p));
+        }
+        let _ = ctx.me.set(crate::identity::Identity {
+            name: actor.name.clone(),
+            source: actor.source,
+        });
+        ctx.actor = Some(actor);
+        Ok(ctx)
+    }
+
+    /// The command answers SIGINT and SIGTERM itself (a long-running `inc bot`): call before
+    /// anything is sent.
+    pub fn own_signals(&self) {
+        self.own_signals.set(true);
+        self.ledger.1.set(true);
+    }
+
+    /// Who this command acts for, when it came from a room.
+    pub fn actor(&self) -> Option<&Actor> {
+        self.actor.as_ref()
+    }
+
+    /// Whether the caller posts its own copy in this room (the command's room, where the
+    /// reply is the post): the flows leave it out.
+    pub fn posts_itself(&self, provider: &str, room: &str) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|a| a.own_rooms.iter().any(|(p, r)| p == provider && r == room))
+    }
+
+    /// The id of an incident this run opens: new, or derived from the actor's command (the
+    /// same on every bot that acts on it).
+    pub fn new_incident_id(&self) -> String {
+        match &self.actor {
+            Some(a) => format!(
+                "{}-{}",
+                a.at.strftime("%y%m%d-%H%M"),
+                a.key.chars().take(4).collect::<String>()
+            ),
+            None => crate::journal::new_id(self.now()),
+        }
     }
 
     pub fn journal(&self) -> CliResult<Journal> {
@@ -346,6 +442,12 @@ impl Ctx {
     /// The incident to act on: `--incident`, else the current one; exit 4 when there is none.
     pub fn incident_id(&self) -> CliResult<String> {
         let journal = self.journal()?;
+        if let Some(a) = &self.actor {
+            return match &a.incident {
+                Some(id) if journal.exists(id) => Ok(id.clone()),
+                _ => Err(CliError::no_incident("no incident in this room")),
+            };
+        }
         match &self.global.incident {
             Some(id) if journal.exists(id) => Ok(id.clone()),
             Some(id) => Err(CliError::no_incident(format!(
@@ -373,6 +475,12 @@ impl Ctx {
     /// The incident a paging command belongs to, if any: `--incident` (which must exist: exit 4),
     /// else the current incident while it is open. Paging works with no incident at all.
     pub fn optional_incident(&self) -> CliResult<Option<Incident>> {
+        if let Some(a) = &self.actor {
+            return match &a.incident {
+                Some(_) => self.current_incident().map(Some),
+                None => Ok(None),
+            };
+        }
         if self.global.incident.is_some() {
             return self.current_incident().map(Some);
         }
@@ -390,8 +498,16 @@ impl Ctx {
 
     /// A new event by the person running inc, now, with its own id.
     pub fn event(&self, kind: EventKind) -> Event {
+        let id = match &self.actor {
+            Some(a) => {
+                let n = self.events_made.get() + 1;
+                self.events_made.set(n);
+                format!("{}-{n}", a.key)
+            }
+            None => crate::model::new_event_id(),
+        };
         Event {
-            id: Some(crate::model::new_event_id()),
+            id: Some(id),
             at: self.now(),
             by: Some(self.me()),
             kind,
@@ -428,7 +544,7 @@ impl Ctx {
             return Ok(p);
         }
         let p = Providers::new(self.config()?, &self.env, self.io.verbose);
-        Ok(self.providers.get_or_init(|| p))
+        Ok(self.providers.get_or_init(|| Rc::new(p)))
     }
 
     /// The PagerDuty client for reads (on-call, incident state); 78 when it is not configured.
@@ -650,6 +766,9 @@ impl Ctx {
     pub async fn interrupt(&self) {
         if !self.armed.get() {
             self.arm.notified().await;
+        }
+        if self.own_signals.get() {
+            std::future::pending::<()>().await;
         }
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -1,6 +1,8 @@
 //! The words inc posts or shows: roster, contact summary, mirrors of notes and changes. Chat
 //! adapters post them; with no chat provider configured, commands show them to the user.
 
+pub mod bot;
+
 use crate::config::CallConfig;
 use crate::model::{
     Change, Event, EventKind, Incident, NoteType, PublicIncident, Role, Severity, Stage,
@@ -67,6 +69,19 @@ pub fn contact_summary(call: &CallConfig) -> String {
     }
     lines.push("Need an IC? Run `inc page-ic`".into());
     lines.join("\n")
+}
+
+/// [`contact_summary`] for the incident's room: where `inc bot` serves it (`[bot]` is
+/// configured), the way to get an IC is `!ic page` right there.
+pub fn contact_summary_in_room(
+    call: &CallConfig,
+    bot: Option<&crate::config::BotConfig>,
+) -> String {
+    let summary = contact_summary(call);
+    match bot {
+        Some(b) => summary.replace("Need an IC? Run `inc page-ic`", &bot::need_an_ic(&b.prefix)),
+        None => summary,
+    }
 }
 
 pub fn declared(inc: &Incident) -> String {

@@ -1,6 +1,7 @@
 //! One thin module per subcommand: parse, call shared code, render.
 
 pub mod attach;
+pub mod bot;
 pub mod changes;
 pub mod comms;
 pub mod completions;

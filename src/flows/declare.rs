@@ -193,7 +193,10 @@ pub async fn declare(ctx: &Ctx, inc: Incident) -> CliResult<Declared> {
     if !changes.is_empty() {
         msgs.push(messages::latest_changes(&changes, inc.declared_at));
     }
-    msgs.push(messages::contact_summary(&config.values.call));
+    msgs.push(messages::contact_summary_in_room(
+        &config.values.call,
+        config.values.bot.as_ref(),
+    ));
     if rooms.len() > 1 {
         let named: Vec<(&str, &str)> = rooms
             .iter()

@@ -124,6 +124,7 @@ pub async fn run(ctx: &Ctx, req: Request) -> CliResult<Doctor> {
     let rows = rows.into_iter().chain(super::comms::doctor_rows(ctx).await);
     let rows = rows.chain(publishing_rows(ctx, timeout).await);
     let rows = rows.chain(super::drill::doctor_rows(ctx));
+    let rows = rows.chain(super::bot::doctor::rows(ctx, timeout).await);
     checks.extend(rows.map(|(name, ok, detail)| check(name, ok, detail)));
     let mut test_posts = Vec::new();
     if let Some(w) = &v.webhooks {

@@ -4,6 +4,7 @@
 //! (`ctx.io` is the renderer's), and names no command; a flow may call another flow.
 
 pub mod attach;
+pub mod bot;
 pub mod call_now;
 pub mod changes;
 pub mod comms;
@@ -84,18 +85,24 @@ pub fn mirrors(
     out
 }
 
-/// The PagerDuty incident of an inc incident: the declared major incident, else the IC page.
+/// The PagerDuty incident of an inc incident: the declared major incident (opened here, else
+/// the one another responder's inc opened and published), else the IC page. An attached
+/// responder's own `page-ic` (or `!ic page` through inc bot) never takes the major incident's
+/// place: its notes still go to the major incident.
 pub fn pd_incident(inc: &Incident) -> Option<&str> {
+    let page = inc
+        .find_ref(pagerduty::PROVIDER, "page_ic")
+        .and_then(|r| r.id.as_deref());
+    let linked = |skip: Option<&str>| {
+        inc.linked
+            .iter()
+            .find(|l| l.provider == pagerduty::PROVIDER && Some(l.reference.as_str()) != skip)
+            .map(|l| l.reference.as_str())
+    };
     inc.find_ref(pagerduty::PROVIDER, "create_incident")
-        .or_else(|| inc.find_ref(pagerduty::PROVIDER, "page_ic"))
         .and_then(|r| r.id.as_deref())
-        .or_else(|| {
-            // Attached: the incident another responder's inc opened.
-            inc.linked
-                .iter()
-                .find(|l| l.provider == pagerduty::PROVIDER)
-                .map(|l| l.reference.as_str())
-        })
+        .or_else(|| linked(page))
+        .or(page)
 }
 
 /// Notes for the incident's Opsgenie IC alert (part of `super::mirrors`).

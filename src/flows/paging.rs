@@ -839,7 +839,9 @@ async fn og_part(c: &opsgenie::Client, plan: &Plan<'_>) -> CliResult<Part> {
 
 /// A new incident in state `paging`, made current: the IC page's home until `inc declare`.
 fn open_paging(ctx: &Ctx, message: &str, drill: bool) -> CliResult<Incident> {
-    let id = new_id(ctx.now());
+    // From a room command (`inc bot`), the id derives from the command: two bots that both act
+    // on it open the same incident, and so page with the same key.
+    let id = ctx.new_incident_id();
     let journal = ctx.journal()?;
     let event = ctx.event(crate::model::EventKind::Paging {
         id: id.clone(),

@@ -145,6 +145,8 @@ pub fn room_posts(ctx: &Ctx, inc: &Incident, text: &str, key: &str) -> Vec<Deliv
     if inc.drill && out.is_empty() {
         ctx.set_terminal_is_room();
     }
+    // A room command's own room gets the bot's reply instead, which carries the same event.
+    out.retain(|d| !ctx.posts_itself(&d.provider, &d.target));
     out
 }
 
@@ -722,7 +724,7 @@ pub async fn after_retry(ctx: &Ctx, r: &DeliveryResult) -> CliResult<Vec<Deliver
         &[
             messages::declared(&inc),
             messages::roster(&inc),
-            messages::contact_summary(&config.values.call),
+            messages::contact_summary_in_room(&config.values.call, config.values.bot.as_ref()),
         ]
         .join("\n"),
     );

@@ -90,18 +90,76 @@ pub enum End {
 /// `show`. Alarms once per failure to read the journal or the PagerDuty incident, and says when
 /// the source is readable again.
 pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) -> CliResult<End> {
-    let config = ctx.config()?;
-    let id = req.first.incident.id.clone();
-    let mut said: HashSet<String> = req.first.reminders.iter().map(|r| r.key.clone()).collect();
-    let mut previous = req.first.fields.clone();
-    let mut last_good: Option<Incident> = None;
-    let mut alarm: Option<String> = None;
-    let mut pager_alarm: Option<String> = None;
+    let mut watch = Watch::new(req.first, req.post);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(req.interval) => {}
             _ = tokio::signal::ctrl_c() => return Ok(End::Cancelled),
         }
+        if let Some(end) = watch.check(ctx, &mut show).await? {
+            return Ok(end);
+        }
+    }
+}
+
+/// What a watch remembers between two checks: the fields and reminders it last saw, the last
+/// incident it could read, and the alarms it raised. `inc status --watch` checks on its own
+/// clock ([`run`]); `inc bot`'s stalk checks on its own.
+pub struct Watch {
+    id: String,
+    post: bool,
+    first: Incident,
+    said: HashSet<String>,
+    previous: Vec<(&'static str, String)>,
+    last_good: Option<Incident>,
+    alarm: Option<String>,
+    pager_alarm: Option<String>,
+}
+
+impl Watch {
+    /// A watch whose first check (`first`) was already shown; with `post`, changes are posted
+    /// to the incident room.
+    pub fn new(first: &Glance, post: bool) -> Watch {
+        Watch {
+            id: first.incident.id.clone(),
+            post,
+            first: first.incident.clone(),
+            said: first.reminders.iter().map(|r| r.key.clone()).collect(),
+            previous: first.fields.clone(),
+            last_good: None,
+            alarm: None,
+            pager_alarm: None,
+        }
+    }
+
+    /// The incident as of the last check that could read it.
+    pub fn incident(&self) -> &Incident {
+        self.last_good.as_ref().unwrap_or(&self.first)
+    }
+
+    /// The glance's fields as of the last check.
+    pub fn fields(&self) -> &[(&'static str, String)] {
+        &self.previous
+    }
+
+    /// One check: pulls the shared record, hands what changed to `show` (and posts it with
+    /// `post`), and says how the watch ends when the incident is resolved.
+    pub async fn check(
+        &mut self,
+        ctx: &Ctx,
+        show: &mut impl FnMut(Step<'_>),
+    ) -> CliResult<Option<End>> {
+        let config = ctx.config()?;
+        let Watch {
+            id,
+            post: do_post,
+            first,
+            said,
+            previous,
+            last_good,
+            alarm,
+            pager_alarm,
+        } = self;
         let now = ctx.now();
         let mut change = Change {
             at: now,
@@ -114,7 +172,7 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
             postable: Vec::new(),
         };
         // Pull what other responders and the pager added (a failure is a warning).
-        let known = last_good.as_ref().unwrap_or(&req.first.incident);
+        let known = last_good.as_ref().unwrap_or(first);
         let (pulled, read) = match super::sync::pull(ctx, known).await {
             Ok(p) => (p.new, p.sources),
             Err(e) => {
@@ -124,7 +182,7 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         };
         let inc = match ctx
             .journal()
-            .and_then(|j| j.load(&id).map_err(CliError::from))
+            .and_then(|j| j.load(id).map_err(CliError::from))
         {
             Ok((inc, _)) => inc,
             Err(e) => {
@@ -132,16 +190,14 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
                     let text = format!("ALARM: cannot read the incident journal: {}", e.message);
                     change.lines.push(text.clone());
                     change.alarm = Some(text);
-                    alarm = Some(e.message);
+                    *alarm = Some(e.message);
                     show(Step::Change(&change));
-                    if req.post
-                        && let Some(inc) = &last_good
-                    {
-                        post(ctx, inc, &change, &mut show).await;
+                    if *do_post && let Some(inc) = last_good.as_ref() {
+                        post(ctx, inc, &change, show).await;
                     }
                 }
                 show(Step::Checked);
-                continue;
+                return Ok(None);
             }
         };
         if alarm.take().is_some() {
@@ -157,18 +213,18 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         // Acknowledgements the pager's state shows before its log does: said now, once (the
         // log entry that follows is then `seen_ack`).
         let pager_acks = new_acks(&pager, &inc);
-        match (&pager, &pager_alarm) {
+        match (&pager, &*pager_alarm) {
             (Some(Err(e)), prev) if prev.as_deref() != Some(e.as_str()) => {
                 let text = format!("ALARM: cannot read the PagerDuty incident: {e}");
                 change.lines.push(text.clone());
                 change.alarm = Some(text);
-                pager_alarm = Some(e.clone());
+                *pager_alarm = Some(e.clone());
             }
             (Some(Ok(_)), Some(_)) => {
                 change
                     .lines
                     .push("the PagerDuty incident is readable again".into());
-                pager_alarm = None;
+                *pager_alarm = None;
             }
             _ => {}
         }
@@ -271,20 +327,18 @@ pub async fn run(ctx: &Ctx, req: Request<'_>, mut show: impl FnMut(Step<'_>)) ->
         change.changes = Some(Changes(changes));
         change.reminders = Some(fresh.iter().map(|r| r.text.clone()).collect());
         said.extend(fresh.iter().map(|r| r.key.clone()));
-        previous = snap.fields;
+        *previous = snap.fields;
         let inc = snap.incident;
         if !change.lines.is_empty() {
             show(Step::Change(&change));
-            if req.post && !change.postable.is_empty() {
-                post(ctx, &inc, &change, &mut show).await;
+            if *do_post && !change.postable.is_empty() {
+                post(ctx, &inc, &change, show).await;
             }
         }
         show(Step::Checked);
         let open = inc.is_open();
-        last_good = Some(inc);
-        if !open {
-            return Ok(End::Resolved);
-        }
+        *last_good = Some(inc);
+        Ok((!open).then_some(End::Resolved))
     }
 }
 

@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 use super::{Delivery, HttpRequest, Receipt, Request, SendError};
 use crate::config::{ConfigError, Env, MatrixConfig, Secret};
 
+pub mod sync;
+
 pub const PROVIDER: &str = "matrix";
 pub const TOKEN_ENV: &str = "MATRIX_ACCESS_TOKEN";
 const CS: &str = "/_matrix/client/v3";

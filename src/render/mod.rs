@@ -3,6 +3,7 @@
 //! hand their flow's outcome to it; flows never print.
 
 pub mod attach;
+pub mod bot;
 pub mod changes;
 pub mod comms;
 pub mod declare;

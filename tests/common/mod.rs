@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod bluesky;
+pub mod botproc;
 pub mod cmd;
 pub mod confluence;
 pub mod fake;

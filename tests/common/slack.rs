@@ -57,6 +57,9 @@ pub struct Message {
     pub blocks: Value,
     /// How many times `chat.update` edited it.
     pub edits: usize,
+    /// A reply also sent to the channel (`reply_broadcast`): listed in its history, as Slack
+    /// lists a `thread_broadcast`.
+    pub broadcast: bool,
 }
 
 /// A person or bot of the workspace, as `users.info` describes them.
@@ -416,6 +419,7 @@ impl Respond for Responder {
                     thread_ts: body["thread_ts"].as_str().map(str::to_string),
                     blocks: body["blocks"].clone(),
                     edits: 0,
+                    broadcast: body["reply_broadcast"].as_bool() == Some(true),
                 });
                 ok(json!({ "channel": id, "ts": ts, "message": { "text": s("text") } }))
             }
@@ -436,8 +440,8 @@ impl Respond for Responder {
                     .iter()
                     .rev()
                     .filter(|m| m.channel == id)
-                    // A thread's replies are not the channel's history.
-                    .filter(|m| m.thread_ts.as_ref().is_none_or(|t| *t == m.ts))
+                    // A thread's replies are not the channel's history, unless also sent there.
+                    .filter(|m| m.broadcast || m.thread_ts.as_ref().is_none_or(|t| *t == m.ts))
                     .filter(|m| {
                         let t: f64 = m.ts.parse().unwrap();
                         (t > oldest || (inclusive && t == oldest))
@@ -602,6 +606,7 @@ impl FakeSlack {
             thread_ts: thread_ts.map(str::to_string),
             blocks: Value::Null,
             edits: 0,
+            broadcast: false,
         });
         ts
     }
@@ -661,6 +666,7 @@ impl FakeSlack {
             thread_ts: None,
             blocks: Value::Null,
             edits: 0,
+            broadcast: false,
         });
         st.messages.sort_by(|a, b| {
             let t = |m: &Message| m.ts.parse::<f64>().unwrap_or(0.0);

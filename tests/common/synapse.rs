@@ -34,6 +34,8 @@ pub struct Synapse {
     pub reader: String,
     pub reader_token: String,
     pub startup: Duration,
+    /// The registration shared secret (more users: [`Synapse::user`]).
+    secret: String,
     /// Held until the process exits: its end of the watchdog's pipe.
     _watchdog: Mutex<(Child, ChildStdin)>,
 }
@@ -310,6 +312,7 @@ fn start() -> Result<Synapse, String> {
         reader: format!("@reader:{SERVER_NAME}"),
         reader_token: login("reader", &reader_pw)?,
         startup,
+        secret,
         _watchdog: Mutex::new((child, stdin)),
     })
 }
@@ -367,7 +370,47 @@ pub fn enc(s: &str) -> String {
         .collect()
 }
 
+/// A user of the test server: its id and an access token.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub token: String,
+}
+
 impl Synapse {
+    /// A new user `{local}-{random}` (so tests that share the server never share a user),
+    /// registered with the shared secret (`/_synapse/admin/v1/register`) and logged in.
+    pub fn user(&self, local: &str) -> User {
+        let name = format!("{local}-{}", random_hex(6));
+        let password = format!("pw-{}", random_hex(12));
+        let path = "/_synapse/admin/v1/register";
+        let (status, nonce) =
+            request("GET", self.port, path, None, None).expect("homeserver reachable");
+        assert_eq!(status, 200, "register nonce: {nonce}");
+        let nonce = nonce["nonce"].as_str().expect("nonce").to_string();
+        let key = ring::hmac::Key::new(
+            ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            self.secret.as_bytes(),
+        );
+        let msg = format!("{nonce}\0{name}\0{password}\0notadmin");
+        let mac: String = ring::hmac::sign(&key, msg.as_bytes())
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let body = json!({ "nonce": nonce, "username": name, "password": password, "admin": false, "mac": mac });
+        match request("POST", self.port, path, None, Some(&body)).expect("homeserver reachable") {
+            (200, b) => User {
+                id: b["user_id"].as_str().expect("user_id").to_string(),
+                token: b["access_token"]
+                    .as_str()
+                    .expect("access_token")
+                    .to_string(),
+            },
+            (s, b) => panic!("register {name}: HTTP {s} {b}"),
+        }
+    }
+
     /// `GET`/`POST`/`PUT` as `token`; panics unless the answer is 2xx.
     pub fn call(&self, method: &str, path: &str, token: &str, body: Option<&Value>) -> Value {
         match request(method, self.port, path, Some(token), body) {
